@@ -91,11 +91,14 @@ class MultiHeadAttention(nn.Module):
         if rotary is not None:                       # RoPE: rotate q and k by their positions, so q·k
             q, k = apply_rotary(q, *rotary), apply_rotary(k, *rotary)  # depends only on the offset
         p = self.attn_dropout if self.training else 0.0
-        if record:
-            context, weights, scores = attention(q, k, v, mask, dropout=p)
+        if record and p:                             # training with dropout: one explicit path, so the
+            context, weights, scores = attention(q, k, v, mask, dropout=p)  # trace shows the dropped weights
         else:                                        # fast path: fused kernel, weights never materialised
             context = F.scaled_dot_product_attention(
                 q, k, v, attn_mask=None if mask is None else mask.to(q.dtype), dropout_p=p)
+            if record:                               # the weights, written out for the trace; the output
+                _, weights, scores = attention(q, k, v, mask)  # still comes from the fused kernel, so
+                                                     # recording never changes a single bit of it
         if head_mask is not None:                    # switching a head off zeroes its weights, hence its context
             context = context * head_mask.view(1, -1, 1, 1).to(context.dtype)
         B, H, Tq, Dh = context.shape

@@ -48,7 +48,8 @@ class AttentionTrace(_Trace):
     scaled: Tensor   # (B, H, Tq, Tk) QKᵀ / √Dh
     masked: Tensor   # (B, H, Tq, Tk) scaled + mask (a very negative number where attention is not allowed)
     weights: Tensor  # (B, H, Tq, Tk) softmax over keys; each row sums to 1 (0 for a head switched off)
-    context: Tensor  # (B, H, Tq, Dh) weights · V: what each head hands on
+    context: Tensor  # (B, H, Tq, Dh) weights · V: what each head hands on (from the fused kernel; equal to
+                     #   weights @ v up to float rounding, so recording leaves outputs bit-identical)
     concat: Tensor   # (B, Tq, D) heads concatenated side by side
     output: Tensor   # (B, Tq, D) concat · W_O: the heads mixed back into one vector
 
@@ -116,12 +117,12 @@ class Seq2SeqTrace(_Trace):
 
 @dataclass(frozen=True)
 class DecodeStep(_Trace):
-    step: int                       # 0-based index of the generated position
-    beams: Tensor                   # (K, t) token ids of each beam's prefix before this step
-    beam_scores: Tensor             # (K,) summed log-probabilities of those prefixes
-    candidates: Tensor              # (K, C) the top C next tokens considered for each beam
-    candidate_probs: Tensor         # (K, C) their probabilities
-    kept: tuple[tuple[int, int], ...]  # (beam index, candidate index) of each hypothesis kept after this step
-    kept_scores: Tensor             # (len(kept),) their summed log-probabilities
-    finished: tuple[int, ...]       # indices into ``kept`` that ended with the end-of-sequence token
-    cross_attention: Tensor         # (K, L, H, Tsrc) where each beam's newest query looked in the source
+    step: int                          # 0-based index of the position being generated
+    beams: Tensor                      # (K, t) token ids of each live prefix before this step (K = 1: greedy)
+    beam_scores: Tensor                # (K,) summed log-probabilities of those prefixes
+    candidates: Tensor                 # (K, C) the C most likely next tokens for each prefix
+    candidate_probs: Tensor            # (K, C) their probabilities
+    kept: tuple[tuple[int, int], ...]  # (prefix index, token id) of each extension kept after this step
+    kept_scores: Tensor                # (len(kept),) summed log-probabilities of the kept extensions
+    finished: tuple[int, ...]          # indices into ``kept`` of extensions that ended with end-of-sequence
+    cross_attention: Tensor            # (K, L, H, Ts) where each prefix's newest position looked in the source

@@ -1,0 +1,41 @@
+"""Bad settings get a message that says what to change."""
+import dataclasses
+
+import pytest
+import torch
+
+from transformer_core import PRESETS, BertForPreTraining, ConfigError, TransformerConfig
+
+
+def test_heads_must_divide_width():
+    with pytest.raises(ConfigError, match="divisible by n_heads"):
+        TransformerConfig(d_model=250, n_heads=4)
+
+
+@pytest.mark.parametrize("field,value,words", [
+    ("activation", "tanh", "activation must be one of"), ("position", "absolute", "position must be one of"),
+    ("dropout", 1.5, "dropout must be in"), ("n_layers", 0, "n_layers must be"), ("pad_token_id", 9000, "pad_token_id"),
+])
+def test_invalid_values_explain_themselves(field, value, words):
+    with pytest.raises(ConfigError, match=words):
+        TransformerConfig(**{field: value})
+
+
+def test_config_is_frozen_and_round_trips():
+    config = TransformerConfig()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.d_model = 3
+    assert TransformerConfig.from_dict(config.to_dict()) == config
+
+
+def test_too_long_input_is_refused_clearly():
+    model = BertForPreTraining(TransformerConfig(vocab_size=50, d_model=16, n_heads=2, n_layers=1, d_ff=8,
+                                                 max_len=8))
+    with pytest.raises(ConfigError, match="max_len = 8"):
+        model(torch.ones(1, 9, dtype=torch.long))
+
+
+def test_bert_base_has_about_110m_parameters():
+    model = BertForPreTraining(PRESETS["bert-base"])
+    n = sum(p.numel() for p in model.parameters())      # tied decoder counted once
+    assert 108e6 < n < 112e6
