@@ -4,8 +4,17 @@ import math
 import pytest
 import torch
 
-from transformer_core import (MultiHeadAttention, TransformerConfig, additive_mask, apply_rotary, attention,
-                              causal_allowed, padding_allowed, rotary_angles, sinusoidal_table)
+from transformer_core import (
+    MultiHeadAttention,
+    TransformerConfig,
+    additive_mask,
+    apply_rotary,
+    attention,
+    causal_allowed,
+    padding_allowed,
+    rotary_angles,
+    sinusoidal_table,
+)
 
 
 def test_rows_sum_to_one_and_padding_gets_zero_weight():

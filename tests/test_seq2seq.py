@@ -34,9 +34,9 @@ def test_matches_torch_transformer_with_copied_weights():
     model = Seq2SeqTransformer(CONFIG).eval()
     ref = torch.nn.Transformer(d_model=32, nhead=4, num_encoder_layers=2, num_decoder_layers=3,
                                dim_feedforward=64, dropout=0.0, batch_first=True).eval()
-    for mine, theirs in zip(model.encoder, ref.encoder.layers):
+    for mine, theirs in zip(model.encoder, ref.encoder.layers, strict=True):
         _copy_layer(mine, theirs)
-    for mine, theirs in zip(model.decoder, ref.decoder.layers):
+    for mine, theirs in zip(model.decoder, ref.decoder.layers, strict=True):
         _copy_layer(mine, theirs)
     model.encoder_norm.load_state_dict(ref.encoder.norm.state_dict())
     model.decoder_norm.load_state_dict(ref.decoder.norm.state_dict())

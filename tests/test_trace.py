@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from transformer_core import BertForPreTraining, BertForSequenceClassification, TransformerConfig
+from transformer_core import BertForPreTraining, BertForSequenceClassification
 
 
 @pytest.mark.parametrize("changes", [

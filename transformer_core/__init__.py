@@ -1,17 +1,39 @@
 """transformer_core: a compact, readable, fully inspectable Transformer / BERT in PyTorch.
 
-    from transformer_core import TransformerConfig, BertForPreTraining, load_pretrained
-    out = model(input_ids, attention_mask, record=True)   # out.trace holds every intermediate
+    from transformer_core import BertForPreTraining, load_pretrained, save_pretrained
+    model, tokenizer = load_pretrained("assets/models/…")        # ours or a real HF BERT folder
+    out = model(input_ids, attention_mask, record=True)          # out.trace holds every intermediate
 
 No Streamlit anywhere below this package: the UI reads traces, it never reaches into modules.
 """
 from .attention import MultiHeadAttention, additive_mask, attention, causal_allowed, padding_allowed
-from .bert import (BertForMaskedLM, BertForPreTraining, BertForSequenceClassification, BertModel,
-                   ClassifierOutput, EncoderOutput, PreTrainingOutput)
+from .bert import (
+                   BertForMaskedLM,
+                   BertForPreTraining,
+                   BertForSequenceClassification,
+                   BertModel,
+                   ClassifierOutput,
+                   EncoderOutput,
+                   PreTrainingOutput,
+)
+from .checkpoint import CheckpointError, load_pretrained, save_pretrained
 from .config import PRESETS, ConfigError, TransformerConfig
+from .decoding import BeamResult, GreedyResult, beam_search, greedy_decode
 from .embeddings import Embeddings, apply_rotary, rotary_angles, sinusoidal_table
 from .layers import FeedForward, TransformerLayer, layer_norm
-from .trace import (AttentionTrace, DecodeStep, EmbeddingTrace, FFNTrace, LayerTrace, ModelTrace, NormTrace,
-                    Seq2SeqTrace)
+from .seq2seq import Seq2SeqOutput, Seq2SeqTransformer
+from .trace import AttentionTrace, DecodeStep, EmbeddingTrace, FFNTrace, LayerTrace, ModelTrace, NormTrace, Seq2SeqTrace
 
-__all__ = [name for name in dir() if not name.startswith("_")]
+__all__ = [
+    "MultiHeadAttention", "additive_mask", "attention", "causal_allowed", "padding_allowed",
+    "BertForMaskedLM", "BertForPreTraining", "BertForSequenceClassification", "BertModel",
+    "ClassifierOutput", "EncoderOutput", "PreTrainingOutput",
+    "CheckpointError", "load_pretrained", "save_pretrained",
+    "PRESETS", "ConfigError", "TransformerConfig",
+    "BeamResult", "GreedyResult", "beam_search", "greedy_decode",
+    "Embeddings", "apply_rotary", "rotary_angles", "sinusoidal_table",
+    "FeedForward", "TransformerLayer", "layer_norm",
+    "Seq2SeqOutput", "Seq2SeqTransformer",
+    "AttentionTrace", "DecodeStep", "EmbeddingTrace", "FFNTrace", "LayerTrace", "ModelTrace", "NormTrace",
+    "Seq2SeqTrace",
+]

@@ -88,14 +88,14 @@ class TransformerConfig:
             raise ConfigError(f"The input has {length} tokens but this model was built for at most "
                               f"max_len = {self.max_len}. Shorten the text or truncate it.")
 
-    def replace(self, **changes) -> "TransformerConfig":
+    def replace(self, **changes) -> TransformerConfig:
         return replace(self, **changes)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TransformerConfig":
+    def from_dict(cls, data: dict) -> TransformerConfig:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
 

@@ -85,7 +85,7 @@ def beam_search(model: Seq2SeqTransformer, src_ids: Tensor, bos: int, eos: int, 
         flat = total.view(-1).topk(min(2 * beam_size, total.numel()))        # 2K: enough even if K end now
         V = logp.size(-1)
         kept, kept_scores, done = [], [], []
-        for value, index in zip(flat.values.tolist(), flat.indices.tolist()):
+        for value, index in zip(flat.values.tolist(), flat.indices.tolist(), strict=True):
             beam, token = divmod(index, V)
             if token == eos:
                 done.append(len(kept))
@@ -104,6 +104,6 @@ def beam_search(model: Seq2SeqTransformer, src_ids: Tensor, bos: int, eos: int, 
         beams = torch.stack([torch.cat([beams[kept[i][0]], beams.new_tensor([kept[i][1]])]) for i in alive])
         scores = torch.tensor([kept_scores[i] for i in alive], device=src.device)
     else:   # ran out of length: the live beams count as finished
-        finished += [(b.tolist(), s / max_len ** length_penalty) for b, s in zip(beams, scores.tolist())]
+        finished += [(b.tolist(), s / max_len ** length_penalty) for b, s in zip(beams, scores.tolist(), strict=True)]
     ranked = tuple(sorted(finished, key=lambda h: h[1], reverse=True))
     return BeamResult(ranked[0][0], ranked[0][1], ranked, tuple(steps))

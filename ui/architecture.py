@@ -10,14 +10,21 @@ from transformer_core import PRESETS, TransformerConfig
 
 from .diagram import architecture_figure
 from .i18n import t
-from .params import (FlopsEstimate, ParamRow, flops_per_token, format_count, parameter_table,
-                     parameter_total, part_totals)
+from .params import (
+    FlopsEstimate,
+    ParamRow,
+    flops_per_token,
+    format_count,
+    parameter_table,
+    parameter_total,
+    part_totals,
+)
 from .shapes import ShapeStep, build_meta_model, format_shape, model_parameter_count, shape_flow, trace_shapes
 
 __all__ = ["FlopsEstimate", "ParamRow", "ShapeStep", "architecture_figure", "bert_size_check",
-           "build_meta_model", "flops_per_token", "format_count", "format_shape", "model_parameter_count",
-           "param_records", "parameter_table", "parameter_total", "part_totals", "shape_flow", "shape_records",
-           "trace_shapes"]
+           "build_meta_model", "config_from_preset", "flops_per_token", "format_count", "format_shape",
+           "model_parameter_count", "param_records", "parameter_table", "parameter_total", "part_totals",
+           "shape_flow", "shape_records", "trace_shapes"]
 
 
 def param_records(rows: list[ParamRow], lang: str = "en") -> list[dict]:

@@ -18,9 +18,9 @@ from .i18n import t
 from .params import format_count, parameter_table
 
 COLORS = {"input": "#eeeeee", "emb": "#fbd3d3", "norm": "#fff2b3", "attn": "#ffd8a8",
-          "ffn": "#c7e3f7", "head": "#c9efd5", "out": "#f4f4f4"}
-LEFT, RIGHT, CENTER = 0.7, 7.9, 4.3          # main column (x units); shapes are noted right of RIGHT
-BODY_L, BODY_R = 1.9, 7.9                    # layer boxes leave room on the left for residual lines
+          "ffn": "#c7e3f7", "head": "#c9efd5"}
+LEFT, RIGHT, CENTER = 0.7, 7.5, 4.1          # main column (x units); shapes are noted right of RIGHT
+BODY_L, BODY_R = 1.9, 7.5                    # layer boxes leave room on the left for residual lines
 GAP, UNIT_PX = 0.5, 56                       # vertical gap between boxes; pixels per y unit
 
 
@@ -35,12 +35,12 @@ class _Canvas:
     def __post_init__(self):
         self.shapes, self.notes = [], []
 
-    def box(self, x0, x1, h, color, title, sub="", dashed=False) -> tuple[float, float]:
+    def box(self, x0, x1, h, color, title, sub="") -> tuple[float, float]:
         """A filled box at the cursor with a bold title and an optional smaller second line."""
         y0, y1 = self.y, self.y + h
         self.y = y1
         self.shapes.append(dict(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, fillcolor=color,
-                                line=dict(color="#555", width=1.2, dash="dash" if dashed else "solid")))
+                                line=dict(color="#555", width=1.2)))
         text = f"<b>{title}</b>" + (f"<br><span style='font-size:11px'>{sub}</span>" if sub else "")
         self.notes.append(dict(x=(x0 + x1) / 2, y=(y0 + y1) / 2, text=text, showarrow=False,
                                font=dict(size=13, color="#222")))
@@ -49,18 +49,17 @@ class _Canvas:
     def side(self, y, text) -> None:
         """A tensor shape (or other note) in the right margin, level with a box."""
         self.notes.append(dict(x=RIGHT + 0.35, y=y, text=text, showarrow=False, xanchor="left",
-                               font=dict(size=12, color="#1f4e79", family="monospace")))
+                               font=dict(size=12, color="#1f4e79", family="monospace"), align="left"))
 
     def arrow(self, x0, y0, x1, y1) -> None:
         self.notes.append(dict(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
                                text="", showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=1.5,
                                arrowcolor="#444"))
 
-    def down(self, h: float = GAP, x: float = CENTER) -> float:
-        """Advance the cursor by a gap with an arrow in it; return the gap's middle (residual branch point)."""
+    def down(self, h: float = GAP, x: float = CENTER) -> None:
+        """Advance the cursor by a gap with an arrow in it: data flows down to the next box."""
         self.arrow(x, self.y, x, self.y + h)
         self.y += h
-        return self.y - h / 2
 
 
 def _dims(config: TransformerConfig) -> dict[str, str]:
@@ -85,27 +84,34 @@ def _embeddings(c: _Canvas, config: TransformerConfig, rows, lang: str) -> None:
     top = c.y
     for i, (title, dims, comps) in enumerate(boxes):
         x0 = LEFT + i * (width + 0.3)
-        sub = " · ".join(s for s in (dims, _params(rows, lang, components=comps)) if s)
+        sub = "<br>".join(s for s in (dims, _params(rows, lang, components=comps)) if s)
         c.y = top
-        c.box(x0, x0 + width, 0.9, COLORS["emb"], title, sub)
-        c.arrow(x0 + width / 2, top + 0.9, CENTER, top + 0.9 + GAP)
-    c.y = top + 0.9 + GAP
+        c.box(x0, x0 + width, 1.25, COLORS["emb"], title, sub)
+        c.arrow(x0 + width / 2, top + 1.25, CENTER, top + 1.25 + GAP)
+    c.y = top + 1.25 + GAP
+
+
+def _sublayers(config: TransformerConfig, rows, lang: str) -> list[tuple[str, str, str, str]]:
+    """(title, subtitle, colour, shape note) for attention and the feed-forward net."""
+    d = _dims(config)
+    attn_params = _params(rows, lang, components=("c_wq", "c_wk", "c_wv", "c_wo"))
+    ffn_params = _params(rows, lang, components=("c_ffn_w1", "c_ffn_w2"))
+    return [(t("d_mha", lang), t("d_heads", lang, h=d["H"], dh=d["Dh"]) + " · " + attn_params, COLORS["attn"],
+             f"Q, K, V:<br>B × {d['H']} × T × {d['Dh']}<br>scores:<br>B × {d['H']} × T × T"),
+            (t("d_ffn", lang), f"{d['D']} → {d['F']} → {d['D']}, {config.activation.upper()} · " + ffn_params,
+             COLORS["ffn"], f"hidden: B × T × {d['F']}")]
 
 
 def _layer(c: _Canvas, config: TransformerConfig, rows, lang: str) -> None:
     """One encoder layer as boxes, inside a dashed frame labelled '× N'; residual lines on the left."""
-    d = _dims(config)
-    attn = (t("d_mha", lang), t("d_heads", lang, h=d["H"], dh=d["Dh"]) + " · " +
-            _params(rows, lang, components=("c_wq", "c_wk", "c_wv", "c_wo")), COLORS["attn"],
-            f"Q, K, V: B × {d['H']} × T × {d['Dh']}<br>scores: B × {d['H']} × T × T")
-    ffn = (t("d_ffn", lang), f"{d['D']} → {d['F']} → {d['D']}, {config.activation.upper()} · " +
-           _params(rows, lang, components=("c_ffn_w1", "c_ffn_w2")), COLORS["ffn"], f"hidden: B × T × {d['F']}")
     frame_top = c.y
-    c.notes.append(dict(x=RIGHT - 0.1, y=frame_top + 0.25, text=f"<b>{t('d_frame', lang, n=config.n_layers)}</b>",
-                        showarrow=False, xanchor="right", font=dict(size=13, color="#555")))
-    c.down()
-    for title, sub, color, shape_note in (attn, ffn):
-        branch = c.y - GAP / 2                                    # the residual leaves the main line here
+    per_layer = format_count(sum(r.each for r in rows if r.part == "part_layer"))
+    c.notes.append(dict(x=RIGHT + 0.35, y=frame_top + 0.1, showarrow=False, xanchor="left", yanchor="top",
+                        text=f"<b>{t('d_frame', lang, n=config.n_layers)}</b><br>{t('d_per_layer', lang, p=per_layer)}",
+                        font=dict(size=13, color="#555"), align="left"))
+    for i, (title, sub, color, shape_note) in enumerate(_sublayers(config, rows, lang)):
+        c.down(1.1 if i == 0 else GAP)                            # first gap leaves room for the frame label
+        branch = c.y - 0.25                                       # the residual leaves the main line here
         if config.norm_first:                                     # pre-LN: normalise the sublayer's input only
             c.box(BODY_L, BODY_R, 0.5, COLORS["norm"], t("d_layernorm", lang))
             c.down()
@@ -115,9 +121,7 @@ def _layer(c: _Canvas, config: TransformerConfig, rows, lang: str) -> None:
         a0, a1 = c.box(BODY_L, BODY_R, 0.5, COLORS["norm"],
                        t("d_add", lang) if config.norm_first else t("d_add_norm", lang))
         _residual(c, branch, (a0 + a1) / 2, lang)
-        if title == attn[0]:
-            c.down()
-    c.side(c.y - 0.25, f"B × T × {d['D']}")
+    c.side(c.y - 0.25, f"B × T × {config.d_model}")
     c.shapes.append(dict(type="rect", x0=LEFT, x1=RIGHT + 0.1, y0=frame_top, y1=c.y + 0.2,
                          line=dict(color="#888", width=1.5, dash="dash"), fillcolor="rgba(0,0,0,0)"))
     c.y += 0.2
@@ -137,14 +141,14 @@ def _heads(c: _Canvas, config: TransformerConfig, rows, lang: str) -> None:
     """MLM head on the left (every position), pooler → NSP on the right ([CLS] only)."""
     mid = (LEFT + RIGHT) / 2
     top = c.y
-    c.box(LEFT, mid - 0.2, 1.1, COLORS["head"], t("d_mlm", lang), t("d_mlm_sub", lang) + "<br>" +
-          _params(rows, lang, part="part_mlm") + " · " + t("d_tied", lang))
+    c.box(LEFT, mid - 0.2, 1.4, COLORS["head"], t("d_mlm", lang), t("d_mlm_sub", lang) + "<br>" +
+          _params(rows, lang, part="part_mlm") + "<br>" + t("d_tied", lang))
     c.y = top
-    c.box(mid + 0.2, RIGHT, 1.1, COLORS["head"], t("d_nsp", lang), t("d_nsp_sub", lang) + "<br>" +
+    c.box(mid + 0.2, RIGHT, 1.4, COLORS["head"], t("d_nsp", lang), t("d_nsp_sub", lang) + "<br>" +
           _params(rows, lang, components=("c_pooler", "c_nsp")))
     c.arrow(CENTER, top - GAP, (LEFT + mid) / 2, top)             # fan out from the single arrow above
     c.arrow(CENTER, top - GAP, (mid + RIGHT) / 2, top)
-    c.y = top + 1.1
+    c.y = top + 1.4
     for x, text in (((LEFT + mid) / 2, f"B × T × {config.vocab_size}"), ((mid + RIGHT) / 2, "B × 2")):
         c.arrow(x, c.y, x, c.y + 0.4)
         c.notes.append(dict(x=x, y=c.y + 0.65, text=text, showarrow=False,
@@ -159,7 +163,7 @@ def architecture_figure(config: TransformerConfig, lang: str = "en") -> go.Figur
     c.side(0.5, "B × T")
     c.down()
     _embeddings(c, config, rows, lang)
-    y0, y1 = c.box(LEFT, RIGHT, 0.55, COLORS["norm"], t("d_sum_norm", lang),
+    y0, y1 = c.box(LEFT, RIGHT, 0.7, COLORS["norm"], t("d_sum_norm", lang),
                    _params(rows, lang, components=("c_emb_norm",)))
     c.side((y0 + y1) / 2, f"B × T × {config.d_model}")
     c.down()
@@ -177,6 +181,6 @@ def _layout(c: _Canvas) -> go.Figure:
     fig.update_layout(shapes=c.shapes, annotations=c.notes, height=int(c.y * UNIT_PX) + 20,
                       margin=dict(l=10, r=10, t=10, b=10), showlegend=False,
                       paper_bgcolor="white", plot_bgcolor="white", dragmode=False)
-    fig.update_xaxes(range=[0.3, 11.3], visible=False, fixedrange=True)
+    fig.update_xaxes(range=[0.3, 11.0], visible=False, fixedrange=True)
     fig.update_yaxes(range=[c.y + 0.1, 0], visible=False, fixedrange=True)
     return fig

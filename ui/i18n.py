@@ -24,7 +24,7 @@ STRINGS: dict[str, dict[str, str]] = {
               "前馈网络再单独处理每个词元。调整侧边栏中的数字，观察参数量、张量形状和结构图如何变化：大部分权重"
               "位于前馈网络和词嵌入表中，而注意力分数随序列长度的平方增长。"},
     # sidebar
-    "language": {"en": "Language", "zh": "语言"},
+    "language": {"en": "Language · 语言", "zh": "Language · 语言"},   # same in both: always findable
     "sidebar_model": {"en": "Model", "zh": "模型"},
     "preset": {"en": "Preset", "zh": "预设"},
     "n_layers": {"en": "Layers (N)", "zh": "层数 (N)"},
@@ -46,6 +46,7 @@ STRINGS: dict[str, dict[str, str]] = {
     # results
     "config_error": {"en": "This configuration cannot be built: {message}", "zh": "这个配置无法构建：{message}"},
     "total_params": {"en": "Total parameters", "zh": "参数总量"},
+    "params_per_layer": {"en": "Parameters per encoder layer", "zh": "每个编码器层的参数量"},
     "total_params_help": {"en": "Exactly {n} trainable numbers.", "zh": "精确值：{n} 个可训练的数。"},
     "verified": {"en": "✓ Same as counting the PyTorch model's own parameters ({n}); the MLM decoder shares "
                        "the word-embedding matrix, so it is counted once.",
@@ -96,7 +97,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "c_segment": {"en": "segment (sentence A/B) embeddings", "zh": "句段（A/B）嵌入"},
     "c_position": {"en": "learned position embeddings", "zh": "可学习位置嵌入"},
     "c_position_sinusoidal": {"en": "sinusoidal positions (fixed, no weights)", "zh": "正弦位置编码（固定，无权重）"},
-    "c_position_rotary": {"en": "rotary positions (inside attention, no weights)", "zh": "旋转位置编码（在注意力内，无权重）"},
+    "c_position_rotary": {"en": "rotary positions (inside attention, no weights)",
+                          "zh": "旋转位置编码（在注意力内，无权重）"},
     "c_emb_norm": {"en": "embedding LayerNorm (γ, β)", "zh": "嵌入 LayerNorm (γ, β)"},
     "c_wq": {"en": "W_Q query projection", "zh": "W_Q 查询投影"},
     "c_wk": {"en": "W_K key projection", "zh": "W_K 键投影"},
@@ -135,7 +137,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "stage_attn_out": {"en": "attention + residual", "zh": "注意力 + 残差"},
     "note_attn_out": {"en": "(B, T, D): x + MultiHead(x)", "zh": "(B, T, D)：x + MultiHead(x)"},
     "stage_ffn": {"en": "FFN hidden", "zh": "前馈隐藏层"},
-    "note_ffn": {"en": "(B, T, F): act(x·W₁ + b₁), each token on its own", "zh": "(B, T, F)：act(x·W₁ + b₁)，逐词元独立计算"},
+    "note_ffn": {"en": "(B, T, F): act(x·W₁ + b₁), each token on its own",
+                 "zh": "(B, T, F)：act(x·W₁ + b₁)，逐词元独立计算"},
     "stage_layer_out": {"en": "layer output", "zh": "层输出"},
     "note_layer_out": {"en": "(B, T, D): same shape as the input, so {n} layers can stack",
                        "zh": "(B, T, D)：与输入形状相同，因此 {n} 层可以堆叠"},
@@ -147,11 +150,11 @@ STRINGS: dict[str, dict[str, str]] = {
                  "zh": "(B, 2)：由池化后的 [CLS] 向量判断 IsNext / NotNext"},
     # diagram
     "d_input": {"en": "Input ids  [CLS] my dog is cute [SEP] …", "zh": "输入 ID  [CLS] my dog is cute [SEP] …"},
-    "d_token": {"en": "Token embedding", "zh": "词元嵌入"},
-    "d_segment": {"en": "Segment embedding", "zh": "句段嵌入"},
-    "d_position": {"en": "Position embedding", "zh": "位置嵌入"},
-    "d_position_sinusoidal": {"en": "Sinusoidal positions", "zh": "正弦位置编码"},
-    "d_position_rotary": {"en": "Rotary: inside attention", "zh": "旋转编码：在注意力内"},
+    "d_token": {"en": "Token<br>embedding", "zh": "词元嵌入"},
+    "d_segment": {"en": "Segment<br>embedding", "zh": "句段嵌入"},
+    "d_position": {"en": "Position<br>embedding", "zh": "位置嵌入"},
+    "d_position_sinusoidal": {"en": "Sinusoidal<br>positions", "zh": "正弦位置编码"},
+    "d_position_rotary": {"en": "Rotary: inside<br>attention", "zh": "旋转编码：<br>在注意力内"},
     "d_sum_norm": {"en": "Sum  →  LayerNorm", "zh": "相加  →  LayerNorm"},
     "d_mha": {"en": "Multi-head self-attention", "zh": "多头自注意力"},
     "d_heads": {"en": "{h} heads × {dh} dims", "zh": "{h} 个头 × {dh} 维"},
@@ -160,6 +163,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "d_layernorm": {"en": "LayerNorm", "zh": "LayerNorm"},
     "d_ffn": {"en": "Feed-forward", "zh": "前馈网络"},
     "d_frame": {"en": "× {n} encoder layers", "zh": "× {n} 个编码器层"},
+    "d_per_layer": {"en": "{p} params each", "zh": "每层 {p} 参数"},
     "d_final_norm": {"en": "Final LayerNorm", "zh": "最终 LayerNorm"},
     "d_mlm": {"en": "MLM head", "zh": "MLM 头"},
     "d_mlm_sub": {"en": "predict masked words", "zh": "预测被遮盖的词"},
@@ -167,7 +171,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "d_nsp_sub": {"en": "[CLS]: is B the next sentence?", "zh": "[CLS]：B 是下一句吗？"},
     "d_params": {"en": "{p} params", "zh": "{p} 参数"},
     "d_no_params": {"en": "no weights", "zh": "无权重"},
-    "d_tied": {"en": "decoder tied to token embedding", "zh": "解码器与词元嵌入共享"},
+    "d_tied": {"en": "shares token embedding", "zh": "与词元嵌入共享权重"},
     "d_residual": {"en": "residual", "zh": "残差"},
 }
 
