@@ -10,10 +10,12 @@ import streamlit as st
 
 from transformer_core import PRESETS, ConfigError, TransformerConfig
 from transformer_core.config import POSITIONS
+from transformer_core.runtime import tune_allocator
 from ui import architecture as arch
 from ui.i18n import LANGS, t
 
 st.set_page_config(page_title="Attention Lab", page_icon="🔍", layout="wide")
+st.cache_resource(tune_allocator)()     # once per process: recorded forwards stop paying page faults
 
 # widget key → (min, max, step of the +/− buttons); any whole number in range may be typed
 LIMITS = {"n_layers": (1, 48, 1), "d_model": (1, 4096, 64), "n_heads": (1, 64, 1), "d_ff": (1, 16384, 256),

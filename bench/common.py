@@ -42,10 +42,10 @@ def hf_model(cfg: TransformerConfig, attn: str = "sdpa", seed: int = 0):
     return HFBert._from_config(hf_config(cfg), attn_implementation=attn)
 
 
-def timed(fn) -> float:
+def timed(fn, *args, **kwargs) -> float:
     """Wall time of one call, in seconds (CPU ops are synchronous, so perf_counter is exact)."""
     start = time.perf_counter()
-    fn()
+    fn(*args, **kwargs)
     return time.perf_counter() - start
 
 
@@ -62,7 +62,9 @@ def table(headers: list[str], rows: list[list], title: str = "") -> str:
     """Plain fixed-width table: first column left-aligned, the rest right-aligned."""
     cells = [[str(h) for h in headers]] + [[str(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    fmt = lambda r: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))  # noqa: E731
+
+    def fmt(row: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
     lines = [fmt(cells[0]), "  ".join("-" * w for w in widths)] + [fmt(r) for r in cells[1:]]
     return (f"\n{title}\n" if title else "") + "\n".join(lines)
 

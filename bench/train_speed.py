@@ -2,13 +2,16 @@
 
     python bench/train_speed.py                           # small + tiny, the four default variants
     python bench/train_speed.py --configs tiny --warmup 2 --steps 5
-    python bench/train_speed.py --compile                 # also torch.compile(ours), bf16 + masked logits
+    python bench/train_speed.py --compile                 # also torch.compile(ours), fp32 and bf16, masked
     python bench/train_speed.py --profile ours_bf16_masked   # torch.profiler table of a few steps
     python bench/train_speed.py --loss-check              # fp32 vs bf16-autocast loss curves (200 steps)
+    python bench/train_speed.py --configs small --variants ours_fp32_masked ours_fp32_masked+fused_qkv
+                                                          # "+name" applies a bench/patches.py candidate
 
 One step = zero_grad, forward with loss (MLM + NSP), backward, AdamW step. tokens/s = batch·seq / median
-step time. The variants run round-robin, one step each, the order rotated every round, so that machine
-noise hits all of them alike. Writes bench/results/train_speed.json (or loss_check.json).
+step time ("best" = the fastest step, less sensitive to other load on a shared machine). The variants run
+round-robin, one step each, the order rotated every round, so that machine noise hits all of them alike.
+Writes bench/results/train_speed.json (or loss_check.json).
 """
 from __future__ import annotations
 
@@ -16,9 +19,9 @@ import argparse
 import copy
 import time
 
-from common import CONFIGS, hf_model, machine, median, table, timed, write_json
-
 import torch
+from common import CONFIGS, hf_model, machine, median, table, timed, write_json  # puts the repo root on sys.path
+from patches import PATCHES, apply
 
 from transformer_core import BertForPreTraining
 
@@ -29,6 +32,8 @@ VARIANTS = {   # name: (library, masked_logits_only, bf16 autocast, torch.compil
     "ours_fp32_full": ("ours", False, False, False),
     "ours_fp32_masked": ("ours", True, False, False),
     "ours_bf16_masked": ("ours", True, True, False),
+    "ours_fp32_full_compiled": ("ours", False, False, True),
+    "ours_fp32_masked_compiled": ("ours", True, False, True),
     "ours_bf16_masked_compiled": ("ours", True, True, True),
 }
 DEFAULT = ["hf_fp32", "ours_fp32_full", "ours_fp32_masked", "ours_bf16_masked"]
@@ -64,10 +69,12 @@ class Runner:
 
     def __init__(self, name: str, cfg, lr: float, seed: int, model=None):
         self.name = name
-        lib, masked, self.bf16, compiled = VARIANTS[name]
+        base, *patches = name.split("+")
+        lib, masked, self.bf16, compiled = VARIANTS[base]
         if model is None:
             torch.manual_seed(seed)
             model = hf_model(cfg, "sdpa", seed) if lib == "hf" else BertForPreTraining(cfg)
+        apply(model, patches)
         self.model = model.train()
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=lr)
         self.forward = torch.compile(self.model) if compiled else self.model
@@ -83,11 +90,18 @@ class Runner:
         return loss.item()
 
 
-def matmul_gflops(m: int, k: int, n: int, dtype, reps: int = 10) -> float:
-    a, b = torch.randn(m, k).to(dtype), torch.randn(k, n).to(dtype)
-    for _ in range(3):
-        a @ b
-    return 2 * m * k * n / median([timed(lambda: a @ b) for _ in range(reps)]) / 1e9
+def matmul_peak(shapes: dict, reps: int = 15) -> dict:
+    """GFLOP/s of plain matmuls, fp32 and bf16, all shapes interleaved: {name: (median, best)}."""
+    ops = {f"{dt}_{name}": (torch.randn(m, k).to(getattr(torch, dt)), torch.randn(k, n).to(getattr(torch, dt)))
+           for dt in ("float32", "bfloat16") for name, (m, k, n) in shapes.items()}
+    times = {key: [] for key in ops}
+    for r in range(reps + 3):
+        for key, (a, b) in ops.items():
+            dt = timed(torch.matmul, a, b)
+            if r >= 3:
+                times[key].append(dt)
+    flops = {key: 2 * a.size(0) * a.size(1) * b.size(1) for key, (a, b) in ops.items()}
+    return {key: (flops[key] / median(t) / 1e9, flops[key] / min(t) / 1e9) for key, t in times.items()}
 
 
 def bench_config(cname: str, args) -> dict:
@@ -98,22 +112,23 @@ def bench_config(cname: str, args) -> dict:
     for r in range(args.warmup + args.steps):                # round-robin, order rotated each round
         for i in range(len(runners)):
             run = runners[(i + r) % len(runners)]
-            run.times.append(timed(lambda: run.step(batches[r % len(batches)])))
+            run.times.append(timed(run.step, batches[r % len(batches)]))
     n_pred = (batches[0]["labels"] != IGNORE).sum().item()
-    base = median(runners[0].times[args.warmup:])
+    timed_steps = {run.name: run.times[args.warmup:] for run in runners}
+    base, base_best = median(timed_steps[args.variants[0]]), min(timed_steps[args.variants[0]])
     out = {}
     for run in runners:
-        t = median(run.times[args.warmup:])
-        lib, masked, bf16, _ = VARIANTS[run.name]
-        flops = train_flops(cfg, B, T, n_pred if masked else B * T)
-        out[run.name] = dict(step_ms=1e3 * t, tokens_per_s=B * T / t, ratio_vs_first=base / t,
-                             gflops=flops / t / 1e9, gflop_per_step=flops / 1e9,
+        t, best = median(timed_steps[run.name]), min(timed_steps[run.name])
+        flops = train_flops(cfg, B, T, n_pred if VARIANTS[run.name.split("+")[0]][1] else B * T)
+        out[run.name] = dict(step_ms=1e3 * t, tokens_per_s=B * T / t, ratio_vs_first=base / t, best_step_ms=1e3 * best,
+                             ratio_best_vs_first=base_best / best, gflops=flops / t / 1e9, gflop_per_step=flops / 1e9,
                              first_step_s=run.times[0], all_step_s=run.times)
     return out
 
 
 def profile(cname: str, name: str, args) -> None:
-    from torch.profiler import ProfilerActivity, profile as prof
+    from torch.profiler import ProfilerActivity
+    from torch.profiler import profile as prof
     cfg = CONFIGS[cname]
     g = torch.Generator().manual_seed(args.seed)
     batch, run = random_batch(cfg, args.batch, args.seq, g), Runner(name, cfg, args.lr, args.seed)
@@ -145,12 +160,9 @@ def motif_batches(cfg, n: int, batch: int, seq: int, g: torch.Generator, period:
     return out
 
 
-def smooth(xs: list[float], w: int) -> torch.Tensor:
+def smooth(xs: list[float], w: int) -> list[float]:
     """Trailing moving average over w steps (shorter at the start)."""
-    x = torch.tensor(xs, dtype=torch.float64)
-    c = torch.cat([torch.zeros(1, dtype=x.dtype), x.cumsum(0)])
-    idx = torch.arange(1, len(x) + 1)
-    return (c[idx] - c[(idx - w).clamp(min=0)]) / (idx - (idx - w).clamp(min=0))
+    return [sum(xs[max(0, i - w + 1):i + 1]) / (i + 1 - max(0, i - w + 1)) for i in range(len(xs))]
 
 
 def loss_check(args) -> None:
@@ -174,19 +186,19 @@ def loss_check(args) -> None:
     last = lambda k: sum(curves[k][-args.smooth:]) / args.smooth  # noqa: E731
     rows, summary = [], {}
     for other in ("bf16", "fp32_other_dropout_seed"):
-        d = (sm["fp32"] - sm[other]).abs()
-        summary[other] = dict(max_abs_diff=d.max().item(), mean_abs_diff=d.mean().item(),
-                              final_fp32=last("fp32"), final_other=last(other))
-        rows.append([f"fp32 vs {other}", f"{d.max():.4f}", f"{d.mean():.4f}", f"{last('fp32'):.4f}",
-                     f"{last(other):.4f}"])
+        d = [abs(a - b) for a, b in zip(sm["fp32"], sm[other], strict=True)]
+        summary[other] = dict(max_abs_diff=max(d), mean_abs_diff=sum(d) / len(d), final_fp32=last("fp32"),
+                              final_other=last(other))
+        rows.append([f"fp32 vs {other}"] + [f"{x:.4f}" for x in (max(d), sum(d) / len(d), last("fp32"), last(other))])
     print(table(["comparison", "max |Δ smoothed|", "mean |Δ smoothed|", "final fp32", "final other"], rows,
                 f"loss check: {args.loss_config}, B={args.batch} T={args.seq}, {args.loss_steps} steps, "
                 f"lr {args.loss_lr}, smoothing window {args.smooth}; final = mean of last {args.smooth} raw"))
-    print("loss at steps 0/50/100/150/last: " + "; ".join(
-        f"{k}: " + " ".join(f"{v[i]:.3f}" for i in (0, 50, 100, 150, -1) if abs(i) < len(v)) for k, v in curves.items()))
+    marks = [i for i in (0, 50, 100, 150) if i < args.loss_steps] + [args.loss_steps - 1]
+    print(f"raw loss at steps {marks}: " + "; ".join(
+        f"{k}: " + " ".join(f"{v[i]:.3f}" for i in marks) for k, v in curves.items()))
     print("run time s: " + ", ".join(f"{k} {v:.1f}" for k, v in secs.items()))
-    path = write_json("loss_check", dict(machine=machine(), config=args.loss_config, batch=args.batch, seq=args.seq,
-                                         lr=args.loss_lr, steps=args.loss_steps, smooth=args.smooth,
+    path = write_json("loss_check", dict(machine=machine(), config=args.loss_config, batch=args.batch,
+                                         seq=args.seq, lr=args.loss_lr, steps=args.loss_steps, smooth=args.smooth,
                                          summary=summary, seconds=secs, curves=curves))
     print(f"wrote {path}")
 
@@ -194,9 +206,10 @@ def loss_check(args) -> None:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--configs", nargs="+", default=["small", "tiny"], choices=list(CONFIGS))
-    p.add_argument("--variants", nargs="+", default=DEFAULT, choices=list(VARIANTS),
-                   help="the first one is the baseline of the ratio column")
-    p.add_argument("--compile", action="store_true", help="add ours_bf16_masked_compiled")
+    p.add_argument("--variants", nargs="+", default=DEFAULT, metavar="VARIANT",
+                   help=f"the first is the ratio baseline; one of {list(VARIANTS)}, optionally followed by "
+                        f"+patch for patches in {list(PATCHES)} (ours only)")
+    p.add_argument("--compile", action="store_true", help="add ours_{fp32,bf16}_masked_compiled")
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--seq", type=int, default=128)
     p.add_argument("--warmup", type=int, default=3)
@@ -205,7 +218,7 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's own)")
     p.add_argument("--peak-size", type=int, default=2048, help="n of the n×n×n peak matmul")
-    p.add_argument("--profile", metavar="VARIANT", choices=list(VARIANTS), help="profile this variant, then exit")
+    p.add_argument("--profile", metavar="VARIANT", help="profile this variant (same syntax), then exit")
     p.add_argument("--loss-check", action="store_true", help="fp32 vs bf16 loss curves instead of speed")
     p.add_argument("--loss-config", default="tiny", choices=list(CONFIGS))
     p.add_argument("--loss-steps", type=int, default=200)
@@ -215,32 +228,40 @@ def main() -> None:
     args = p.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    if args.compile and "ours_bf16_masked_compiled" not in args.variants:
-        args.variants.append("ours_bf16_masked_compiled")
+    for v in args.variants + [args.profile or "hf_fp32"]:
+        base, *patches = v.split("+")
+        if base not in VARIANTS or any(x not in PATCHES for x in patches) or (patches and base.startswith("hf")):
+            p.error(f"unknown variant {v!r}")
+    if args.compile:
+        extra = ("ours_fp32_masked_compiled", "ours_bf16_masked_compiled")
+        args.variants += [v for v in extra if v not in args.variants]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {torch.backends.cpu.get_cpu_capability()}")
     if args.loss_check:
         return loss_check(args)
     if args.profile:
         return profile(args.configs[0], args.profile, args)
     n, (m, k, f) = args.peak_size, (args.batch * args.seq, CONFIGS["small"].d_model, CONFIGS["small"].d_ff)
-    peak = {f"{dt}_{shape}": matmul_gflops(*dims, getattr(torch, dt))
-            for dt in ("float32", "bfloat16") for shape, dims in ((f"{n}^3", (n, n, n)), (f"{m}x{k}x{f}", (m, k, f)))}
-    print(table(["matmul", "GFLOP/s (median)"], [[k_, f"{v:.1f}"] for k_, v in peak.items()], "matmul peak"))
+    peaks = matmul_peak({f"{n}^3": (n, n, n), f"{m}x{k}x{f}": (m, k, f)})
+    print(table(["matmul", "GFLOP/s median", "GFLOP/s best"],
+                [[name, f"{a:.1f}", f"{b:.1f}"] for name, (a, b) in peaks.items()],
+                "matmul peak (\"of peak\" below = a variant's GFLOP/s over the best n^3 matmul of its dtype)"))
     results = {}
     for cname in args.configs:
         res = results[cname] = bench_config(cname, args)
-        base = args.variants[0]
-        rows = [[v, f"{r['step_ms']:.0f}", f"{r['tokens_per_s']:.0f}", f"{r['ratio_vs_first']:.2f}",
-                 f"{r['gflop_per_step']:.1f}", f"{r['gflops']:.1f}",
-                 f"{100 * r['gflops'] / peak[('bfloat16' if VARIANTS[v][2] else 'float32') + f'_{n}^3']:.0f}%",
-                 f"{r['first_step_s']:.2f}"] for v, r in res.items()]
+        rows = []
+        for v, r in res.items():
+            dtype = "bfloat16" if VARIANTS[v.split("+")[0]][2] else "float32"
+            r["of_peak"] = r["gflops"] / peaks[f"{dtype}_{n}^3"][1]
+            rows.append([v, f"{r['step_ms']:.0f}", f"{r['tokens_per_s']:.0f}", f"{r['ratio_vs_first']:.2f}",
+                         f"{r['best_step_ms']:.0f}", f"{r['ratio_best_vs_first']:.2f}", f"{r['gflop_per_step']:.1f}",
+                         f"{r['gflops']:.1f}", f"{100 * r['of_peak']:.0f}%", f"{r['first_step_s']:.2f}"])
         c = CONFIGS[cname]
-        print(table(["variant", "step ms", "tokens/s", f"× {base}", "GFLOP/step", "GFLOP/s", "of peak",
-                     "1st step s"], rows,
+        print(table(["variant", "step ms", "tokens/s", f"× {args.variants[0]}", "best ms", "× (best)", "GFLOP/step",
+                     "GFLOP/s", "of peak", "1st step s"], rows,
                     f"{cname}: L={c.n_layers} D={c.d_model} H={c.n_heads} F={c.d_ff} V={c.vocab_size}, "
                     f"B={args.batch} T={args.seq}, median of {args.steps} steps after {args.warmup} warmup"))
-    path = write_json("train_speed", dict(machine=machine(), args={k: v for k, v in vars(args).items()},
-                                          matmul_peak_gflops=peak, results=results))
+    path = write_json("train_speed", dict(machine=machine(), args=vars(args), matmul_gflops_median_best=peaks,
+                                          results=results))
     print(f"wrote {path}")
 
 

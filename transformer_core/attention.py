@@ -16,32 +16,48 @@ and the total cost is about that of one full-width head: heads add views, not sa
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .config import TransformerConfig
+from .dropout import dropout as drop
 from .embeddings import apply_rotary
 from .trace import AttentionTrace
 
 
-def attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None, scale: bool = True,
-              dropout: float = 0.0) -> tuple[Tensor, Tensor, Tensor]:
-    """softmax(QKᵀ/√d_k + mask)·V, written out so every step can be seen.
+class AttentionSteps(NamedTuple):
+    """Each step of the formula, kept for the trace (shapes as in ``attention``)."""
+    scores: Tensor    # QKᵀ
+    scaled: Tensor    # QKᵀ / √d_k
+    masked: Tensor    # + M
+    weights: Tensor   # softmax
+    context: Tensor   # weights · V
 
-    q: (..., Tq, Dk), k: (..., Tk, Dk), v: (..., Tk, Dv); mask broadcasts to (..., Tq, Tk).
-    Returns (context (..., Tq, Dv), weights (..., Tq, Tk), raw scores QKᵀ (..., Tq, Tk)).
+
+def attention_steps(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None, scale: bool = True,
+                    dropout: float = 0.0) -> AttentionSteps:
+    """softmax(QKᵀ/√d_k + M)·V, written out so every step can be seen.
+
+    q: (..., Tq, Dk), k: (..., Tk, Dk), v: (..., Tk, Dv); mask M broadcasts to (..., Tq, Tk).
     ``scale=False`` shows what goes wrong without √d_k: the softmax saturates.
     """
     scores = q @ k.transpose(-2, -1)                 # (..., Tq, Tk) similarity of every query to every key
     scaled = scores / math.sqrt(q.size(-1)) if scale else scores
-    if mask is not None:
-        scaled = scaled + mask                       # very negative where not allowed → weight 0 after softmax
-    weights = scaled.softmax(dim=-1)                 # (..., Tq, Tk) each row sums to 1
+    masked = scaled if mask is None else scaled + mask  # very negative where not allowed → weight 0
+    weights = masked.softmax(dim=-1)                 # (..., Tq, Tk) each row sums to 1
     if dropout:
-        weights = F.dropout(weights, p=dropout)
-    return weights @ v, weights, scores              # (..., Tq, Dv)
+        weights = drop(weights, dropout)
+    return AttentionSteps(scores, scaled, masked, weights, weights @ v)  # context: (..., Tq, Dv)
+
+
+def attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None, scale: bool = True,
+              dropout: float = 0.0) -> tuple[Tensor, Tensor, Tensor]:
+    """softmax(QKᵀ/√d_k + mask)·V → (context (..., Tq, Dv), weights (..., Tq, Tk), raw scores QKᵀ)."""
+    steps = attention_steps(q, k, v, mask, scale, dropout)
+    return steps.context, steps.weights, steps.scores
 
 
 def additive_mask(allowed: Tensor, dtype: torch.dtype = torch.float32) -> Tensor:
@@ -91,14 +107,15 @@ class MultiHeadAttention(nn.Module):
         if rotary is not None:                       # RoPE: rotate q and k by their positions, so q·k
             q, k = apply_rotary(q, *rotary), apply_rotary(k, *rotary)  # depends only on the offset
         p = self.attn_dropout if self.training else 0.0
-        if record and p:                             # training with dropout: one explicit path, so the
-            context, weights, scores = attention(q, k, v, mask, dropout=p)  # trace shows the dropped weights
-        else:                                        # fast path: fused kernel, weights never materialised
-            context = F.scaled_dot_product_attention(
-                q, k, v, attn_mask=None if mask is None else mask.to(q.dtype), dropout_p=p)
-            if record:                               # the weights, written out for the trace; the output
-                _, weights, scores = attention(q, k, v, mask)  # still comes from the fused kernel, so
-                                                     # recording never changes a single bit of it
+        explicit = p > 0 and (record or q.is_cpu)   # with dropout on a CPU the fused kernel falls back to
+        steps = None                                 # this same written-out maths anyway
+        if record or explicit:
+            steps = attention_steps(q, k, v, mask, dropout=p)
+        if explicit:
+            context = steps.context
+        else:                                        # fast path: fused kernel, weights never materialised;
+            context = F.scaled_dot_product_attention(  # with record=True the output still comes from
+                q, k, v, attn_mask=None if mask is None else mask.to(q.dtype), dropout_p=p)  # here: identical
         if head_mask is not None:                    # switching a head off zeroes its weights, hence its context
             context = context * head_mask.view(1, -1, 1, 1).to(context.dtype)
         B, H, Tq, Dh = context.shape
@@ -106,11 +123,9 @@ class MultiHeadAttention(nn.Module):
         out = self.out_proj(concat)                  # (B, Tq, D)
         if not record:
             return out, None
-        if head_mask is not None:
-            weights = weights * head_mask.view(1, -1, 1, 1)
-        scaled = scores / math.sqrt(Dh)
+        weights = steps.weights if head_mask is None else steps.weights * head_mask.view(1, -1, 1, 1)
         trace = AttentionTrace(
-            q=q.detach(), k=k.detach(), v=v.detach(), scores=scores.detach(), scaled=scaled.detach(),
-            masked=(scaled if mask is None else scaled + mask).detach(), weights=weights.detach(),
-            context=context.detach(), concat=concat.detach(), output=out.detach())
+            q=q.detach(), k=k.detach(), v=v.detach(), scores=steps.scores.detach(), scaled=steps.scaled.detach(),
+            masked=steps.masked.detach(), weights=weights.detach(), context=context.detach(),
+            concat=concat.detach(), output=out.detach())
         return out, trace

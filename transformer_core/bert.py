@@ -15,6 +15,7 @@ from torch import Tensor, nn
 
 from .attention import additive_mask, padding_allowed
 from .config import TransformerConfig
+from .dropout import Dropout
 from .embeddings import Embeddings, rotary_angles
 from .layers import TransformerLayer, layer_norm
 from .trace import ModelTrace
@@ -186,7 +187,7 @@ class BertForSequenceClassification(nn.Module):
         super().__init__()
         self.config = config
         self.bert = BertModel(config, add_pooler=config.pooling == "cls")
-        self.dropout = nn.Dropout(config.dropout)
+        self.dropout = Dropout(config.dropout)
         self.classifier = nn.Linear(config.d_model, config.n_labels)
         self.classifier.apply(self.bert._init_weights)
 

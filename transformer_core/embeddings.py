@@ -17,6 +17,7 @@ import torch
 from torch import Tensor, nn
 
 from .config import TransformerConfig
+from .dropout import Dropout
 from .trace import EmbeddingTrace
 
 
@@ -62,7 +63,7 @@ class Embeddings(nn.Module):
             table = sinusoidal_table(config.max_len, config.d_model, config.rope_base)
             self.register_buffer("sinusoid", table, persistent=False)  # fixed: not a weight, not saved
         self.norm = None if vaswani else nn.LayerNorm(config.d_model, eps=config.layer_norm_eps)
-        self.dropout = nn.Dropout(config.dropout)
+        self.dropout = Dropout(config.dropout)
 
     def _positions(self, t: int, device) -> Tensor | None:
         if self.config.position == "learned":

@@ -16,16 +16,19 @@ from torch import Tensor, nn
 
 from .attention import MultiHeadAttention
 from .config import TransformerConfig
+from .dropout import Dropout
 from .trace import FFNTrace, LayerTrace, NormTrace
 
 
 def layer_norm(norm: nn.LayerNorm, x: Tensor, record: bool = False) -> tuple[Tensor, NormTrace | None]:
     """LayerNorm(x) = (x − mean) / √(var + eps) · γ + β, statistics over the D features of each token."""
-    out = norm(x)
     if not record:
-        return out, None
-    var, mean = (t.detach() for t in torch.var_mean(x, dim=-1, unbiased=False))   # (B, T) each
-    return out, NormTrace(input=x.detach(), mean=mean, var=var, output=out.detach())
+        return norm(x), None
+    # The same kernel nn.LayerNorm runs, asked to hand back the statistics it used: mean and 1/√(var + eps).
+    out, mean, rstd = torch.native_layer_norm(x, norm.normalized_shape, norm.weight, norm.bias, norm.eps)
+    var = rstd.pow(-2) - norm.eps                                    # (B, T, 1)
+    return out, NormTrace(input=x.detach(), mean=mean.squeeze(-1).detach(), var=var.squeeze(-1).detach(),
+                          output=out.detach())
 
 
 class FeedForward(nn.Module):
@@ -37,12 +40,12 @@ class FeedForward(nn.Module):
         self.up = nn.Linear(config.d_model, config.d_ff)                 # W₁: D → F
         self.down = nn.Linear(config.d_ff, config.d_model)               # W₂: F → D
         self.act = F.gelu if config.activation == "gelu" else F.relu
-        self.dropout = nn.Dropout(config.dropout)
 
     def forward(self, x: Tensor, record: bool = False) -> tuple[Tensor, FFNTrace | None]:
         pre = self.up(x)                                                 # (B, T, F)
         hidden = self.act(pre)                                           # (B, T, F)
-        out = self.down(self.dropout(hidden))                            # (B, T, D)
+        out = self.down(hidden)                                          # (B, T, D); dropout follows in the
+                                                                         # residual, as in BERT and the paper
         if not record:
             return out, None
         return out, FFNTrace(pre_activation=pre.detach(), activation=hidden.detach(), output=out.detach())
@@ -62,7 +65,7 @@ class TransformerLayer(nn.Module):
         self.cross_norm = nn.LayerNorm(d, eps=eps) if cross else None
         self.ffn = FeedForward(config)
         self.ffn_norm = nn.LayerNorm(d, eps=eps)
-        self.dropout = nn.Dropout(config.dropout)
+        self.dropout = Dropout(config.dropout)
 
     def _add_norm(self, x: Tensor, norm: nn.LayerNorm, sublayer, record: bool):
         """One residual block. Returns (output, residual sum, norm trace, sublayer trace)."""
