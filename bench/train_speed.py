@@ -4,7 +4,7 @@
     python bench/train_speed.py --configs tiny --warmup 2 --steps 5
     python bench/train_speed.py --compile                 # also torch.compile(ours), fp32 and bf16, masked
     python bench/train_speed.py --profile ours_bf16_masked   # torch.profiler table of a few steps
-    python bench/train_speed.py --loss-check              # fp32 vs bf16-autocast loss curves (200 steps)
+    python bench/train_speed.py --loss-check              # our fast path vs HF's plain fp32 loss curve (200 steps)
     python bench/train_speed.py --configs small --variants ours_fp32_masked ours_fp32_masked+fused_qkv
                                                           # "+name" applies a bench/patches.py candidate
 
@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import argparse
 import copy
+import tempfile
 import time
 
 import torch
 from common import CONFIGS, hf_model, machine, median, table, timed, write_json  # puts the repo root on sys.path
 from patches import PATCHES, apply
+from transformers import BertForPreTraining as HFBertForPreTraining
 
-from transformer_core import BertForPreTraining
+from transformer_core import BertForPreTraining, save_pretrained
 
 IGNORE, MASK_ID = -100, 4
 VARIANTS = {   # name: (library, masked_logits_only, bf16 autocast, torch.compile)
@@ -165,19 +167,34 @@ def smooth(xs: list[float], w: int) -> list[float]:
     return [sum(xs[max(0, i - w + 1):i + 1]) / (i + 1 - max(0, i - w + 1)) for i in range(len(xs))]
 
 
+def twins(cfg, seed: int):
+    """Our model and HF's, holding identical initial weights (exported through save_pretrained)."""
+    torch.manual_seed(seed)
+    ours = BertForPreTraining(cfg)
+    with tempfile.TemporaryDirectory() as folder:
+        save_pretrained(ours, folder)
+        return ours, HFBertForPreTraining.from_pretrained(folder, attn_implementation="sdpa")
+
+
 def loss_check(args) -> None:
     cfg = CONFIGS[args.loss_config]
     g = torch.Generator().manual_seed(args.seed)
     data = motif_batches(cfg, args.loss_batches, args.batch, args.seq, g)
-    torch.manual_seed(args.seed)
-    init = BertForPreTraining(cfg)
-    # The third run changes only the dropout seed: the fp32-vs-bf16 gap means little unless it is compared
-    # with the gap that dropout noise alone produces.
-    runs = [("fp32", "ours_fp32_masked", args.seed), ("bf16", "ours_bf16_masked", args.seed),
-            ("fp32_other_dropout_seed", "ours_fp32_masked", args.seed + 1)]
+    init, hf_init = twins(cfg, args.seed)
+    quiet = cfg.replace(dropout=0.0, attn_dropout=0.0)
+    init_nodrop, hf_nodrop = twins(quiet, args.seed)
+    # Our default training path (fp32, MLM logits only at masked positions, our dropout sampler) against
+    # the plain fp32 path of HF transformers from identical weights on identical batches. With dropout the
+    # masks differ, so "ours_other_dropout_seed" shows how far dropout noise alone moves a curve; without
+    # dropout ("*_nodrop") nothing random is left and the two curves must coincide.
+    runs = [("ours_default", "ours_fp32_masked", init, args.seed), ("hf_fp32_plain", "hf_fp32", hf_init, args.seed),
+            ("ours_bf16", "ours_bf16_masked", init, args.seed),
+            ("ours_other_dropout_seed", "ours_fp32_masked", init, args.seed + 1),
+            ("ours_default_nodrop", "ours_fp32_masked", init_nodrop, args.seed),
+            ("hf_fp32_plain_nodrop", "hf_fp32", hf_nodrop, args.seed)]
     curves, secs = {}, {}
-    for label, variant, seed in runs:
-        run = Runner(variant, cfg, args.loss_lr, args.seed, model=copy.deepcopy(init))
+    for label, variant, model, seed in runs:
+        run = Runner(variant, cfg, args.loss_lr, args.seed, model=copy.deepcopy(model))
         torch.manual_seed(seed)                              # dropout masks: same stream for fp32 and bf16
         start = time.perf_counter()
         curves[label] = [run.step(data[i % len(data)]) for i in range(args.loss_steps)]
@@ -185,12 +202,14 @@ def loss_check(args) -> None:
     sm = {k: smooth(v, args.smooth) for k, v in curves.items()}
     last = lambda k: sum(curves[k][-args.smooth:]) / args.smooth  # noqa: E731
     rows, summary = [], {}
-    for other in ("bf16", "fp32_other_dropout_seed"):
-        d = [abs(a - b) for a, b in zip(sm["fp32"], sm[other], strict=True)]
-        summary[other] = dict(max_abs_diff=max(d), mean_abs_diff=sum(d) / len(d), final_fp32=last("fp32"),
-                              final_other=last(other))
-        rows.append([f"fp32 vs {other}"] + [f"{x:.4f}" for x in (max(d), sum(d) / len(d), last("fp32"), last(other))])
-    print(table(["comparison", "max |Δ smoothed|", "mean |Δ smoothed|", "final fp32", "final other"], rows,
+    pairs = [("ours_default", o) for o in ("hf_fp32_plain", "ours_bf16", "ours_other_dropout_seed")]
+    for a_name, other in pairs + [("ours_default_nodrop", "hf_fp32_plain_nodrop")]:
+        d = [abs(a - b) for a, b in zip(sm[a_name], sm[other], strict=True)]
+        summary[f"{a_name} vs {other}"] = dict(max_abs_diff=max(d), mean_abs_diff=sum(d) / len(d),
+                                               final_a=last(a_name), final_b=last(other))
+        rows.append([f"{a_name} vs {other}"]
+                    + [f"{x:.4f}" for x in (max(d), sum(d) / len(d), last(a_name), last(other))])
+    print(table(["comparison", "max |Δ smoothed|", "mean |Δ smoothed|", "final a", "final b"], rows,
                 f"loss check: {args.loss_config}, B={args.batch} T={args.seq}, {args.loss_steps} steps, "
                 f"lr {args.loss_lr}, smoothing window {args.smooth}; final = mean of last {args.smooth} raw"))
     marks = [i for i in (0, 50, 100, 150) if i < args.loss_steps] + [args.loss_steps - 1]

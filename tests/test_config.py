@@ -39,3 +39,9 @@ def test_bert_base_has_about_110m_parameters():
     model = BertForPreTraining(PRESETS["bert-base"])
     n = sum(p.numel() for p in model.parameters())      # tied decoder counted once
     assert 108e6 < n < 112e6
+
+
+def test_ids_outside_the_vocabulary_are_refused_clearly():
+    model = BertForPreTraining(TransformerConfig(vocab_size=50, d_model=16, n_heads=2, n_layers=1, d_ff=8))
+    with pytest.raises(ConfigError, match="Token id 50 is outside this model's vocabulary .ids 0…49."):
+        model(torch.tensor([[2, 50, 3]]))

@@ -14,7 +14,7 @@ POOLINGS = ("cls", "mean")
 
 
 class ConfigError(ValueError):
-    """A config value that cannot work, with a message a student can act on."""
+    """A setting or an input the model cannot work with, with a message a student can act on."""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from .config import TransformerConfig
+from .config import ConfigError, TransformerConfig
 from .dropout import Dropout
 from .trace import EmbeddingTrace
 
@@ -72,10 +72,19 @@ class Embeddings(nn.Module):
             return self.sinusoid[None, :t]                                         # (1, T, D)
         return None                                                                # rotary: applied in attention
 
+    def _check_ids(self, input_ids: Tensor) -> None:
+        """An id outside the table would otherwise surface as torch's bare 'index out of range'."""
+        low, high = int(input_ids.min()), int(input_ids.max())
+        if low < 0 or high >= self.word.num_embeddings:
+            raise ConfigError(f"Token id {high if high >= self.word.num_embeddings else low} is outside this "
+                              f"model's vocabulary (ids 0…{self.word.num_embeddings - 1}): was the text "
+                              f"tokenized with another model's tokenizer?")
+
     def forward(self, input_ids: Tensor, token_type_ids: Tensor | None = None,
                 record: bool = False) -> tuple[Tensor, EmbeddingTrace | None]:
         """input_ids, token_type_ids: (B, T) → (B, T, D)."""
         self.config.check_length(input_ids.size(1))
+        self._check_ids(input_ids)
         token = self.word(input_ids)                                               # (B, T, D)
         if self.vaswani:                     # scale so token vectors are not drowned by the ±1 sinusoids
             token = token * math.sqrt(self.config.d_model)
