@@ -3,15 +3,24 @@
 BERT splits text into word pieces: frequent words stay whole, rare ones break into pieces that
 continue with "##" (playing → play ##ing), and Chinese is one token per character. Every sequence
 is framed as ``[CLS] A [SEP]`` or ``[CLS] A [SEP] B [SEP]`` with token type ids 0 for A and 1 for B.
+
+Besides training and loading, this file has the small helpers the app needs to *show* tokenization:
+``pieces`` (every piece with its id, characters and word), ``word_pieces`` (which pieces make each
+word) and ``special_ids``.
 """
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
+from .data.errors import DataError
+
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+MAX_VOCAB = 200_000          # far above any BERT (30,522 English, 21,128 Chinese); beyond it is a typo
 
 
 def _frame(tokenizer: Tokenizer) -> Tokenizer:
@@ -34,17 +43,77 @@ def new_wordpiece(lowercase: bool = True) -> Tokenizer:
     return tokenizer
 
 
+# ── training ─────────────────────────────────────────────────────────────────────────────────────────
+
+def _alphabet(lines: Iterable[str], tokenizer: Tokenizer) -> set[str]:
+    """Distinct characters after normalisation (lower-casing, accent stripping), spaces left out:
+    every one of them must get its own vocabulary entry, or it could only ever be [UNK]."""
+    seen: set[str] = set()
+    for line in lines:
+        seen.update(tokenizer.normalizer.normalize_str(line))
+    return {c for c in seen if not c.isspace()}
+
+
+def _check_vocab_size(vocab_size: int, alphabet: set[str]) -> None:
+    """The vocabulary has to hold the 5 specials and every character; more than MAX_VOCAB is a slip."""
+    if not alphabet:
+        raise DataError("The training text is empty (or only spaces and line breaks). "
+                        "Give the tokenizer some real sentences to learn word pieces from.")
+    smallest = len(SPECIALS) + len(alphabet)
+    if vocab_size < smallest:
+        raise DataError(f"vocab_size={vocab_size} is too small: the 5 special tokens plus the {len(alphabet)} "
+                        f"distinct characters of this text already need {smallest} entries. "
+                        f"Choose vocab_size ≥ {smallest}.")
+    if vocab_size > MAX_VOCAB:
+        raise DataError(f"vocab_size={vocab_size:,} is too large (the limit is {MAX_VOCAB:,}; "
+                        f"BERT itself uses 30,522). Choose a smaller vocabulary.")
+
+
+def _trainer(vocab_size: int, min_frequency: int, alphabet: set[str]) -> trainers.WordPieceTrainer:
+    """``limit_alphabet`` ≥ the number of distinct characters, so no 汉字 is dropped to [UNK] for being rare."""
+    return trainers.WordPieceTrainer(vocab_size=vocab_size, min_frequency=min_frequency,
+                                     special_tokens=SPECIALS, limit_alphabet=max(len(alphabet), 1000),
+                                     show_progress=False)
+
+
 def train_wordpiece(texts, vocab_size: int = 8000, lowercase: bool = True, min_frequency: int = 2) -> Tokenizer:
-    """Train WordPiece on an iterable of strings. ``limit_alphabet`` is set to the number of distinct
-    characters so that no 汉字 is dropped to [UNK] just for being rare."""
+    """Train WordPiece on an iterable of strings (held in memory; for big corpora use
+    ``train_wordpiece_from_files``). DataError for empty text or a vocab size out of range."""
     texts = list(texts)
-    alphabet = len(set("".join(texts)))
     tokenizer = new_wordpiece(lowercase)
-    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, min_frequency=min_frequency,
-                                        special_tokens=SPECIALS, limit_alphabet=max(alphabet, 1000))
-    tokenizer.train_from_iterator(texts, trainer=trainer)
+    alphabet = _alphabet(texts, tokenizer)
+    _check_vocab_size(vocab_size, alphabet)
+    tokenizer.train_from_iterator(texts, trainer=_trainer(vocab_size, min_frequency, alphabet))
     return _frame(tokenizer)
 
+
+def _read_lines(paths: list[Path]) -> Iterator[str]:
+    """Stream the files line by line, so a corpus never has to fit in memory."""
+    for path in paths:
+        try:
+            with path.open(encoding="utf-8") as f:
+                yield from f
+        except UnicodeDecodeError as err:
+            raise DataError(f"{path.name} is not UTF-8 text (byte {err.start} cannot be read). "
+                            "Save it as UTF-8 and try again.") from None
+
+
+def train_wordpiece_from_files(paths, vocab_size: int = 8000, lowercase: bool = True,
+                               min_frequency: int = 2) -> Tokenizer:
+    """Train WordPiece on text files, streaming: one pass counts the alphabet (and checks the files
+    are readable UTF-8 with some text), then ``tokenizers`` reads the files itself, in Rust."""
+    paths = [Path(p) for p in ([paths] if isinstance(paths, str | Path) else paths)]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if not paths or missing:
+        raise DataError(f"No training file found at: {', '.join(missing) or '(no paths given)'}.")
+    tokenizer = new_wordpiece(lowercase)
+    alphabet = _alphabet(_read_lines(paths), tokenizer)
+    _check_vocab_size(vocab_size, alphabet)
+    tokenizer.train([str(p) for p in paths], trainer=_trainer(vocab_size, min_frequency, alphabet))
+    return _frame(tokenizer)
+
+
+# ── loading ──────────────────────────────────────────────────────────────────────────────────────────
 
 def from_vocab(vocab_path, lowercase: bool = True) -> Tokenizer:
     """Load a BERT ``vocab.txt`` (one piece per line, line number = id)."""
@@ -68,3 +137,65 @@ def load_tokenizer(folder) -> Tokenizer | None:
             lowercase = json.loads(settings.read_text(encoding="utf-8")).get("do_lower_case", True)
         return from_vocab(folder / "vocab.txt", lowercase)
     return None
+
+
+# ── helpers for the UI ───────────────────────────────────────────────────────────────────────────────
+
+def special_ids(tokenizer: Tokenizer) -> dict[str, int]:
+    """{"pad", "unk", "cls", "sep", "mask"} → id. DataError if the vocabulary lacks one of them."""
+    ids = {name.strip("[]").lower(): tokenizer.token_to_id(name) for name in SPECIALS}
+    missing = [f"[{name.upper()}]" for name, i in ids.items() if i is None]
+    if missing:
+        raise DataError(f"This tokenizer's vocabulary has no {', '.join(missing)} token, which BERT needs.")
+    return ids
+
+
+@dataclass(frozen=True)
+class Piece:
+    id: int                    # row of the embedding table
+    token: str                 # the piece as written in the vocabulary ("play", "##ing", "注", "[CLS]")
+    start: int | None          # character offsets into the original text (into `pair` when segment is 1);
+    end: int | None            #   text[start:end] is what this piece came from. None for [CLS]/[SEP]
+    word_index: int | None     # which word of its segment (counting from 0); None for specials
+    segment: int               # token type id: 0 for sentence A (and [CLS]), 1 for sentence B
+    is_special: bool           # [CLS], [SEP], … added by the template, not from the text
+    is_unknown: bool           # [UNK]: a word the vocabulary cannot spell
+
+
+def pieces(tokenizer: Tokenizer, text: str, pair: str | None = None) -> list[Piece]:
+    """Every piece of the encoded text (or pair), in order, with the characters it came from."""
+    enc = tokenizer.encode(text, pair)
+    unk = tokenizer.token_to_id("[UNK]")
+    return [Piece(id=i, token=tok, start=None if special else start, end=None if special else end,
+                  word_index=word, segment=seg, is_special=bool(special), is_unknown=i == unk)
+            for i, tok, (start, end), word, seg, special in zip(
+                enc.ids, enc.tokens, enc.offsets, enc.word_ids, enc.type_ids, enc.special_tokens_mask,
+                strict=True)]
+
+
+@dataclass(frozen=True)
+class WordSpan:
+    segment: int               # 0 = text, 1 = pair
+    word_index: int            # which word of its segment
+    text: str                  # the word as written in the original text
+    start: int                 # character offsets into the original text (or pair)
+    end: int
+    piece_indices: tuple[int, ...]   # positions in `pieces(...)` (and in the ids) that spell this word
+
+
+def word_pieces(tokenizer: Tokenizer, text: str, pair: str | None = None) -> list[WordSpan]:
+    """Word ↔ piece alignment: for each word, the pieces it became ("playing" → (3, 4) for play ##ing).
+    The other direction is ``Piece.word_index``. Chinese characters are words of their own."""
+    words: dict[tuple[int, int], list[int]] = {}
+    spans: dict[tuple[int, int], tuple[int, int]] = {}
+    for index, piece in enumerate(pieces(tokenizer, text, pair)):
+        if piece.word_index is None:
+            continue
+        key = (piece.segment, piece.word_index)
+        words.setdefault(key, []).append(index)
+        start, end = spans.get(key, (piece.start, piece.end))
+        spans[key] = (min(start, piece.start), max(end, piece.end))
+    sources = (text, pair)
+    return [WordSpan(segment=seg, word_index=w, text=sources[seg][spans[seg, w][0]:spans[seg, w][1]],
+                     start=spans[seg, w][0], end=spans[seg, w][1], piece_indices=tuple(indices))
+            for (seg, w), indices in words.items()]

@@ -1,0 +1,159 @@
+"""Corpora: the shipped slices load with the counts and checksums of their manifest, the loaders
+explain bad names, and the builder's cleaning steps do what they say (on small inline samples, no network)."""
+
+import gzip
+import struct
+import zlib
+
+import pytest
+
+from transformer_core.data import corpora as C
+from transformer_core.data.__main__ import read_r_lazyload
+from transformer_core.data.corpora import SHIPPED, load_documents, load_labelled
+from transformer_core.data.errors import DataError
+
+MANIFEST = C.read_manifest()
+
+
+def test_the_manifest_lists_exactly_the_shipped_corpora():
+    assert set(MANIFEST["corpora"]) == set(SHIPPED)
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_shipped_files_match_their_checksums(name):
+    for entry in MANIFEST["corpora"][name]["files"].values():
+        data = (C.SHIPPED_ROOT / entry["path"]).read_bytes()
+        assert C.sha256_of(data) == entry["sha256"]
+        assert len(data) == entry["bytes"]
+
+
+@pytest.mark.parametrize("name", ["en", "zh"])
+def test_documents_load_with_the_manifest_counts(name):
+    for split, entry in MANIFEST["corpora"][name]["files"].items():
+        docs = load_documents(name, split)
+        assert len(docs) == entry["documents"] > 0
+        assert sum(map(len, docs)) == entry["lines"]
+        assert all(line and line == line.strip() for doc in docs for line in doc)
+
+
+def test_english_has_many_documents_to_draw_nsp_negatives_from():
+    docs = load_documents("en")
+    assert len(docs) > 100 and sum(len(d) > 1 for d in docs) > 100
+
+
+def test_labelled_loads_balanced_with_label_names():
+    total = [0, 0]
+    for split, entry in MANIFEST["corpora"]["sentiment-zh"]["files"].items():
+        texts, labels, names = load_labelled("sentiment-zh", split)
+        assert names == ["negative", "positive"]
+        assert len(texts) == len(labels) == entry["examples"]
+        assert [labels.count(0), labels.count(1)] == entry["per_label"]
+        total = [total[0] + labels.count(0), total[1] + labels.count(1)]
+    assert total == [1000, 1000]
+
+
+def test_shipped_splits_and_corpora_do_not_overlap():
+    seen = {}
+    for name in ("zh", "sentiment-zh"):
+        for split in C.SPLITS:
+            texts = [d[0] for d in load_documents(name, split)] if name == "zh" else load_labelled(name, split)[0]
+            for text in texts:
+                assert seen.setdefault(text, (name, split)) == (name, split)
+
+
+def test_unknown_names_and_splits_say_what_exists(tmp_path):
+    with pytest.raises(DataError, match="Available here: en, sentiment-zh, zh"):
+        load_documents("klingon")
+    with pytest.raises(DataError, match="Available: train, validation, test"):
+        load_documents("en", "dev")
+    with pytest.raises(DataError, match="load_labelled"):
+        load_documents("sentiment-zh")
+    with pytest.raises(DataError, match="MANIFEST.json is missing"):
+        load_labelled("sentiment-en", root=tmp_path)
+
+
+def test_a_written_corpus_reads_back(tmp_path):
+    docs = [[f"doc {i} line {j}" for j in range(3)] for i in range(40)]
+    docs.append(list(docs[0]))
+    entry = C.write_corpus(tmp_path, "toy", {"description": "toy"}, documents=docs)
+    back = [doc for split in C.SPLITS for doc in load_documents("toy", split, root=tmp_path)]
+    assert sorted(back) == sorted(docs[:40])  # the duplicate document is gone, nothing else
+    assert sum(f["documents"] for f in entry["files"].values()) == 40
+    C.write_corpus(tmp_path, "lab", {"label_names": ["no", "yes"]}, labelled=(["a, \"b\"", "c"], [0, 1]))
+    texts = [t for split in C.SPLITS for t in load_labelled("lab", split, root=tmp_path)[0]]
+    assert sorted(texts) == ["a, \"b\"", "c"]
+
+
+def test_split_is_stable_and_roughly_90_5_5():
+    names = [C.split_of(f"document {i}") for i in range(4000)]
+    assert names == [C.split_of(f"document {i}") for i in range(4000)]
+    assert 0.87 < names.count("train") / 4000 < 0.93 and names.count("test") > 120
+
+
+def test_sword_markup_is_stripped_and_notes_become_a_space():
+    osis = (
+        '<title type="main">Genesis</title><chapter n="1" osisID="Gen.1" sID="Gen.1"/>'
+        '<w lemma="strong:H0430">In</w> <w lemma="x">the beginning</w>, God<note placement="foot">'
+        '<reference>1:1 </reference>Hebrew “Elohim”.</note>created the heavens. '
+        '<div sID="p1" type="x-p"/>The earth was <transChange>formless</transChange>.'
+        '<chapter n="2" osisID="Gen.2" sID="Gen.2"/>The heavens were finished.'
+    )
+    assert C.strip_sword_markup(osis) == [
+        ["In the beginning, God created the heavens.", "The earth was formless."],
+        ["The heavens were finished."],
+    ]
+
+
+def test_austen_lines_rejoin_into_paragraphs_and_chapters():
+    lines = ["EMMA", "", "VOLUME I", "", "CHAPTER I", "", "Emma Woodhouse, handsome,", "clever, and _rich_.", "",
+             "She was the youngest.", "", "", "CHAPTER II", "", "Mr. Weston was a native.", "", "FINIS"]
+    assert C.austen_chapters(lines) == [
+        ["Emma Woodhouse, handsome, clever, and rich.", "She was the youngest."],
+        ["Mr. Weston was a native."],
+    ]
+    assert C.rejoin_paragraphs(["a", "b", "", "", "c"]) == ["a b", "c"]
+
+
+def test_fortunes_split_on_percent_and_lose_their_colours():
+    text = "\x1b[32m《春晓》\x1b[m\n春眠不觉晓，处处闻啼鸟。\n%\nLess is more\n\t\t-- Y\n%\n"
+    assert C.split_fortunes(text) == [["《春晓》", "春眠不觉晓，处处闻啼鸟。"], ["Less is more", "\t\t-- Y"]]
+    assert C.strip_ansi("\x1b[33m作者：杜甫\x1b[m") == "作者：杜甫"
+    first = "在 Debian 这种规模的项目中，很难避免遇到与你意见不和，或者难以合作"
+    assert C.rejoin_wrapped_zh([first, "的人。", "-- Debian"]) == [first + "的人。", "-- Debian"]
+
+
+def test_pos_tags_are_stripped():
+    assert C.strip_pos_tags("人民/n  日报/n") == "人民日报"
+    assert C.strip_pos_tags("１２月/t  ３１日/t  ，/w  江/nr  泽民/nr  摄/Vg") == "１２月３１日，江泽民摄"
+
+
+def test_whitespace_and_duplicates_are_cleaned():
+    assert C.normalise_space("  a \t b\u200b\ufeff c \n") == "a b c"
+    assert C.clean_documents([[" x  y ", ""], ["x y"], [" "]]) == [["x y"]]
+
+
+def _int(*values):
+    return struct.pack(f">{len(values)}i", *values)
+
+
+def _chars(text):  # CHARSXP, flagged UTF-8
+    return _int(0x40009, len(text.encode())) + text.encode()
+
+
+def _strvec(items):  # STRSXP
+    return _int(16, len(items)) + b"".join(map(_chars, items))
+
+
+def _named_list(items: dict):  # VECSXP with a "names" attribute (a pairlist tagged with the symbol names)
+    names_attr = _int(2 | 1 << 10, 1) + _chars("names") + _strvec(list(items)) + _int(254)
+    return _int(19 | 1 << 9, len(items)) + b"".join(items.values()) + names_attr
+
+
+def test_r_lazyload_reader_on_a_hand_made_database(tmp_path):
+    header = b"X\n" + _int(3, 0x40400, 0x30500, 5) + b"UTF-8"
+    novel = zlib.compress(header + _strvec(["CHAPTER 1", "", "It is a truth"]))
+    record = _int(999) + novel  # R stores the uncompressed length first
+    (tmp_path / "Rdata.rdb").write_bytes(record)
+    index = _named_list({"variables": _named_list({"emma": _int(13, 2, 0, len(record))})})
+    (tmp_path / "Rdata.rdx").write_bytes(gzip.compress(header + index))
+    assert read_r_lazyload(tmp_path / "Rdata") == {"emma": ["CHAPTER 1", "", "It is a truth"]}

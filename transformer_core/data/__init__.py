@@ -1,0 +1,1 @@
+"""Data for training: corpora, sentence pairs, masking, labelled sets and seq2seq tasks (no Streamlit)."""

@@ -1,0 +1,185 @@
+"""Labelled sentences for fine-tuning a classifier: read a CSV/TSV, check it, encode it, batch it.
+
+A learner will upload all kinds of files, so every way a file can be wrong gets its own message:
+empty, only spaces, not text at all, too big, missing columns, only one class, empty sentences,
+labels that are neither numbers nor names. Labels can be written as integers (0/1, or −1/1) or as
+names ("positive", "负面"); either way they become ids 0…K−1 in sorted order, and ``label_names``
+keeps what each id meant.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from ..tokenizer import special_ids
+from .errors import DataError
+from .pretraining import EpochCursor, check_resume
+
+MAX_BYTES = 20_000_000        # 20 MB: far more than a fine-tuning set needs, small enough for a browser upload
+_INTEGER = re.compile(r"[+-]?\d+")
+
+
+@dataclass(frozen=True)
+class LabelledData:
+    texts: list[str]
+    labels: list[int]          # ids 0 … K−1
+    label_names: list[str]     # label_names[id] = the label as written in the file
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def _raw_bytes(path_or_text, max_bytes: int) -> tuple[bytes, str]:
+    """The file's bytes and a name to use in messages. A str with a line break is the text itself;
+    bytes are an upload's content; anything else is a path."""
+    if isinstance(path_or_text, bytes):
+        return path_or_text, "the uploaded file"
+    if isinstance(path_or_text, str) and ("\n" in path_or_text or not path_or_text.strip()):
+        return path_or_text.encode("utf-8"), "the pasted text"
+    path = Path(path_or_text)
+    if not path.is_file():
+        raise DataError(f"No file at {path}.")
+    _check_size(path.stat().st_size, path.name, max_bytes)     # before reading it all into memory
+    return path.read_bytes(), path.name
+
+
+def _check_size(n_bytes: int, name: str, max_bytes: int) -> None:
+    if n_bytes > max_bytes:
+        raise DataError(f"{_cap(name)} is {n_bytes / 1e6:.3g} MB, over the limit of {max_bytes / 1e6:.3g} MB. "
+                        "Use a smaller sample of it.")
+
+
+def _cap(name: str) -> str:
+    return name[:1].upper() + name[1:] if name.startswith("the ") else name      # keep file names as they are
+
+
+def _decode(raw: bytes, name: str, max_bytes: int) -> str:
+    """Bytes → text, refusing what is too big, empty, binary or not UTF-8 (a BOM is allowed)."""
+    _check_size(len(raw), name, max_bytes)
+    if not raw:
+        raise DataError(f"{_cap(name)} is empty. It needs a header line `text,label` and one example per line.")
+    if b"\x00" in raw[:8192]:
+        raise DataError(f"{_cap(name)} looks like a binary file (a spreadsheet or an archive?), not text. "
+                        "Save it as CSV (UTF-8) and try again.")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise DataError(f"{_cap(name)} is not UTF-8 text (byte {err.start} cannot be read). "
+                        "Save it as CSV with UTF-8 encoding and try again.") from None
+    if not text.strip():
+        raise DataError(f"{_cap(name)} contains only spaces and line breaks, no examples.")
+    return text
+
+
+def _rows(text: str, name: str, delimiter: str | None) -> tuple[list[tuple[int, list[str]]], int, int]:
+    """Parse the table; return its (line number, cells) data rows and where the text and label columns are."""
+    first_line = text.lstrip().split("\n", 1)[0]
+    delimiter = delimiter or ("\t" if "\t" in first_line else ",")
+    reader = csv.reader(io.StringIO(text.lstrip()), delimiter=delimiter)
+    table = [(reader.line_num, row) for row in reader if any(c.strip() for c in row)]
+    header = [c.strip().lower() for c in table[0][1]]
+    missing = [c for c in ("text", "label") if c not in header]
+    if missing:
+        found = ", ".join(f"'{c}'" for c in table[0][1]) or "nothing"
+        raise DataError(f"{_cap(name)} needs the columns 'text' and 'label' in its first line, but "
+                        f"{' and '.join(repr(c) for c in missing)} {'is' if len(missing) == 1 else 'are'} missing "
+                        f"(found: {found}).")
+    return table[1:], header.index("text"), header.index("label")
+
+
+def _label_ids(labels: list[str], lines: list[int]) -> tuple[list[int], list[str]]:
+    """Integers are sorted as numbers (−1 < 1), names alphabetically; id = place in that order."""
+    is_int = [bool(_INTEGER.fullmatch(label)) for label in labels]
+    for label, integer, line in zip(labels, is_int, lines, strict=True):
+        if not integer and not any(c.isalpha() for c in label):
+            raise DataError(f"The label {label!r} on line {line} is neither a whole number nor a name. "
+                            "Use labels like 0/1 or positive/negative.")
+    if any(is_int) and not all(is_int):
+        number, word = labels[is_int.index(True)], labels[is_int.index(False)]
+        raise DataError(f"The labels mix numbers ({number!r} on line {lines[is_int.index(True)]}) and names "
+                        f"({word!r} on line {lines[is_int.index(False)]}). Use one kind for every example.")
+    names = sorted(set(labels), key=int if all(is_int) else None)
+    if len(names) < 2:
+        raise DataError(f"Every example has the label {names[0]!r}. A classifier needs at least two classes "
+                        "to tell apart.")
+    index = {name: i for i, name in enumerate(names)}
+    return [index[label] for label in labels], names
+
+
+def read_labelled(path_or_text, *, delimiter: str | None = None, max_bytes: int = MAX_BYTES) -> LabelledData:
+    """A CSV (or TSV, detected from a tab in the header) with columns ``text`` and ``label`` → LabelledData.
+    ``path_or_text``: a path, the file's bytes (an upload), or the table as a string."""
+    raw, name = _raw_bytes(path_or_text, max_bytes)
+    rows, text_col, label_col = _rows(_decode(raw, name, max_bytes), name, delimiter)
+    if not rows:
+        raise DataError(f"{_cap(name)} has a header but no examples under it.")
+    texts, labels, lines = [], [], []
+    for line, row in rows:
+        if len(row) <= max(text_col, label_col):
+            raise DataError(f"Line {line} of {name} has {len(row)} column(s), fewer than the header. "
+                            "Is a text with a comma missing its \"quotes\"?")
+        texts.append(row[text_col].strip())
+        labels.append(row[label_col].strip())
+        lines.append(line)
+        if not texts[-1] or not labels[-1]:
+            raise DataError(f"Line {line} of {name} has an empty {'text' if not texts[-1] else 'label'}. "
+                            "Fill it in or delete the line.")
+    ids, names = _label_ids(labels, lines)
+    return LabelledData(texts=texts, labels=ids, label_names=names)
+
+
+def encode_labelled(data: LabelledData, tokenizer, max_len: int = 128) -> dict[str, Tensor]:
+    """Tokenize every text as [CLS] text [SEP], cut to max_len (keeping the final [SEP]), pad to the longest.
+    The tokenizer is not changed (enabling its truncation would affect everyone sharing it)."""
+    if max_len < 3:
+        raise DataError(f"max_len={max_len} is too short: [CLS] text [SEP] needs at least 3 tokens.")
+    ids = special_ids(tokenizer)
+    rows = [enc.ids if len(enc.ids) <= max_len else enc.ids[:max_len - 1] + [ids["sep"]]
+            for enc in tokenizer.encode_batch(data.texts)]
+    width = max(len(r) for r in rows)
+    input_ids = torch.full((len(rows), width), ids["pad"], dtype=torch.long)        # (N, T)
+    attention_mask = torch.zeros(len(rows), width, dtype=torch.long)                 # (N, T)
+    for i, r in enumerate(rows):
+        input_ids[i, :len(r)] = torch.tensor(r)
+        attention_mask[i, :len(r)] = 1
+    return {"input_ids": input_ids, "attention_mask": attention_mask,
+            "token_type_ids": torch.zeros_like(input_ids),                             # (N, T) one segment
+            "labels": torch.tensor(data.labels, dtype=torch.long)}                     # (N,)
+
+
+class LabelledBatches:
+    """Batches of an ``encode_labelled`` dict, seeded shuffle per epoch, each cut to its own longest row.
+    Iterating runs the rest of the current epoch; ``state_dict`` saves where, so a resumed run continues
+    with exactly the same batches."""
+
+    def __init__(self, encoded: dict[str, Tensor], batch_size: int, seed: int = 0, shuffle: bool = True,
+                 drop_last: bool = False):
+        self.encoded, self.seed = encoded, seed
+        self.cursor = EpochCursor(len(encoded["labels"]), batch_size, seed, shuffle, drop_last)
+
+    def __len__(self) -> int:
+        return len(self.cursor)
+
+    def __iter__(self) -> Iterator[dict[str, Tensor]]:
+        for index in self.cursor.batches():
+            width = int(self.encoded["attention_mask"][index].sum(dim=1).max())
+            yield {name: t[index, :width] if t.dim() == 2 else t[index] for name, t in self.encoded.items()}
+
+    def forever(self) -> Iterator[dict[str, Tensor]]:
+        while True:
+            yield from self
+
+    def state_dict(self) -> dict:
+        return {"epoch": self.cursor.epoch, "position": self.cursor.position, "seed": self.seed,
+                "n_examples": self.cursor.n}
+
+    def load_state_dict(self, state: dict) -> None:
+        check_resume(state, self.seed, self.cursor.n)
+        self.cursor.epoch, self.cursor.position = state["epoch"], state["position"]

@@ -1,0 +1,383 @@
+"""BERT's pretraining data: sentence pairs for next-sentence prediction, and dynamic masking for masked LM.
+
+Next-sentence prediction (NSP): segment A is one or more consecutive sentences of a document; half the
+time B is what really follows (IsNext), half the time it comes from another document (NotNext).
+Masked LM (MLM): choose 15% of the real tokens to predict; of those, 80% become [MASK], 10% a random
+token and 10% stay as they are — so the model cannot learn "only [MASK] positions matter", and must
+keep a good vector for every token. Masks are drawn afresh for every batch ("dynamic masking", as in
+RoBERTa), and each draw comes with a ``MaskRecord`` so the app can show what happened to each token.
+"""
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+
+import torch
+from torch import Tensor
+
+from ..tokenizer import special_ids
+from .errors import DataError
+
+IGNORE = -100   # label for "no prediction here" (torch's cross_entropy ignore_index)
+
+
+# ── masked LM ────────────────────────────────────────────────────────────────────────────────────────
+
+@dataclass(frozen=True)
+class MaskingRates:
+    select: float = 0.15       # fraction of non-special tokens chosen for prediction
+    mask: float = 0.8          # of the chosen: → [MASK]
+    random: float = 0.1        # of the chosen: → a random token (not a special); the rest stay unchanged
+
+    def __post_init__(self):
+        if not 0 < self.select <= 1:
+            raise DataError(f"select={self.select}: the share of tokens to predict must be above 0 and at most 1 "
+                            "(BERT uses 0.15).")
+        if self.mask < 0 or self.random < 0 or self.mask + self.random > 1 + 1e-9:
+            raise DataError(f"mask={self.mask}, random={self.random}: both must be ≥ 0 and together at most 1, "
+                            "since they split the chosen tokens (BERT: 0.8 and 0.1, the other 0.1 unchanged).")
+
+    @property
+    def keep(self) -> float:
+        """Of the chosen tokens, the share left unchanged."""
+        return max(0.0, 1.0 - self.mask - self.random)
+
+
+@dataclass(frozen=True)
+class MaskRecord:              # what happened to each token, for the UI (all (B, T))
+    original: Tensor           # ids before corruption
+    chosen: Tensor             # bool: picked for prediction (label = original id)
+    to_mask: Tensor            # bool: became [MASK]
+    to_random: Tensor          # bool: became a random token (which may, rarely, be the original again)
+    kept: Tensor               # bool: chosen but left unchanged
+    corrupted: Tensor          # ids after corruption (= the model's input)
+
+
+def choose_positions(candidates: Tensor, select: float, generator: torch.Generator | None = None) -> Tensor:
+    """Pick k = ⌊n·select + u⌋ of each row's n candidates (u uniform in [0, 1)), at least one.
+
+    This "stochastic rounding" makes the expected share exactly ``select`` even for short rows, where
+    a fixed round(n·0.15) would be off (round(10·0.15) = 2 is 20%). The k positions with the highest
+    random scores win: ranking is two argsorts, no Python loop."""
+    rows, _ = candidates.shape
+    n = candidates.sum(dim=1)                                                        # (B,)
+    u = torch.rand(rows, generator=generator, device=candidates.device)              # (B,)
+    k = torch.floor(n * select + u).long().clamp(min=1).minimum(n)                  # (B,) 0 only if n = 0
+    scores = torch.rand(candidates.shape, generator=generator, device=candidates.device)   # (B, T)
+    scores = scores.masked_fill(~candidates, -1.0)                                   # non-candidates rank last
+    rank = scores.argsort(dim=1, descending=True).argsort(dim=1)                     # (B, T) 0 = highest score
+    return rank < k.unsqueeze(1)                                                     # (B, T)
+
+
+def mask_tokens(input_ids: Tensor, special_mask: Tensor, mask_id: int, vocab_size: int,
+                rates: MaskingRates = MaskingRates(), generator: torch.Generator | None = None,
+                n_special: int = 5) -> tuple[Tensor, Tensor, MaskRecord]:
+    """-> (corrupted ids (B,T), labels (B,T) with -100 where not chosen, record).
+
+    ``special_mask`` (B, T) is True at [CLS], [SEP] and padding: those are never chosen. Random
+    replacements are drawn from ids ≥ n_special, so a random token is never [CLS], [MASK], …"""
+    if special_mask.shape != input_ids.shape:
+        raise DataError(f"special_mask has shape {tuple(special_mask.shape)} but input_ids {tuple(input_ids.shape)}.")
+    if vocab_size <= n_special:
+        raise DataError(f"vocab_size={vocab_size} leaves no ordinary token to draw random replacements from.")
+    device = input_ids.device
+    chosen = choose_positions(~special_mask.bool(), rates.select, generator)         # (B, T)
+    roll = torch.rand(input_ids.shape, generator=generator, device=device)           # (B, T) one die per token
+    to_mask = chosen & (roll < rates.mask)                                           # (B, T)
+    to_random = chosen & (roll >= rates.mask) & (roll < rates.mask + rates.random)   # (B, T)
+    kept = chosen & ~to_mask & ~to_random                                            # (B, T)
+    random_ids = torch.randint(n_special, vocab_size, input_ids.shape, generator=generator,
+                               device=device, dtype=input_ids.dtype)                 # (B, T)
+    corrupted = input_ids.masked_fill(to_mask, mask_id)                              # (B, T)
+    corrupted = torch.where(to_random, random_ids, corrupted)                        # (B, T)
+    labels = input_ids.masked_fill(~chosen, IGNORE)                                  # (B, T)
+    record = MaskRecord(original=input_ids, chosen=chosen, to_mask=to_mask, to_random=to_random,
+                        kept=kept, corrupted=corrupted)
+    return corrupted, labels, record
+
+
+# ── next-sentence pairs ──────────────────────────────────────────────────────────────────────────────
+
+@dataclass(frozen=True)
+class SentenceSpan:
+    document: int              # index into the documents given to make_nsp_examples
+    start: int                 # first sentence of the segment
+    stop: int                  # one past the last sentence
+
+
+@dataclass(frozen=True)
+class PairExample:
+    input_ids: list[int]                 # [CLS] A [SEP] B [SEP], after truncation
+    token_type_ids: list[int]            # 0 for [CLS] A [SEP], 1 for B [SEP]
+    is_next: bool                        # B really follows A in the same document
+    special_tokens_mask: list[int]       # 1 at [CLS] and [SEP]: never masked
+    a: SentenceSpan                      # where A and B came from
+    b: SentenceSpan
+    sentences_a: tuple[str, ...]         # their text, before truncation, for the UI
+    sentences_b: tuple[str, ...]
+
+
+def _tokenize_documents(documents: list[list[str]], tokenizer) -> list[list[tuple[int, list[int]]]]:
+    """Every sentence → ids (no specials), in one fast batched call. Keeps (sentence index, ids) pairs,
+    dropping sentences with no tokens, and documents left with none."""
+    flat = [(d, s, text) for d, doc in enumerate(documents) for s, text in enumerate(doc) if text.strip()]
+    encodings = tokenizer.encode_batch([text for _, _, text in flat], add_special_tokens=False)
+    docs: dict[int, list[tuple[int, list[int]]]] = {}
+    for (d, s, _), enc in zip(flat, encodings, strict=True):
+        if enc.ids:
+            docs.setdefault(d, []).append((s, enc.ids))
+    return [docs[d] if d in docs else [] for d in range(len(documents))]
+
+
+def _truncate_pair(a: list[int], b: list[int], max_tokens: int, rng: random.Random) -> tuple[list[int], list[int]]:
+    """BERT's truncate_seq_pair: drop one token at a time from the longer side, from its front or back
+    at random (so the model does not learn that sentences are always cut at the end)."""
+    cut = {"a": [0, 0], "b": [0, 0]}                 # tokens cut from the front, back of each side
+    length = {"a": len(a), "b": len(b)}
+    while length["a"] + length["b"] > max_tokens:
+        side = "a" if length["a"] > length["b"] else "b"
+        length[side] -= 1
+        cut[side][0 if rng.random() < 0.5 else 1] += 1
+    return a[cut["a"][0]:len(a) - cut["a"][1]], b[cut["b"][0]:len(b) - cut["b"][1]]
+
+
+def _random_segment(docs, usable: list[int], current: int, target: int,
+                    rng: random.Random) -> tuple[int, int, int, list[int]]:
+    """NotNext: sentences from a random start in another document (usable[current] is this one),
+    until about `target` tokens."""
+    k = rng.randrange(len(usable) - 1)
+    other = usable[k + (k >= current)]               # any document with text but this one
+    sentences = docs[other]
+    start = rng.randrange(len(sentences))
+    ids: list[int] = []
+    stop = start
+    while stop < len(sentences) and len(ids) < target:
+        ids += sentences[stop][1]
+        stop += 1
+    return other, start, stop, ids
+
+
+class _LabelBag:
+    """IsNext / NotNext labels drawn from shuffled blocks of 100 holding exactly the asked share of NotNext.
+    A fair coin per pair is not enough: a NotNext pair uses only A of its chunk and gives the rest
+    back to make more pairs, so coin flips end up with more NotNext than IsNext examples."""
+
+    def __init__(self, random_next: float, rng: random.Random):
+        self.random_next, self.rng, self.labels, self.owed = random_next, rng, [], 0
+
+    def draw(self) -> bool:
+        """True = IsNext."""
+        while True:
+            if not self.labels:
+                n_random = round(100 * self.random_next)
+                self.labels = [False] * n_random + [True] * (100 - n_random)
+                self.rng.shuffle(self.labels)
+            is_next = self.labels.pop()
+            if is_next or not self.owed:
+                return is_next
+            self.owed -= 1                             # this NotNext was already spent by forced_not_next
+
+    def forced_not_next(self) -> None:
+        """An IsNext was drawn but the pair has to be NotNext: the IsNext goes back, a later NotNext is skipped."""
+        self.labels.append(True)
+        self.owed += 1
+
+
+class _PairBuilder:
+    """Walks one document, cutting it into chunks of about `target` tokens, each chunk → one example."""
+
+    def __init__(self, docs, documents, max_len: int, rng: random.Random, random_next: float, cls: int, sep: int):
+        self.docs, self.documents, self.rng, self.labels = docs, documents, rng, _LabelBag(random_next, rng)
+        self.usable = [d for d, doc in enumerate(docs) if doc]          # documents with some text
+        self.max_tokens, self.cls, self.sep = max_len - 3, cls, sep    # room for [CLS], [SEP], [SEP]
+
+    def document(self, position: int, target: int) -> list[PairExample]:
+        """BERT's create_instances_from_document for the position-th usable document: gather sentences
+        until the chunk reaches `target` tokens (or the document ends), then split it into A and B."""
+        examples, chunk, length, i = [], [], 0, 0
+        d = self.usable[position]
+        sentences = self.docs[d]
+        while i < len(sentences):
+            chunk.append(i)
+            length += len(sentences[i][1])
+            if i == len(sentences) - 1 or length >= target:
+                example, unused = self.pair(position, chunk, target)
+                examples.append(example)
+                i -= unused                            # sentences not used by a NotNext pair go back
+                chunk, length = [], 0
+            i += 1
+        return examples
+
+    def pair(self, position: int, chunk: list[int], target: int) -> tuple[PairExample, int]:
+        """One example from a chunk; also returns how many sentences to give back (or −1: one borrowed)."""
+        d, rng = self.usable[position], self.rng
+        sentences = self.docs[d]
+        is_next, unused = self.labels.draw(), 0
+        if is_next and len(chunk) == 1:                # one sentence has no "next" inside the chunk:
+            if chunk[0] + 1 < len(sentences):          # borrow the following one (BERT would make it
+                chunk, unused = [chunk[0], chunk[0] + 1], -1   # NotNext, tilting the 50/50 balance)
+            else:                                      # the document's last sentence: NotNext,
+                self.labels.forced_not_next()          # and the bag makes up for it later
+                is_next = False
+        a_end = rng.randint(1, len(chunk) - 1) if len(chunk) >= 2 else 1
+        a_ids = [t for i in chunk[:a_end] for t in sentences[i][1]]
+        a_span = SentenceSpan(d, sentences[chunk[0]][0], sentences[chunk[a_end - 1]][0] + 1)
+        if is_next:
+            b_ids = [t for i in chunk[a_end:] for t in sentences[i][1]]
+            b_span = SentenceSpan(d, sentences[chunk[a_end]][0], sentences[chunk[-1]][0] + 1)
+        else:
+            other, start, stop, b_ids = _random_segment(self.docs, self.usable, position,
+                                                        max(1, target - len(a_ids)), rng)
+            b_span = SentenceSpan(other, self.docs[other][start][0], self.docs[other][stop - 1][0] + 1)
+            unused = len(chunk) - a_end
+        a_ids, b_ids = _truncate_pair(a_ids, b_ids, self.max_tokens, rng)
+        return PairExample(
+            input_ids=[self.cls, *a_ids, self.sep, *b_ids, self.sep],
+            token_type_ids=[0] * (len(a_ids) + 2) + [1] * (len(b_ids) + 1),
+            is_next=is_next,
+            special_tokens_mask=[1] + [0] * len(a_ids) + [1] + [0] * len(b_ids) + [1],
+            a=a_span, b=b_span,
+            sentences_a=tuple(self.documents[d][a_span.start:a_span.stop]),
+            sentences_b=tuple(self.documents[b_span.document][b_span.start:b_span.stop])), unused
+
+
+def make_nsp_examples(documents: list[list[str]], tokenizer, max_len: int = 128, seed: int = 0,
+                      random_next: float = 0.5, short_seq_prob: float = 0.1) -> list[PairExample]:
+    """BERT's recipe (create_pretraining_data.py): per document, chunks of about max_len − 3 tokens
+    (with probability short_seq_prob a random shorter target, so the model also sees short inputs);
+    A = the chunk's first 1…n−1 sentences, B = the rest (IsNext) or, with probability random_next,
+    sentences from another random document (NotNext); the pair is truncated to max_len. Returned
+    shuffled (seeded). Two departures from BERT, so the classes really are balanced as random_next says:
+    labels come from a shuffled bag, not a coin per pair, and an IsNext draw on a one-sentence chunk
+    borrows the following sentence as B instead of turning NotNext."""
+    if max_len < 5:
+        raise DataError(f"max_len={max_len} is too short: [CLS] A [SEP] B [SEP] needs at least 5 tokens.")
+    if not (0 <= random_next <= 1 and 0 <= short_seq_prob <= 1):
+        raise DataError("random_next and short_seq_prob are probabilities: each must be between 0 and 1.")
+    docs = _tokenize_documents(documents, tokenizer)
+    usable = [d for d, doc in enumerate(docs) if doc]
+    if not usable:
+        raise DataError("There is no text in these documents: next-sentence pairs need sentences.")
+    if len(usable) < 2:
+        raise DataError(f"Next-sentence prediction needs at least 2 documents with text (found {len(usable)}): "
+                        "the NotNext half of the pairs takes its B from a different document.")
+    ids, rng = special_ids(tokenizer), random.Random(seed)
+    builder = _PairBuilder(docs, documents, max_len, rng, random_next, ids["cls"], ids["sep"])
+    examples = []
+    for position in range(len(usable)):
+        target = max_len - 3 if rng.random() >= short_seq_prob else rng.randint(2, max_len - 3)
+        examples += builder.document(position, target)
+    rng.shuffle(examples)
+    return examples
+
+
+# ── batches ──────────────────────────────────────────────────────────────────────────────────────────
+
+def pad_rows(rows: list[list[int]], value: int) -> Tensor:
+    """Lists of different lengths → one (B, T) tensor, T = the longest, padded at the end with `value`."""
+    width = max(len(r) for r in rows)
+    return torch.tensor([r + [value] * (width - len(r)) for r in rows], dtype=torch.long)   # (B, T)
+
+
+def collate(examples: list[PairExample], pad_id: int = 0) -> dict[str, Tensor]:
+    """Pairs → a padded batch the model takes as ``model(**batch)``; next_sentence_label 0 = IsNext, 1 = NotNext."""
+    return {
+        "input_ids": pad_rows([e.input_ids for e in examples], pad_id),                       # (B, T)
+        "attention_mask": pad_rows([[1] * len(e.input_ids) for e in examples], 0),            # (B, T)
+        "token_type_ids": pad_rows([e.token_type_ids for e in examples], 0),                  # (B, T)
+        "next_sentence_label": torch.tensor([0 if e.is_next else 1 for e in examples]),      # (B,)
+    }
+
+
+class EpochCursor:
+    """Which examples make each batch, and where we are: epoch e is a shuffle seeded by seed + e (so
+    the order needs no saved state, only the epoch and the position within it)."""
+
+    def __init__(self, n: int, batch_size: int, seed: int = 0, shuffle: bool = True, drop_last: bool = False):
+        if n < 1:
+            raise DataError("There are no examples to make batches from.")
+        if batch_size < 1:
+            raise DataError(f"batch_size={batch_size}: a batch needs at least one example.")
+        if drop_last and n < batch_size:
+            raise DataError(f"Only {n} examples, fewer than one batch of {batch_size}, and drop_last=True "
+                            "drops the incomplete batch, so nothing would be left. Lower the batch size.")
+        self.n, self.batch_size, self.seed, self.shuffle, self.drop_last = n, batch_size, seed, shuffle, drop_last
+        self.epoch, self.position = 0, 0
+
+    def __len__(self) -> int:
+        return self.n // self.batch_size if self.drop_last else math.ceil(self.n / self.batch_size)
+
+    def order(self) -> Tensor:
+        if not self.shuffle:
+            return torch.arange(self.n)
+        return torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed + self.epoch))   # (n,)
+
+    def batches(self) -> Iterator[Tensor]:
+        """Index tensors of the rest of this epoch's batches; the position moves before each is handed out,
+        so a state saved after using a batch resumes at the next one."""
+        if self.position >= len(self):
+            self.epoch, self.position = self.epoch + 1, 0
+        order = self.order()
+        while self.position < len(self):
+            start = self.position * self.batch_size
+            self.position += 1
+            yield order[start:start + self.batch_size]
+        self.epoch, self.position = self.epoch + 1, 0
+
+
+def _rows(batch: dict[str, Tensor], record: MaskRecord, rank: int, world: int):
+    """This process's share of a batch: rows rank, rank + world, …"""
+    part = {name: t[rank::world] for name, t in batch.items()}
+    return part, MaskRecord(**{f.name: getattr(record, f.name)[rank::world] for f in fields(record)})
+
+
+class PretrainingBatches:
+    """Ready MLM + NSP batches with dynamic masking: each draw gets new masks. Iterating runs the rest of
+    the current epoch; ``forever()`` runs epoch after epoch. With world_size > 1 every process builds
+    and masks the same global batch and keeps its own rows, so N processes see exactly what one would."""
+
+    def __init__(self, examples: list[PairExample], batch_size: int, mask_id: int, vocab_size: int,
+                 rates: MaskingRates = MaskingRates(), seed: int = 0, shuffle: bool = True, drop_last: bool = False,
+                 pad_id: int = 0, n_special: int = 5, rank: int = 0, world_size: int = 1):
+        if world_size > 1 and (batch_size % world_size or not drop_last):
+            raise DataError(f"With {world_size} processes the batch size must divide evenly among them "
+                            f"(got {batch_size}) and drop_last must be True, so every process gets equal rows.")
+        self.examples, self.cursor = examples, EpochCursor(len(examples), batch_size, seed, shuffle, drop_last)
+        self.mask_id, self.vocab_size, self.rates, self.seed = mask_id, vocab_size, rates, seed
+        self.pad_id, self.n_special, self.rank, self.world_size = pad_id, n_special, rank, world_size
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __len__(self) -> int:
+        return len(self.cursor)
+
+    def __iter__(self) -> Iterator[tuple[dict[str, Tensor], MaskRecord]]:
+        for index in self.cursor.batches():
+            chosen = [self.examples[i] for i in index.tolist()]
+            batch = collate(chosen, self.pad_id)
+            special = pad_rows([e.special_tokens_mask for e in chosen], 1).bool()     # (B, T) padding too
+            corrupted, labels, record = mask_tokens(batch["input_ids"], special, self.mask_id, self.vocab_size,
+                                                    self.rates, self.generator, self.n_special)
+            batch.update(input_ids=corrupted, labels=labels)
+            yield _rows(batch, record, self.rank, self.world_size) if self.world_size > 1 else (batch, record)
+
+    def forever(self) -> Iterator[tuple[dict[str, Tensor], MaskRecord]]:
+        while True:
+            yield from self
+
+    def state_dict(self) -> dict:
+        return {"epoch": self.cursor.epoch, "position": self.cursor.position, "seed": self.seed,
+                "n_examples": len(self.examples), "generator": self.generator.get_state()}
+
+    def load_state_dict(self, state: dict) -> None:
+        check_resume(state, self.seed, len(self.examples))
+        self.cursor.epoch, self.cursor.position = state["epoch"], state["position"]
+        self.generator.set_state(state["generator"])
+
+
+def check_resume(state: dict, seed: int, n_examples: int) -> None:
+    """A saved position only means the same batches for the same data and seed."""
+    if (state.get("seed"), state.get("n_examples")) != (seed, n_examples):
+        raise DataError(f"Cannot resume: the saved batches were for {state.get('n_examples')} examples with "
+                        f"seed {state.get('seed')}, but this run has {n_examples} examples with seed {seed}.")
