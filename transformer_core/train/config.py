@@ -1,0 +1,113 @@
+"""``TrainConfig``: every knob of a training run in one frozen dataclass.
+
+It is saved as JSON beside each checkpoint, so a run can be resumed — or reproduced by someone
+else — from the folder alone. The model's own shape lives in ``TransformerConfig``; here ``preset``
+picks one and ``model`` overrides single fields of it (e.g. ``{"n_layers": 2}``).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+
+from ..config import PRESETS, ConfigError, TransformerConfig
+
+TASKS = ("pretrain", "finetune", "seq2seq")
+DECAYS = ("linear", "cosine", "constant")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    task: str = "pretrain"            # "pretrain" (MLM + NSP), "finetune" (classification) or "seq2seq"
+    # ---- model
+    preset: str = "mini"              # TransformerConfig preset to start from (pretrain / seq2seq)
+    model: dict = field(default_factory=dict)  # TransformerConfig fields overriding the preset
+    pretrained: str = ""              # finetune: folder of a pretrained BERT (ours or HF's)
+    pooling: str = "cls"              # finetune: sentence vector from "cls" (pooler) or "mean" of tokens
+    # ---- data
+    corpus: str = "en"                # pretrain: shipped corpus name; finetune: name or CSV/TSV path
+    tokenizer: str = ""               # folder holding tokenizer.json; "" = train one on the corpus
+    vocab_size: int = 8000            # word pieces when a tokenizer is trained here
+    max_len: int = 128                # longest sequence in tokens ([CLS] and [SEP]s included)
+    batch_size: int = 32              # sequences per step (the global batch under DDP)
+    mlm_probability: float = 0.15     # share of non-special tokens chosen for masked LM
+    seq2seq_task: str = "reverse"     # seq2seq: which generated task (data.seq2seq_tasks.TASKS)
+    n_pairs: int = 4000               # seq2seq: generated (source, target) pairs before the split
+    # ---- optimisation
+    steps: int = 1000                 # optimisation steps in the whole run (the schedule's length)
+    lr: float = 5e-4                  # peak learning rate, reached at the end of warmup
+    warmup_steps: int = 100           # steps of linear warmup from 0 to lr
+    decay: str = "linear"             # after warmup: "linear" or "cosine" to min_lr_ratio·lr, or "constant"
+    min_lr_ratio: float = 0.0         # final learning rate as a share of lr
+    weight_decay: float = 0.01        # AdamW decay, applied only to ≥ 2-D weights (not biases, LayerNorm)
+    betas: tuple = (0.9, 0.999)       # AdamW's moving-average rates for the gradient and its square
+    adam_eps: float = 1e-6            # AdamW's epsilon (BERT used 1e-6)
+    grad_clip: float = 1.0            # clip the global gradient norm to this (0 = no clipping)
+    seed: int = 0                     # seeds weights, data order, masking and dropout: same seed, same run on CPU
+    # ---- hardware
+    device: str = "auto"              # "auto" picks CUDA, then Apple MPS, then CPU
+    precision: str = "auto"           # "auto" = bf16 autocast only on CUDA that supports it (slower on CPU)
+    masked_logits_only: bool = True   # pretrain: vocabulary scores only where a label is (fast path)
+    # ---- bookkeeping
+    out_dir: str = "runs/run"         # the checkpoint folder (replaced atomically at each save)
+    save_every: int = 0               # steps between checkpoints (0 = only at the end)
+    eval_every: int = 0               # steps between evaluations (0 = only at the end)
+    eval_batches: int = 10            # batches of held-out data per evaluation
+    log_every: int = 10               # steps between progress lines
+    probes: tuple = ()                # sentences whose attention is snapshotted at each save; () = defaults
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "betas", tuple(self.betas))
+        object.__setattr__(self, "probes", tuple(self.probes))
+        self.validate()
+
+    def validate(self) -> None:
+        for name, allowed in (("task", TASKS), ("decay", DECAYS), ("device", DEVICES),
+                              ("precision", PRECISIONS), ("pooling", ("cls", "mean"))):
+            if getattr(self, name) not in allowed:
+                raise ConfigError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}.")
+        for name in ("max_len", "batch_size", "steps", "n_pairs", "eval_batches", "log_every"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{name} must be a whole number ≥ 1, got {value!r}.")
+        for name in ("warmup_steps", "save_every", "eval_every"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be a whole number ≥ 0, got {getattr(self, name)!r}.")
+        if not (isinstance(self.lr, (int, float)) and self.lr > 0):
+            raise ConfigError(f"lr must be a positive number, got {self.lr!r}. Typical: 1e-4 to 1e-3.")
+        if not 0.0 < self.mlm_probability < 1.0:
+            raise ConfigError(f"mlm_probability must be in (0, 1), got {self.mlm_probability!r} (BERT: 0.15).")
+        if not 0.0 <= self.min_lr_ratio <= 1.0:
+            raise ConfigError(f"min_lr_ratio must be in [0, 1], got {self.min_lr_ratio!r}.")
+        if self.weight_decay < 0 or self.grad_clip < 0:
+            raise ConfigError("weight_decay and grad_clip must be ≥ 0.")
+        if len(self.betas) != 2 or not all(0.0 <= b < 1.0 for b in self.betas):
+            raise ConfigError(f"betas must be two numbers in [0, 1), got {self.betas!r}.")
+        if self.preset not in PRESETS:
+            raise ConfigError(f"preset must be one of {sorted(PRESETS)}, got {self.preset!r}.")
+        if self.task == "finetune" and not self.pretrained:
+            raise ConfigError("finetune needs pretrained: the folder of a pretrained BERT to start from.")
+        unknown = set(self.model) - {f.name for f in fields(TransformerConfig)}
+        if unknown:
+            raise ConfigError(f"model has unknown TransformerConfig fields: {sorted(unknown)}.")
+
+    def model_config(self, **forced) -> TransformerConfig:
+        """The preset at this run's max_len, then ``model`` overrides, then ``forced`` values (e.g. the
+        tokenizer's vocab size, which the model must match)."""
+        return PRESETS[self.preset].replace(**{"max_len": self.max_len, **self.model, **forced})
+
+    def replace(self, **changes) -> TrainConfig:
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["betas"], data["probes"] = list(self.betas), list(self.probes)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainConfig:
+        names = {f.name for f in fields(cls)}
+        unknown = set(data) - names
+        if unknown:
+            raise ConfigError(f"Unknown training settings {sorted(unknown)}; known: {sorted(names)}.")
+        return cls(**data)
