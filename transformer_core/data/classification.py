@@ -13,7 +13,6 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 from torch import Tensor
@@ -21,6 +20,7 @@ from torch import Tensor
 from ..tokenizer import special_ids
 from .batches import EpochCursor, check_resume
 from .errors import DataError
+from .files import cap, decode_text, raw_bytes
 
 MAX_BYTES = 20_000_000        # 20 MB: far more than a fine-tuning set needs, small enough for a browser upload
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -36,46 +36,9 @@ class LabelledData:
         return len(self.texts)
 
 
-def _raw_bytes(path_or_text, max_bytes: int) -> tuple[bytes, str]:
-    """The file's bytes and a name to use in messages. A str with a line break is the text itself;
-    bytes are an upload's content; anything else is a path."""
-    if isinstance(path_or_text, bytes):
-        return path_or_text, "the uploaded file"
-    if isinstance(path_or_text, str) and ("\n" in path_or_text or not path_or_text.strip()):
-        return path_or_text.encode("utf-8"), "the pasted text"
-    path = Path(path_or_text)
-    if not path.is_file():
-        raise DataError(f"No file at {path}.")
-    _check_size(path.stat().st_size, path.name, max_bytes)     # before reading it all into memory
-    return path.read_bytes(), path.name
-
-
-def _check_size(n_bytes: int, name: str, max_bytes: int) -> None:
-    if n_bytes > max_bytes:
-        raise DataError(f"{_cap(name)} is {n_bytes / 1e6:.3g} MB, over the limit of {max_bytes / 1e6:.3g} MB. "
-                        "Use a smaller sample of it.")
-
-
-def _cap(name: str) -> str:
-    return name[:1].upper() + name[1:] if name.startswith("the ") else name      # keep file names as they are
-
-
 def _decode(raw: bytes, name: str, max_bytes: int) -> str:
-    """Bytes → text, refusing what is too big, empty, binary or not UTF-8 (a BOM is allowed)."""
-    _check_size(len(raw), name, max_bytes)
-    if not raw:
-        raise DataError(f"{_cap(name)} is empty. It needs a header line `text,label` and one example per line.")
-    if b"\x00" in raw[:8192]:
-        raise DataError(f"{_cap(name)} looks like a binary file (a spreadsheet or an archive?), not text. "
-                        "Save it as CSV (UTF-8) and try again.")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise DataError(f"{_cap(name)} is not UTF-8 text (byte {err.start} cannot be read). "
-                        "Save it as CSV with UTF-8 encoding and try again.") from None
-    if not text.strip():
-        raise DataError(f"{_cap(name)} contains only spaces and line breaks, no examples.")
-    return text
+    return decode_text(raw, name, max_bytes, expected="a header line `text,label` and one example per line",
+                       save_as="CSV (UTF-8)")
 
 
 def _rows(text: str, name: str, delimiter: str | None) -> tuple[list[tuple[int, list[str]]], int, int]:
@@ -88,7 +51,7 @@ def _rows(text: str, name: str, delimiter: str | None) -> tuple[list[tuple[int, 
     missing = [c for c in ("text", "label") if c not in header]
     if missing:
         found = ", ".join(f"'{c}'" for c in table[0][1]) or "nothing"
-        raise DataError(f"{_cap(name)} needs the columns 'text' and 'label' in its first line, but "
+        raise DataError(f"{cap(name)} needs the columns 'text' and 'label' in its first line, but "
                         f"{' and '.join(repr(c) for c in missing)} {'is' if len(missing) == 1 else 'are'} missing "
                         f"(found: {found}).")
     return table[1:], header.index("text"), header.index("label")
@@ -116,10 +79,10 @@ def _label_ids(labels: list[str], lines: list[int]) -> tuple[list[int], list[str
 def read_labelled(path_or_text, *, delimiter: str | None = None, max_bytes: int = MAX_BYTES) -> LabelledData:
     """A CSV (or TSV, detected from a tab in the header) with columns ``text`` and ``label`` → LabelledData.
     ``path_or_text``: a path, the file's bytes (an upload), or the table as a string."""
-    raw, name = _raw_bytes(path_or_text, max_bytes)
+    raw, name = raw_bytes(path_or_text, max_bytes)
     rows, text_col, label_col = _rows(_decode(raw, name, max_bytes), name, delimiter)
     if not rows:
-        raise DataError(f"{_cap(name)} has a header but no examples under it.")
+        raise DataError(f"{cap(name)} has a header but no examples under it.")
     texts, labels, lines = [], [], []
     for line, row in rows:
         if len(row) <= max(text_col, label_col):

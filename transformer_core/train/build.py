@@ -49,10 +49,11 @@ def build_parts(config: TrainConfig, model_folder: Path | None = None) -> RunPar
 # ------------------------------------------------------------------------------------ pretraining
 def _documents(corpus: str, split: str) -> list[list[str]]:
     """A shipped corpus by name, or a text file: one sentence per line, documents split by blank lines."""
-    from ..data.corpora import load_documents, parse_documents
+    from ..data.corpora import load_documents
+    from ..data.files import read_corpus_file
     path = Path(corpus)
     if path.is_file():
-        return parse_documents(path.read_text(encoding="utf-8")) if split == "train" else []
+        return read_corpus_file(path) if split == "train" else []
     return load_documents(corpus, split)
 
 
