@@ -43,5 +43,18 @@ def test_bert_base_has_about_110m_parameters():
 
 def test_ids_outside_the_vocabulary_are_refused_clearly():
     model = BertForPreTraining(TransformerConfig(vocab_size=50, d_model=16, n_heads=2, n_layers=1, d_ff=8))
-    with pytest.raises(ConfigError, match="Token id 50 is outside this model's vocabulary .ids 0…49."):
+    with pytest.raises(ConfigError, match="input_ids holds 50, outside 0…49: was the text tokenized"):
         model(torch.tensor([[2, 50, 3]]))
+
+
+@pytest.mark.parametrize("call,words", [
+    (lambda m: m(torch.tensor([2, 3, 4])), "must be a 2-D tensor .batch, tokens.; got shape .3,."),
+    (lambda m: m(torch.tensor([[2.0, 3.0]])), "must hold integer ids"),
+    (lambda m: m(torch.tensor([[2, 3]]), token_type_ids=torch.tensor([[0, 5]])), "token_type_ids holds 5, outside 0…1"),
+    (lambda m: m(torch.tensor([[2, 3]]), token_type_ids=torch.tensor([[0, 1, 1]])), "token_type_ids has shape"),
+    (lambda m: m(torch.tensor([[2, 3]]), attention_mask=torch.tensor([[1]])), "attention_mask has shape .1, 1."),
+])
+def test_malformed_inputs_are_explained(call, words):
+    model = BertForPreTraining(TransformerConfig(vocab_size=50, d_model=16, n_heads=2, n_layers=1, d_ff=8))
+    with pytest.raises(ConfigError, match=words):
+        call(model)

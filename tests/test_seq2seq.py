@@ -117,3 +117,18 @@ def test_beam_search_records_kept_and_pruned_hypotheses():
     assert first.beams.shape == (1, 1) and second.beams.shape[0] == 3
     assert len([k for i, k in enumerate(second.kept) if i not in second.finished]) <= 3
     assert torch.all(second.kept_scores[:-1] >= second.kept_scores[1:])
+
+
+def test_decoding_requests_are_checked():
+    import pytest
+
+    from transformer_core import ConfigError
+    model = Seq2SeqTransformer(CONFIG).eval()
+    two = torch.tensor([[5, 6, 2], [7, 8, 2]])
+    with pytest.raises(ConfigError, match="one sentence at a time; got a batch of 2"):
+        beam_search(model, two, bos=1, eos=2)
+    with pytest.raises(ConfigError, match="beam_size must be at least 1"):
+        beam_search(model, two[0], bos=1, eos=2, beam_size=0)
+    with pytest.raises(ConfigError, match="use max_len ≤ 39"):
+        greedy_decode(model, two, bos=1, eos=2, max_len=40)
+    assert greedy_decode(model, two, bos=1, eos=2, max_len=39).tokens.shape[0] == 2

@@ -1,7 +1,7 @@
 """transformer_core: a compact, readable, fully inspectable Transformer / BERT in PyTorch.
 
     from transformer_core import BertForPreTraining, load_pretrained, save_pretrained
-    model, tokenizer = load_pretrained("assets/models/…")        # ours or a real HF BERT folder
+    model, tokenizer = load_pretrained("path/to/folder")         # ours or a real HF BERT folder
     out = model(input_ids, attention_mask, record=True)          # out.trace holds every intermediate
 
 No Streamlit anywhere below this package: the UI reads traces, it never reaches into modules.

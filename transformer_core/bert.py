@@ -17,6 +17,7 @@ from .attention import additive_mask, padding_allowed
 from .config import TransformerConfig
 from .dropout import Dropout
 from .embeddings import Embeddings, rotary_angles
+from .inputs import check_same_shape
 from .layers import TransformerLayer, layer_norm
 from .trace import ModelTrace
 
@@ -78,6 +79,7 @@ class BertModel(nn.Module):
         """input_ids (B, T); attention_mask (B, T) 1 = token, 0 = [PAD]; head_mask (L, H) 1 = keep."""
         if attention_mask is None:
             attention_mask = (input_ids != self.config.pad_token_id).long()
+        check_same_shape(attention_mask, input_ids, "attention_mask")
         x, emb_trace = self.embeddings(input_ids, token_type_ids, record)       # (B, T, D)
         mask = additive_mask(padding_allowed(attention_mask))                   # (B, 1, 1, T)
         rotary = None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from .config import ConfigError
 from .seq2seq import Seq2SeqTransformer
 from .trace import DecodeStep
 
@@ -31,6 +32,21 @@ class BeamResult:
     steps: tuple[DecodeStep, ...]               # one per step when record=True
 
 
+def _check_request(model: Seq2SeqTransformer, src_ids: Tensor, max_len: int, beam_size: int = 1) -> None:
+    """Decoding knobs are checked here, so a mistake reads as one, not as a torch error mid-loop."""
+    config = model.config
+    if beam_size < 1:
+        raise ConfigError(f"beam_size must be at least 1 (1 = greedy), got {beam_size}.")
+    if max_len < 1:
+        raise ConfigError(f"max_len (the most tokens to generate) must be at least 1, got {max_len}.")
+    if config.position != "rotary" and max_len + 1 > config.max_len:
+        raise ConfigError(f"Generating up to max_len = {max_len} tokens needs {max_len + 1} target positions "
+                          f"(with the start token), but this model's position table has {config.max_len}: "
+                          f"use max_len ≤ {config.max_len - 1}.")
+    if src_ids.dim() != 2:
+        raise ConfigError(f"src_ids must be (batch, tokens); got shape {tuple(src_ids.shape)}.")
+
+
 def _next_token(model: Seq2SeqTransformer, prefix: Tensor, memory: Tensor, src: Tensor, record: bool):
     """log-probabilities (K, V) of the token after each prefix, and cross-attention (K, L, H, Ts) or None."""
     logits, trace = model.decode(prefix, memory, src, record=record)
@@ -45,6 +61,7 @@ def _next_token(model: Seq2SeqTransformer, prefix: Tensor, memory: Tensor, src: 
 def greedy_decode(model: Seq2SeqTransformer, src_ids: Tensor, bos: int, eos: int, max_len: int = 32,
                   record: bool = False, top_c: int = 5) -> GreedyResult:
     """src_ids (B, Ts) → the argmax token at each step, for the whole batch at once."""
+    _check_request(model, src_ids, max_len)
     memory, _ = model.encode(src_ids)
     out = torch.full((src_ids.size(0), 1), bos, dtype=torch.long, device=src_ids.device)
     done = torch.zeros(src_ids.size(0), dtype=torch.bool, device=src_ids.device)
@@ -73,7 +90,11 @@ def beam_search(model: Seq2SeqTransformer, src_ids: Tensor, bos: int, eos: int, 
                 top_c: int = 5) -> BeamResult:
     """One source sentence (Ts,) or (1, Ts). Scores are summed log-probabilities; a finished sentence is
     ranked by score / length^length_penalty (0 = no normalisation, which favours short sentences)."""
-    src = src_ids.view(1, -1)
+    src = src_ids.view(1, -1) if src_ids.dim() == 1 else src_ids
+    _check_request(model, src, max_len, beam_size)
+    if src.size(0) != 1:
+        raise ConfigError(f"beam_search decodes one sentence at a time; got a batch of {src.size(0)}. "
+                          "Loop over the sentences, or use greedy_decode for a whole batch.")
     memory, _ = model.encode(src)
     beams = torch.tensor([[bos]], device=src.device)                         # (K, t), K = 1 at first
     scores = torch.zeros(1, device=src.device)

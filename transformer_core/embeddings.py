@@ -16,8 +16,9 @@ import math
 import torch
 from torch import Tensor, nn
 
-from .config import ConfigError, TransformerConfig
+from .config import TransformerConfig
 from .dropout import Dropout
+from .inputs import check_ids, check_same_shape
 from .trace import EmbeddingTrace
 
 
@@ -72,21 +73,16 @@ class Embeddings(nn.Module):
             return self.sinusoid[None, :t]                                         # (1, T, D)
         return None                                                                # rotary: applied in attention
 
-    def _check_ids(self, input_ids: Tensor) -> None:
-        """An id outside the table would otherwise surface as torch's bare 'index out of range'."""
-        if input_ids.is_meta:                        # shape-only runs (ui/shapes.py) have no values to check
-            return
-        low, high = int(input_ids.min()), int(input_ids.max())
-        if low < 0 or high >= self.word.num_embeddings:
-            raise ConfigError(f"Token id {high if high >= self.word.num_embeddings else low} is outside this "
-                              f"model's vocabulary (ids 0…{self.word.num_embeddings - 1}): was the text "
-                              f"tokenized with another model's tokenizer?")
-
     def forward(self, input_ids: Tensor, token_type_ids: Tensor | None = None,
                 record: bool = False) -> tuple[Tensor, EmbeddingTrace | None]:
         """input_ids, token_type_ids: (B, T) → (B, T, D)."""
+        check_ids(input_ids, self.word.num_embeddings, "input_ids",
+                  "was the text tokenized with another model's tokenizer?")
         self.config.check_length(input_ids.size(1))
-        self._check_ids(input_ids)
+        if self.segment is not None:
+            check_same_shape(token_type_ids, input_ids, "token_type_ids")
+            check_ids(token_type_ids, self.segment.num_embeddings, "token_type_ids",
+                      "segments are 0 for sentence A and 1 for sentence B.")
         token = self.word(input_ids)                                               # (B, T, D)
         if self.vaswani:                     # scale so token vectors are not drowned by the ±1 sinusoids
             token = token * math.sqrt(self.config.d_model)
