@@ -21,12 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError, safe_open
-from safetensors.torch import save_file
 
 from ..checkpoint import CheckpointError, load_pretrained, save_pretrained
-from ..config import TransformerConfig
-from ..seq2seq import Seq2SeqTransformer
 
 STATE_PT, STATE_JSON = "trainer_state.pt", "trainer_state.json"
 
@@ -102,16 +98,21 @@ def write_state(folder: Path, tensors: dict, info: dict) -> None:
     (folder / STATE_JSON).write_text(json.dumps(info, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
-def read_state(folder: Path) -> tuple[dict, dict]:
-    """(tensor state, JSON info); a missing or damaged file gives a CheckpointError naming it."""
+def read_info(folder: Path) -> dict:
+    """The JSON half: step, TrainConfig and history (enough to plan a resume before loading anything)."""
     pt, js = folder / STATE_PT, folder / STATE_JSON
     for path in (pt, js):
         if not path.is_file():
             raise CheckpointError(f"{path} is missing: {folder} is not a resumable training checkpoint.")
     try:
-        info = json.loads(js.read_text(encoding="utf-8"))
+        return json.loads(js.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise CheckpointError(f"{js} is corrupt and cannot be read as JSON ({err}).") from err
+
+
+def read_state(folder: Path) -> tuple[dict, dict]:
+    """(tensor state, JSON info); a missing or damaged file gives a CheckpointError naming it."""
+    info, pt = read_info(folder), folder / STATE_PT
     try:       # weights_only: tensors and plain containers, never arbitrary pickled objects
         tensors = torch.load(pt, map_location="cpu", weights_only=True)
     except Exception as err:  # noqa: BLE001 - torch raises many types for a damaged file
@@ -121,30 +122,10 @@ def read_state(folder: Path) -> tuple[dict, dict]:
 
 # ------------------------------------------------------------------------------------ models
 def save_model(model, folder: Path, tokenizer=None) -> None:
-    """BERT models in the HF layout; the encoder-decoder in the same spirit (config.json + safetensors)."""
-    if not isinstance(model, Seq2SeqTransformer):
-        save_pretrained(model, folder, tokenizer)
-        return
-    tensors = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
-    save_file(tensors, folder / "model.safetensors", metadata={"format": "pt"})
-    config = {"architectures": ["Seq2SeqTransformer"], "attention_lab": model.config.to_dict()}
-    (folder / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+    """BERT models in the HF layout; the encoder-decoder as "Seq2SeqTransformer" (see checkpoint.py)."""
+    save_pretrained(model, folder, tokenizer)
 
 
 def load_model(folder: Path, model_class: str):
     """Inverse of ``save_model`` → (model, tokenizer or None)."""
-    if model_class != "Seq2SeqTransformer":
-        return load_pretrained(folder, model_class=model_class)
-    cfg_path, weights = folder / "config.json", folder / "model.safetensors"
-    try:
-        config = TransformerConfig.from_dict(json.loads(cfg_path.read_text(encoding="utf-8"))["attention_lab"])
-    except (OSError, ValueError, KeyError) as err:
-        raise CheckpointError(f"{cfg_path} cannot be read as a Seq2SeqTransformer config ({err}).") from err
-    model = Seq2SeqTransformer(config)
-    try:
-        with safe_open(str(weights), framework="pt") as f:
-            state = {k: f.get_tensor(k) for k in f.keys()}
-        model.load_state_dict(state)
-    except (SafetensorError, OSError, RuntimeError) as err:
-        raise CheckpointError(f"{weights} is corrupt or does not fit the model ({err}).") from err
-    return model, None
+    return load_pretrained(folder, model_class=model_class)
