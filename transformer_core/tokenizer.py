@@ -78,7 +78,12 @@ def _trainer(vocab_size: int, min_frequency: int, alphabet: set[str]) -> trainer
 
 def train_wordpiece(texts, vocab_size: int = 8000, lowercase: bool = True, min_frequency: int = 2) -> Tokenizer:
     """Train WordPiece on an iterable of strings (held in memory; for big corpora use
-    ``train_wordpiece_from_files``). DataError for empty text or a vocab size out of range."""
+    ``train_wordpiece_from_files``). DataError for empty text or a vocab size out of range.
+
+    Reproducibility: the ``tokenizers`` trainer breaks ties between equally frequent merges in
+    hash-map order, which changes from process to process (huggingface/tokenizers#1794), so two
+    runs on the same text can differ in a few rare pieces. Save the trained tokenizer and reuse it
+    (the trainer writes ``tokenizer.json`` into every checkpoint; ``--tokenizer`` takes it back)."""
     texts = list(texts)
     tokenizer = new_wordpiece(lowercase)
     alphabet = _alphabet(texts, tokenizer)
