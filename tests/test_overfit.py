@@ -21,6 +21,8 @@ def test_small_bert_overfits_a_few_sentences():
                                max_len=32, dropout=0.0, attn_dropout=0.0)
     model = BertForPreTraining(config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    warmup = lambda step: min(1.0, (step + 1) / 20)                  # 20 steps up, then hold
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup)
     mask_id = tokenizer.token_to_id("[MASK]")
     losses = []
     for _ in range(200):
@@ -31,6 +33,7 @@ def test_small_bert_overfits_a_few_sentences():
         optimizer.zero_grad()
         out.loss.backward()
         optimizer.step()
+        schedule.step()
         losses.append(out.loss.item())
     final = sorted(losses[-21:])[10]                              # median of the last 21 steps
     assert final < 0.1, f"MLM loss after 200 steps: {final:.3f} (started at {losses[0]:.2f})"

@@ -45,51 +45,68 @@ def new_wordpiece(lowercase: bool = True) -> Tokenizer:
 
 # ── training ─────────────────────────────────────────────────────────────────────────────────────────
 
-def _alphabet(lines: Iterable[str], tokenizer: Tokenizer) -> set[str]:
-    """Distinct characters after normalisation (lower-casing, accent stripping), spaces left out:
-    every one of them must get its own vocabulary entry, or it could only ever be [UNK]."""
-    seen: set[str] = set()
+def _characters(lines: Iterable[str], tokenizer: Tokenizer) -> tuple[set[str], set[str]]:
+    """Distinct characters after normalisation (lower-casing, CJK split), spaces left out — every one
+    needs its own entry or it could only ever be [UNK] — and those that also occur inside a word,
+    which need a continuation piece "##c" too."""
+    alphabet: set[str] = set()
+    inside: set[str] = set()
     for line in lines:
-        seen.update(tokenizer.normalizer.normalize_str(line))
-    return {c for c in seen if not c.isspace()}
+        normal = tokenizer.normalizer.normalize_str(line)
+        alphabet.update(normal)
+        for word, _ in tokenizer.pre_tokenizer.pre_tokenize_str(normal):
+            inside.update(word[1:])
+    return {c for c in alphabet if not c.isspace()}, inside
 
 
-def _check_vocab_size(vocab_size: int, alphabet: set[str]) -> None:
+def _check_vocab_size(vocab_size: int, alphabet: set[str], inside: set[str]) -> None:
     """The vocabulary has to hold the 5 specials and every character; more than MAX_VOCAB is a slip."""
     if not alphabet:
         raise DataError("The training text is empty (or only spaces and line breaks). "
                         "Give the tokenizer some real sentences to learn word pieces from.")
-    smallest = len(SPECIALS) + len(alphabet)
+    smallest = len(SPECIALS) + len(alphabet) + len(inside)
     if vocab_size < smallest:
-        raise DataError(f"vocab_size={vocab_size} is too small: the 5 special tokens plus the {len(alphabet)} "
-                        f"distinct characters of this text already need {smallest} entries. "
-                        f"Choose vocab_size ≥ {smallest}.")
+        raise DataError(f"vocab_size={vocab_size} is too small: the 5 special tokens, the {len(alphabet)} "
+                        f"distinct characters of this text and their {len(inside)} word-continuation pieces "
+                        f"(##c) already need {smallest} entries. Choose vocab_size ≥ {smallest}.")
     if vocab_size > MAX_VOCAB:
         raise DataError(f"vocab_size={vocab_size:,} is too large (the limit is {MAX_VOCAB:,}; "
                         f"BERT itself uses 30,522). Choose a smaller vocabulary.")
 
 
-def _trainer(vocab_size: int, min_frequency: int, alphabet: set[str]) -> trainers.WordPieceTrainer:
-    """``limit_alphabet`` ≥ the number of distinct characters, so no 汉字 is dropped to [UNK] for being rare."""
+def _trainer(vocab_size: int, min_frequency: int, alphabet: set[str], inside: set[str]) -> trainers.WordPieceTrainer:
+    """``limit_alphabet`` ≥ the number of distinct characters, so no 汉字 is dropped to [UNK] for being rare.
+
+    The "##c" pieces are handed over up front, in sorted order. Left to itself the trainer creates them
+    in hash-map order, which changes from process to process, and breaks ties between equally frequent
+    merges by those ids — so the same text gave a different vocabulary in every run
+    (huggingface/tokenizers#1794). Fixed ids make training reproducible."""
+    seeds = sorted("##" + c for c in inside)
     return trainers.WordPieceTrainer(vocab_size=vocab_size, min_frequency=min_frequency,
-                                     special_tokens=SPECIALS, limit_alphabet=max(len(alphabet), 1000),
+                                     special_tokens=SPECIALS + seeds, limit_alphabet=max(len(alphabet), 1000),
                                      show_progress=False)
+
+
+def _finish(trained: Tokenizer, lowercase: bool) -> Tokenizer:
+    """The trained vocabulary in a fresh tokenizer, where only the 5 real specials are special
+    (the seeded "##c" pieces were passed as special tokens only to fix their ids)."""
+    tokenizer = new_wordpiece(lowercase)
+    tokenizer.model = models.WordPiece(trained.get_vocab(), unk_token="[UNK]")
+    tokenizer.add_special_tokens(SPECIALS)
+    return _frame(tokenizer)
 
 
 def train_wordpiece(texts, vocab_size: int = 8000, lowercase: bool = True, min_frequency: int = 2) -> Tokenizer:
     """Train WordPiece on an iterable of strings (held in memory; for big corpora use
     ``train_wordpiece_from_files``). DataError for empty text or a vocab size out of range.
 
-    Reproducibility: the ``tokenizers`` trainer breaks ties between equally frequent merges in
-    hash-map order, which changes from process to process (huggingface/tokenizers#1794), so two
-    runs on the same text can differ in a few rare pieces. Save the trained tokenizer and reuse it
-    (the trainer writes ``tokenizer.json`` into every checkpoint; ``--tokenizer`` takes it back)."""
+    The same text gives the same vocabulary in every process (see ``_trainer``)."""
     texts = list(texts)
     tokenizer = new_wordpiece(lowercase)
-    alphabet = _alphabet(texts, tokenizer)
-    _check_vocab_size(vocab_size, alphabet)
-    tokenizer.train_from_iterator(texts, trainer=_trainer(vocab_size, min_frequency, alphabet))
-    return _frame(tokenizer)
+    alphabet, inside = _characters(texts, tokenizer)
+    _check_vocab_size(vocab_size, alphabet, inside)
+    tokenizer.train_from_iterator(texts, trainer=_trainer(vocab_size, min_frequency, alphabet, inside))
+    return _finish(tokenizer, lowercase)
 
 
 def _read_lines(paths: list[Path]) -> Iterator[str]:
@@ -112,10 +129,10 @@ def train_wordpiece_from_files(paths, vocab_size: int = 8000, lowercase: bool = 
     if not paths or missing:
         raise DataError(f"No training file found at: {', '.join(missing) or '(no paths given)'}.")
     tokenizer = new_wordpiece(lowercase)
-    alphabet = _alphabet(_read_lines(paths), tokenizer)
-    _check_vocab_size(vocab_size, alphabet)
-    tokenizer.train([str(p) for p in paths], trainer=_trainer(vocab_size, min_frequency, alphabet))
-    return _frame(tokenizer)
+    alphabet, inside = _characters(_read_lines(paths), tokenizer)
+    _check_vocab_size(vocab_size, alphabet, inside)
+    tokenizer.train([str(p) for p in paths], trainer=_trainer(vocab_size, min_frequency, alphabet, inside))
+    return _finish(tokenizer, lowercase)
 
 
 # ── loading ──────────────────────────────────────────────────────────────────────────────────────────
