@@ -7,7 +7,8 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from transformer_core import BertForMaskedLM, BertForPreTraining, BertForSequenceClassification, BertModel
-from transformer_core.checkpoint import CheckpointError, load_pretrained, save_pretrained
+from transformer_core.checkpoint import CheckpointError, load_pretrained, load_seq2seq, save_pretrained, save_vocabs
+from transformer_core.config import TransformerConfig
 from transformer_core.tokenizer import train_wordpiece
 
 
@@ -148,3 +149,60 @@ def test_wrong_config_values_are_reported(saved):
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(CheckpointError, match="config.json: d_model .32. must be divisible by n_heads .5."):
         load_pretrained(folder)
+
+
+# ---- the encoder-decoder: our own parameter names, vocabularies beside the weights ----------
+@pytest.fixture
+def seq2seq_saved(tmp_path):
+    from transformer_core.data.seq2seq_tasks import CharVocab
+    from transformer_core.seq2seq import Seq2SeqTransformer
+    vocab = CharVocab("abcdef")
+    config = TransformerConfig(vocab_size=len(vocab), d_model=16, n_layers=1, n_heads=2, d_ff=32, max_len=16,
+                               type_vocab_size=0, position="sinusoidal", activation="relu")
+    model, folder = Seq2SeqTransformer(config).eval(), tmp_path / "s2s"
+    save_pretrained(model, folder)
+    save_vocabs(folder, vocab)
+    return model, vocab, folder
+
+
+def test_seq2seq_round_trip(seq2seq_saved):
+    model, vocab, folder = seq2seq_saved
+    data = json.loads((folder / "config.json").read_text())
+    assert data["architectures"] == ["Seq2SeqTransformer"]
+    assert "generator.weight" in load_file(folder / "model.safetensors")               # our own names
+    loaded, tokenizer = load_pretrained(folder)                     # the architecture is read from config.json
+    assert type(loaded) is type(model) and tokenizer is None
+    src, tgt = torch.tensor([vocab.encode("abc", add_eos=True)]), torch.tensor([[vocab.bos_id, 5, 6]])
+    with torch.no_grad():
+        assert torch.equal(model(src, tgt).logits, loaded(src, tgt).logits)
+    again, source, target = load_seq2seq(folder)
+    assert source.tokens == vocab.tokens and target.tokens == vocab.tokens and type(again) is type(model)
+
+
+def test_seq2seq_folder_errors(seq2seq_saved, saved):
+    _, _, folder = seq2seq_saved
+    with pytest.raises(CheckpointError, match="holds a Seq2SeqTransformer, which cannot be loaded as BertModel"):
+        load_pretrained(folder, model_class="BertModel")
+    with pytest.raises(CheckpointError, match="holds a BERT model, not a Seq2SeqTransformer"):
+        load_pretrained(saved[1], model_class="Seq2SeqTransformer")
+    weights = load_file(folder / "model.safetensors")
+    weights["generator.weight"] = weights["generator.weight"][:3]
+    weights["decoder.9.extra.weight"] = torch.zeros(1)
+    del weights["encoder_norm.bias"]
+    save_file(weights, folder / "model.safetensors")
+    with pytest.raises(CheckpointError) as err:
+        load_pretrained(folder)
+    for part in ("missing keys (1): encoder_norm.bias", "unexpected keys (1): decoder.9.extra.weight",
+                 "mis-shaped keys (1): generator.weight"):
+        assert part in str(err.value)
+
+
+def test_seq2seq_vocabulary_must_be_there_and_fit(seq2seq_saved):
+    from transformer_core.data.seq2seq_tasks import CharVocab
+    _, _, folder = seq2seq_saved
+    CharVocab("abc").save(folder / "vocab.json")
+    with pytest.raises(CheckpointError, match="vocabulary has 7 characters but the model was built for 10"):
+        load_seq2seq(folder)
+    (folder / "vocab.json").unlink()
+    with pytest.raises(CheckpointError, match="has no vocab.json"):
+        load_seq2seq(folder)

@@ -11,6 +11,8 @@ import torch
 from safetensors.torch import load_file
 
 from transformer_core import BertForPreTraining, TransformerConfig, save_pretrained
+from transformer_core.checkpoint import load_pretrained, load_seq2seq
+from transformer_core.decoding import beam_search
 from transformer_core.tokenizer import train_wordpiece
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,6 +90,11 @@ def test_seq2seq_cli(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "exact_match" in done.stdout and "token_accuracy" in done.stdout
     assert (tmp_path / "s2s" / "vocab.json").is_file() and (tmp_path / "s2s" / "attention_snapshots.json").is_file()
+    model, source, target = load_seq2seq(tmp_path / "s2s")          # the checkpoint is a normal model folder
+    assert type(load_pretrained(tmp_path / "s2s")[0]).__name__ == "Seq2SeqTransformer"
+    result = beam_search(model, torch.tensor(source.encode("abc", add_eos=True)), target.bos_id, target.eos_id,
+                         beam_size=2, max_len=8)
+    assert isinstance(target.decode(result.tokens), str) and result.tokens[0] == target.bos_id
 
 
 def test_ddp_two_gloo_processes_match_one(corpus, tmp_path):

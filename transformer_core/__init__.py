@@ -16,7 +16,7 @@ from .bert import (
                    EncoderOutput,
                    PreTrainingOutput,
 )
-from .checkpoint import CheckpointError, load_pretrained, save_pretrained
+from .checkpoint import CheckpointError, load_pretrained, load_seq2seq, save_pretrained
 from .config import PRESETS, ConfigError, TransformerConfig
 from .decoding import BeamResult, GreedyResult, beam_search, greedy_decode
 from .embeddings import Embeddings, apply_rotary, rotary_angles, sinusoidal_table
@@ -28,7 +28,7 @@ __all__ = [
     "MultiHeadAttention", "additive_mask", "attention", "causal_allowed", "padding_allowed",
     "BertForMaskedLM", "BertForPreTraining", "BertForSequenceClassification", "BertModel",
     "ClassifierOutput", "EncoderOutput", "PreTrainingOutput",
-    "CheckpointError", "load_pretrained", "save_pretrained",
+    "CheckpointError", "load_pretrained", "load_seq2seq", "save_pretrained",
     "PRESETS", "ConfigError", "TransformerConfig",
     "BeamResult", "GreedyResult", "beam_search", "greedy_decode",
     "Embeddings", "apply_rotary", "rotary_angles", "sinusoidal_table",

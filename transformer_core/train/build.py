@@ -13,11 +13,12 @@ from pathlib import Path
 import torch
 
 from ..bert import BertForPreTraining
-from ..checkpoint import load_pretrained
+from ..checkpoint import load_pretrained, save_vocabs
 from ..data.errors import DataError
 from ..seq2seq import Seq2SeqTransformer
 from ..tokenizer import load_tokenizer, special_ids, train_wordpiece
 from . import snapshots
+from .checks import check_tokenizer_fits, corpus_source, fit_max_len, need_one_batch, pairs_for_one_batch
 from .config import TrainConfig
 from .distributed import from_rank0, init_from_env
 from .state import load_model
@@ -34,6 +35,7 @@ class RunParts:
     probes: list = field(default_factory=list)      # attention-snapshot probes
     extra_save: object = None                       # writes task files (e.g. a seq2seq vocabulary) into a folder
     info: dict = field(default_factory=dict)        # for the summary: sizes, label names, …
+    notes: list = field(default_factory=list)       # things the run changed from what was asked, for the log
 
     def trainer_kwargs(self) -> dict:
         return {"tokenizer": self.tokenizer, "probes": self.probes, "extra_save": self.extra_save}
@@ -51,8 +53,8 @@ def _documents(corpus: str, split: str) -> list[list[str]]:
     """A shipped corpus by name, or a text file: one sentence per line, documents split by blank lines."""
     from ..data.corpora import load_documents
     from ..data.files import read_corpus_file
-    path = Path(corpus)
-    if path.is_file():
+    path = corpus_source(corpus, "documents")
+    if path is not None:
         return read_corpus_file(path) if split == "train" else []
     return load_documents(corpus, split)
 
@@ -76,6 +78,9 @@ def _pretrain(config: TrainConfig, model_folder) -> RunParts:
         model, tokenizer = load_model(model_folder, "BertForPreTraining")
     else:
         tokenizer = load_tokenizer(config.tokenizer) if config.tokenizer else _train_tokenizer(config, documents)
+        if config.tokenizer:
+            check_tokenizer_fits(tokenizer, [line for doc in documents for line in doc], config.corpus,
+                                 config.tokenizer)
         model = BertForPreTraining(config.model_config(vocab_size=tokenizer.get_vocab_size()))
     ids, vocab = special_ids(tokenizer), tokenizer.get_vocab_size()
     rates = MaskingRates(select=config.mlm_probability)
@@ -86,6 +91,8 @@ def _pretrain(config: TrainConfig, model_folder) -> RunParts:
                                   drop_last=shuffle, pad_id=ids["pad"]), len(examples)
 
     train, n_train = batches(documents, config.seed, True)
+    need_one_batch(n_train, config.batch_size, "sentence pairs",
+                   "Use a larger corpus or a smaller --batch-size.")
     evals, n_eval = batches(held_out, config.seed + 1, False) if len(held_out) >= 2 else ([], 0)
     sample = " ".join(documents[0][:3])
     probes = snapshots.bert_probes(tokenizer, _probe_texts(config, sample), config.max_len)
@@ -97,8 +104,8 @@ def _pretrain(config: TrainConfig, model_folder) -> RunParts:
 def _labelled(config: TrainConfig, split: str):
     """(texts, labels, label_names) of a shipped labelled set, or of the user's CSV / TSV file."""
     from ..data import classification, corpora
-    path = Path(config.corpus)
-    if path.is_file():
+    path = corpus_source(config.corpus, "labelled")
+    if path is not None:
         if split != "train":
             return None
         data = classification.read_labelled(path)
@@ -117,17 +124,20 @@ def _finetune(config: TrainConfig, model_folder) -> RunParts:
         model = _with_head(model, config, len(names))
     if tokenizer is None:
         raise DataError(f"{source} has no tokenizer.json or vocab.txt, so its texts cannot be tokenized.")
-    encoded = encode_labelled(LabelledData(texts, labels, list(names)), tokenizer, config.max_len)
+    check_tokenizer_fits(tokenizer, texts, config.corpus, str(source))
+    max_len, note = fit_max_len(config.max_len, model.config)
+    need_one_batch(len(texts), config.batch_size, "labelled rows", "Use more rows or a smaller --batch-size.")
+    encoded = encode_labelled(LabelledData(texts, labels, list(names)), tokenizer, max_len)
     train = LabelledBatches(encoded, config.batch_size, seed=config.seed, shuffle=True, drop_last=True)
     held = _labelled(config, "validation")
     evals = []
     if held is not None:
-        held_encoded = encode_labelled(LabelledData(*held), tokenizer, config.max_len)
+        held_encoded = encode_labelled(LabelledData(*held), tokenizer, max_len)
         evals = list(itertools.islice(LabelledBatches(held_encoded, config.batch_size, seed=0, shuffle=False),
                                       config.eval_batches))
-    probes = snapshots.bert_probes(tokenizer, _probe_texts(config, " ".join(texts[:5])), config.max_len)
-    return RunParts(model, train, evals, tokenizer, probes,
-                    info={"train_rows": len(texts), "label_names": list(names)})
+    probes = snapshots.bert_probes(tokenizer, _probe_texts(config, " ".join(texts[:5])), max_len)
+    return RunParts(model, train, evals, tokenizer, probes, notes=[note] if note else [],
+                    info={"train_rows": len(texts), "label_names": list(names), "max_len": max_len})
 
 
 def _with_head(pretrained, config: TrainConfig, n_labels: int):
@@ -145,6 +155,9 @@ def _seq2seq(config: TrainConfig, model_folder) -> RunParts:
     from .seq2seq_data import PairBatches
     pairs = make_pairs(config.seq2seq_task, config.n_pairs, config.seed)
     train_pairs, eval_pairs = split_pairs(pairs)[:2]
+    need_one_batch(len(train_pairs), config.batch_size, f"pairs (of --n-pairs {config.n_pairs}; the rest are "
+                   "held out for evaluation)", f"Use --n-pairs {pairs_for_one_batch(config.batch_size)} or more, "
+                   "or a smaller --batch-size.")
     vocab = CharVocab.from_pairs(pairs)
     if model_folder is not None:
         model, _ = load_model(model_folder, "Seq2SeqTransformer")
@@ -157,5 +170,5 @@ def _seq2seq(config: TrainConfig, model_folder) -> RunParts:
     src = config.probes or tuple(p[0] for p in eval_pairs[:2])
     probes = [snapshots.Probe(s, list(s) + ["[EOS]"], {"src_ids": torch.tensor([vocab.encode(s, add_eos=True)])})
               for s in src]
-    return RunParts(model, train, evals, None, probes, extra_save=lambda folder: vocab.save(folder / "vocab.json"),
+    return RunParts(model, train, evals, None, probes, extra_save=lambda folder: save_vocabs(folder, vocab),
                     info={"train_pairs": len(train_pairs), "eval_pairs": len(eval_pairs), "vocab_size": len(vocab)})

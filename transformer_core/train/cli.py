@@ -19,62 +19,89 @@ import time
 from pathlib import Path
 
 from ..checkpoint import CheckpointError
-from ..config import ConfigError
+from ..config import PRESETS, ConfigError
+from ..data.corpora import SHIPPED
 from ..data.errors import DataError
+from ..data.seq2seq_tasks import TASKS as SEQ2SEQ_TASKS
 from .build import build_parts
-from .config import TrainConfig
+from .config import DECAYS, DEVICES, MAX_LEN_LIMIT, PRECISIONS, TASKS, TrainConfig
 from .distributed import close, init_from_env
-from .state import SaveError
+from .resume import plan_resume
+from .state import SaveError, checkpoint_folder, read_info
 from .trainer import StepMetrics, Trainer, TrainingStopped
 
 FLAGS = {   # flag → (TrainConfig field, type, help)
     "--out": ("out_dir", str, "checkpoint folder"), "--steps": ("steps", int, "optimisation steps"),
     "--batch-size": ("batch_size", int, "sequences per step (global)"), "--lr": ("lr", float, "peak learning rate"),
-    "--warmup": ("warmup_steps", int, "warmup steps"), "--decay": ("decay", str, "linear | cosine | constant"),
-    "--max-len": ("max_len", int, "longest sequence in tokens"), "--corpus": ("corpus", str, "corpus name or file"),
+    "--warmup": ("warmup_steps", int, "warmup steps"), "--decay": ("decay", str, "learning-rate decay after warmup"),
+    "--max-len": ("max_len", int, f"longest sequence in tokens (at most {MAX_LEN_LIMIT})"),
+    "--corpus": ("corpus", str, f"shipped corpus ({', '.join(SHIPPED)}) or the path of your own file"),
     "--tokenizer": ("tokenizer", str, "folder with tokenizer.json"),
     "--vocab-size": ("vocab_size", int, "word pieces to train"),
     "--pretrained": ("pretrained", str, "finetune: pretrained BERT folder"),
-    "--pooling": ("pooling", str, "finetune: cls | mean"), "--seq2seq-task": ("seq2seq_task", str, "seq2seq task"),
+    "--pooling": ("pooling", str, "finetune: sentence vector"), "--seq2seq-task": ("seq2seq_task", str, "seq2seq task"),
     "--n-pairs": ("n_pairs", int, "seq2seq: generated pairs"), "--preset": ("preset", str, "model preset"),
-    "--seed": ("seed", int, "random seed"), "--device": ("device", str, "auto | cpu | cuda | mps"),
-    "--precision": ("precision", str, "auto | fp32 | bf16"), "--save-every": ("save_every", int, "steps per save"),
+    "--seed": ("seed", int, "random seed"), "--device": ("device", str, "where to compute"),
+    "--precision": ("precision", str, "arithmetic precision"), "--save-every": ("save_every", int, "steps per save"),
     "--eval-every": ("eval_every", int, "steps per evaluation"), "--log-every": ("log_every", int, "steps per line"),
     "--eval-batches": ("eval_batches", int, "held-out batches"), "--weight-decay": ("weight_decay", float, "AdamW"),
     "--grad-clip": ("grad_clip", float, "max gradient norm (0 = off)"),
 }
+CHOICES = {"decay": DECAYS, "device": DEVICES, "precision": PRECISIONS, "pooling": ("cls", "mean"),
+           "preset": tuple(PRESETS), "seq2seq_task": SEQ2SEQ_TASKS}
+SHOWN_DEFAULTS = {"warmup_steps": "10%% of --steps, at most 100", "tokenizer": "train one on the corpus",
+                  "pretrained": "none; finetune needs it", "save_every": "0 = only at the end",
+                  "eval_every": "0 = only at the end"}     # %% because argparse formats help with %
 MODEL_FLAGS = {"--layers": "n_layers", "--d-model": "d_model", "--heads": "n_heads", "--ffn": "d_ff",
                "--dropout": "dropout"}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m transformer_core.train", description=__doc__.split("\n")[0])
-    parser.add_argument("task", choices=("pretrain", "finetune", "seq2seq"))
-    parser.add_argument("--config", help="JSON file of TrainConfig fields; flags override it")
-    parser.add_argument("--resume", help="checkpoint folder to continue from (its saved settings are used)")
-    parser.add_argument("--stop-at", type=int, help="end this session at this step and save (resume later)")
-    for flag, (_, kind, text) in FLAGS.items():
-        parser.add_argument(flag, type=kind, help=text)
+    """A flag that is not given is absent from the result (``argument_default=SUPPRESS``), so that the
+    --config file is not overridden by defaults and a resumed run can name the flags given to it."""
+    parser = argparse.ArgumentParser(prog="python -m transformer_core.train", description=__doc__.split("\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                                     argument_default=argparse.SUPPRESS)
+    parser.add_argument("task", choices=TASKS)
+    parser.add_argument("--config", default=None, help="JSON file of TrainConfig fields; flags override it")
+    parser.add_argument("--resume", default=None, help="checkpoint folder to continue from (its saved settings "
+                        "are used; only --steps and the --out/--*-every/--eval-batches/--device/--precision flags "
+                        "may change)")
+    parser.add_argument("--stop-at", type=int, default=None, help="end this session at this step and save")
+    defaults = TrainConfig()
+    for flag, (name, kind, text) in FLAGS.items():
+        shown = SHOWN_DEFAULTS.get(name, getattr(defaults, name))
+        parser.add_argument(flag, type=kind, choices=CHOICES.get(name), help=f"{text} (default: {shown})")
     for flag, name in MODEL_FLAGS.items():
-        parser.add_argument(flag, type=float if name == "dropout" else int, help=f"model {name}")
+        parser.add_argument(flag, type=float if name == "dropout" else int,
+                            help=f"model {name} (default: the preset's)")
     return parser.parse_args(argv)
+
+
+def given_flags(args: argparse.Namespace) -> dict:
+    """{flag: (field, value)} of the flags on the command line (see resume.plan_resume)."""
+    def value(flag):
+        return getattr(args, flag[2:].replace("-", "_"), None)
+    given = {flag: (name, value(flag)) for flag, (name, _, _) in FLAGS.items()}
+    given |= {flag: ("model." + name, value(flag)) for flag, name in MODEL_FLAGS.items()}
+    given["--config"] = (None, args.config)
+    return {flag: (name, value) for flag, (name, value) in given.items() if value is not None}
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """Defaults ← the --config file ← flags given on the command line."""
     data = json.loads(Path(args.config).read_text(encoding="utf-8")) if args.config else {}
     data["task"] = args.task
-    for flag, (name, _, _) in FLAGS.items():
-        value = getattr(args, flag[2:].replace("-", "_"))
-        if value is not None:
-            data[name] = value
     model = dict(data.get("model", {}))
-    for flag, name in MODEL_FLAGS.items():
-        value = getattr(args, flag[2:].replace("-", "_"))
-        if value is not None:
-            model[name] = value
-            if name == "dropout":
+    for name, value in given_flags(args).values():
+        if name is None:
+            continue
+        if name.startswith("model."):
+            model[name.removeprefix("model.")] = value
+            if name == "model.dropout":
                 model["attn_dropout"] = value
+        else:
+            data[name] = value
     data["model"] = model
     return TrainConfig.from_dict(data)
 
@@ -93,18 +120,25 @@ def progress_line(m: StepMetrics, total: int, elapsed: float, done: int) -> str:
             f"lr {m.lr:.2e}  |g| {m.grad_norm:.2f}  {m.tokens_per_s:,.0f} tok/s  ETA {_clock(eta)}")
 
 
-def make_trainer(args, config: TrainConfig) -> Trainer:
+def make_trainer(args) -> tuple[Trainer, list[str]]:
+    """A new Trainer, or a resumed one with the safe flag changes applied → (trainer, notes for the log)."""
     if args.resume:
-        return Trainer.load(args.resume)
+        folder = checkpoint_folder(args.resume)
+        info = read_info(folder)
+        changes, notes = plan_resume(TrainConfig.from_dict(info["config"]), info["step"], args.task,
+                                     given_flags(args))
+        return Trainer.load(folder, changes=changes), notes
+    config = config_from_args(args)
     parts = build_parts(config)
-    return Trainer(config, parts.model, parts.train, parts.eval, **parts.trainer_kwargs())
+    return Trainer(config, parts.model, parts.train, parts.eval, **parts.trainer_kwargs()), parts.notes
 
 
 def train(args) -> int:
-    config = config_from_args(args)
     ctx = init_from_env()
     say = print if ctx.is_main else (lambda *a, **k: None)
-    trainer = make_trainer(args, config)
+    trainer, notes = make_trainer(args)
+    for note in notes:
+        say(note, file=sys.stderr if note.startswith("warning") else sys.stdout)
     config, total = trainer.config, trainer.config.steps
     n_params = sum(p.numel() for p in trainer.model.parameters())
     say(f"{config.task}: {type(trainer.model).__name__}, {n_params / 1e6:.2f}M parameters, on {trainer.device} "

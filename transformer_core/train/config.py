@@ -14,6 +14,8 @@ TASKS = ("pretrain", "finetune", "seq2seq")
 DECAYS = ("linear", "cosine", "constant")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "fp32", "bf16")
+MAX_LEN_LIMIT = 4096             # attention memory grows with max_len²; BERT itself stops at 512
+AUTO_WARMUP_SHARE, AUTO_WARMUP_CAP = 0.10, 100
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ class TrainConfig:
     # ---- optimisation
     steps: int = 1000                 # optimisation steps in the whole run (the schedule's length)
     lr: float = 5e-4                  # peak learning rate, reached at the end of warmup
-    warmup_steps: int = 100           # steps of linear warmup from 0 to lr
+    warmup_steps: int | None = None   # steps of linear warmup from 0 to lr; None = 10% of steps, at most 100
     decay: str = "linear"             # after warmup: "linear" or "cosine" to min_lr_ratio·lr, or "constant"
     min_lr_ratio: float = 0.0         # final learning rate as a share of lr
     weight_decay: float = 0.01        # AdamW decay, applied only to ≥ 2-D weights (not biases, LayerNorm)
@@ -70,7 +72,12 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} must be a whole number ≥ 1, got {value!r}.")
-        for name in ("warmup_steps", "save_every", "eval_every"):
+        if self.max_len > MAX_LEN_LIMIT:
+            raise ConfigError(f"max_len {self.max_len} is too long: at most {MAX_LEN_LIMIT}. Attention compares "
+                              f"every token with every other, so its memory grows with max_len² (BERT uses 512).")
+        if self.warmup_steps is not None and (not isinstance(self.warmup_steps, int) or self.warmup_steps < 0):
+            raise ConfigError(f"warmup_steps must be a whole number ≥ 0, got {self.warmup_steps!r}.")
+        for name in ("save_every", "eval_every"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be a whole number ≥ 0, got {getattr(self, name)!r}.")
         if not (isinstance(self.lr, (int, float)) and self.lr > 0):
@@ -90,6 +97,14 @@ class TrainConfig:
         unknown = set(self.model) - {f.name for f in fields(TransformerConfig)}
         if unknown:
             raise ConfigError(f"model has unknown TransformerConfig fields: {sorted(unknown)}.")
+
+    @property
+    def warmup(self) -> int:
+        """The warmup length used: ``warmup_steps`` when given, else 10% of the run capped at 100 steps
+        (so a 40-step run warms up for 4 steps, a 5000-step run for 100)."""
+        if self.warmup_steps is not None:
+            return self.warmup_steps
+        return min(AUTO_WARMUP_CAP, max(1, round(AUTO_WARMUP_SHARE * self.steps)))
 
     def model_config(self, **forced) -> TransformerConfig:
         """The preset at this run's max_len, then ``model`` overrides, then ``forced`` values (e.g. the

@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..config import ConfigError
 from . import snapshots
 from .config import TrainConfig
 from .distributed import SINGLE, DistContext, init_from_env, mean_across, shard, wrap
@@ -60,7 +61,7 @@ class TrainingStopped(RuntimeError):
 
 
 def pick_device(name: str = "auto", local_rank: int = 0) -> torch.device:
-    """CUDA, then Apple's MPS, then the CPU — unless a name is given."""
+    """CUDA, then Apple's MPS, then the CPU — unless a name is given, which must then be usable here."""
     if name == "auto":
         if torch.cuda.is_available():
             name = "cuda"
@@ -68,6 +69,12 @@ def pick_device(name: str = "auto", local_rank: int = 0) -> torch.device:
             name = "mps"
         else:
             name = "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device 'cuda' was asked for, but no CUDA GPU can be used here (this PyTorch is built "
+                          "without CUDA, or no GPU is visible). Use --device cpu, or auto to take the best there is.")
+    if name == "mps" and not torch.backends.mps.is_available():
+        raise ConfigError("device 'mps' was asked for, but Apple's Metal (MPS) is not available here (it needs a "
+                          "Mac with Apple silicon). Use --device cpu, or auto to take the best there is.")
     return torch.device(f"cuda:{local_rank}" if name == "cuda" else name)
 
 
@@ -100,8 +107,8 @@ def make_task(config: TrainConfig, model: nn.Module, dist: DistContext = SINGLE)
 def likely_cause(config: TrainConfig, lr: float) -> str:
     if lr >= 1e-2:
         return f"learning rate too high? ({lr:g}; try 1e-4 to 1e-3)"
-    if config.warmup_steps < 10:
-        return f"learning rate too high for so short a warmup? (lr {lr:g}, warmup {config.warmup_steps} steps)"
+    if config.warmup < 10:
+        return f"learning rate too high for so short a warmup? (lr {lr:g}, warmup {config.warmup} steps)"
     return f"learning rate too high? (lr {lr:g}) — or a bad batch; try a lower lr or gradient clipping"
 
 
@@ -139,7 +146,7 @@ class Trainer:
         self.forward_model = wrap(self.model, self.dist, self.device)
         self.task = task or make_task(config, model, self.dist)
         self.optimizer = make_optimizer(self.model, config)
-        self.scheduler = warmup_schedule(self.optimizer, config.steps, config.warmup_steps, config.decay,
+        self.scheduler = warmup_schedule(self.optimizer, config.steps, config.warmup, config.decay,
                                          config.min_lr_ratio)
         self.autocast = autocast_dtype(config.precision, self.device)
         self.stream, self.eval_batches = _Stream(train_batches), eval_batches
@@ -241,12 +248,13 @@ class Trainer:
         return folder
 
     @classmethod
-    def load(cls, folder, train_batches=None, eval_batches=None, **kwargs) -> Trainer:
+    def load(cls, folder, train_batches=None, eval_batches=None, changes: dict | None = None, **kwargs) -> Trainer:
         """Resume from a checkpoint. Without ``train_batches`` the data is rebuilt from the saved
-        TrainConfig (see build.py); with them, the given data objects are used and rewound."""
+        TrainConfig (see build.py); with them, the given data objects are used and rewound.
+        ``changes``: TrainConfig fields to change on the way (see resume.py for which are safe)."""
         folder = checkpoint_folder(folder)
         tensors, info = read_state(folder)
-        config = TrainConfig.from_dict(info["config"])
+        config = TrainConfig.from_dict(info["config"]).replace(**(changes or {}))
         if train_batches is None:
             from .build import build_parts  # the data modules are only needed here
             parts = build_parts(config, model_folder=folder)
@@ -261,7 +269,9 @@ class Trainer:
 
     def _restore(self, tensors: dict, info: dict, folder: Path) -> None:
         self.optimizer.load_state_dict(tensors["optimizer"])
-        self.scheduler.load_state_dict(tensors["scheduler"])
+        self.scheduler.load_state_dict(tensors["scheduler"])      # this restores the saved run length too …
+        for factor in self.scheduler.lr_lambdas:                  # … so apply this config's (maybe extended) one
+            factor.total = self.config.steps
         self.stream.load_state_dict(tensors["data"])
         self.step_count, self.history = info["step"], info["history"]
         self.evaluations, self.last_checkpoint = info.get("evaluations", []), folder
