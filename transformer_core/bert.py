@@ -109,6 +109,9 @@ class MLMHead(nn.Module):
         self.decoder = nn.Linear(config.d_model, config.vocab_size)
         self.decoder.weight = word_embeddings.weight                            # tied, one tensor
         self.act = F.gelu if config.activation == "gelu" else F.relu
+        nn.init.normal_(self.transform.weight, std=config.init_std)             # BERT's init; the tied
+        nn.init.zeros_(self.transform.bias)                                     # matrix keeps the
+        nn.init.zeros_(self.decoder.bias)                                       # embeddings' init
 
     def forward(self, h: Tensor) -> Tensor:
         return self.decoder(self.norm(self.act(self.transform(h))))            # (..., V)
@@ -137,9 +140,7 @@ class BertForPreTraining(nn.Module):
         self.bert = BertModel(config, add_pooler=True)
         self.mlm = MLMHead(config, self.bert.embeddings.word)
         self.nsp = nn.Linear(config.d_model, 2)
-        for module in (self.mlm, self.nsp):
-            module.apply(self.bert._init_weights)
-        nn.init.zeros_(self.mlm.decoder.bias)
+        self.nsp.apply(self.bert._init_weights)
 
     def forward(self, input_ids: Tensor, attention_mask: Tensor | None = None,
                 token_type_ids: Tensor | None = None, labels: Tensor | None = None,
@@ -167,8 +168,6 @@ class BertForMaskedLM(nn.Module):
         self.config = config
         self.bert = BertModel(config, add_pooler=False)
         self.mlm = MLMHead(config, self.bert.embeddings.word)
-        self.mlm.apply(self.bert._init_weights)
-        nn.init.zeros_(self.mlm.decoder.bias)
 
     def forward(self, input_ids: Tensor, attention_mask: Tensor | None = None,
                 token_type_ids: Tensor | None = None, labels: Tensor | None = None,

@@ -56,6 +56,13 @@ class EpochCursor:
             yield order[start:start + self.batch_size]
         self.epoch, self.position = self.epoch + 1, 0
 
+    def state_dict(self) -> dict:
+        return {"epoch": self.epoch, "position": self.position, "seed": self.seed, "n_examples": self.n}
+
+    def load_state_dict(self, state: dict) -> None:
+        check_resume(state, self.seed, self.n)
+        self.epoch, self.position = state["epoch"], state["position"]
+
 
 def check_resume(state: dict, seed: int, n_examples: int) -> None:
     """A saved position only means the same batches for the same data and seed."""

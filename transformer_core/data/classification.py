@@ -18,7 +18,7 @@ import torch
 from torch import Tensor
 
 from ..tokenizer import special_ids
-from .batches import EpochCursor, check_resume
+from .batches import EpochCursor
 from .errors import DataError
 from .files import cap, decode_text, raw_bytes
 
@@ -140,9 +140,7 @@ class LabelledBatches:
             yield from self
 
     def state_dict(self) -> dict:
-        return {"epoch": self.cursor.epoch, "position": self.cursor.position, "seed": self.seed,
-                "n_examples": self.cursor.n}
+        return self.cursor.state_dict()
 
     def load_state_dict(self, state: dict) -> None:
-        check_resume(state, self.seed, self.cursor.n)
-        self.cursor.epoch, self.cursor.position = state["epoch"], state["position"]
+        self.cursor.load_state_dict(state)

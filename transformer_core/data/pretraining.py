@@ -252,11 +252,9 @@ class PretrainingBatches:
             yield from self
 
     def state_dict(self) -> dict:
-        return {"epoch": self.cursor.epoch, "position": self.cursor.position, "seed": self.seed,
-                "n_examples": len(self.examples), "generator": self.generator.get_state()}
+        return {**self.cursor.state_dict(), "generator": self.generator.get_state()}
 
     def load_state_dict(self, state: dict) -> None:
-        check_resume(state, self.seed, len(self.examples))
-        self.cursor.epoch, self.cursor.position = state["epoch"], state["position"]
+        self.cursor.load_state_dict(state)
         self.generator.set_state(state["generator"])
 

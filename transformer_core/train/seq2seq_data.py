@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from torch import Tensor
 
-from ..data.pretraining import EpochCursor, check_resume, pad_rows
+from ..data.pretraining import EpochCursor, pad_rows
 
 
 class PairBatches:
@@ -35,9 +35,7 @@ class PairBatches:
                    "labels": pad_rows([self.tgt[i][1:] for i in rows], pad)}
 
     def state_dict(self) -> dict:
-        return {"epoch": self.cursor.epoch, "position": self.cursor.position, "seed": self.seed,
-                "n_examples": self.cursor.n}
+        return self.cursor.state_dict()
 
     def load_state_dict(self, state: dict) -> None:
-        check_resume(state, self.seed, self.cursor.n)
-        self.cursor.epoch, self.cursor.position = state["epoch"], state["position"]
+        self.cursor.load_state_dict(state)
