@@ -1,0 +1,152 @@
+"""``python -m transformer_core.evaluate MODEL_FOLDER``: a model's scores on data it never trained on.
+
+    python -m transformer_core.evaluate runs/bert-en                      # the held-out split of its corpus
+    python -m transformer_core.evaluate runs/bert-en --corpus zh --split validation
+    python -m transformer_core.evaluate runs/sent-zh --json scores.json
+
+What is measured depends on the model: a pretrained BERT gets masked-LM top-1 / top-5 accuracy and
+perplexity plus next-sentence accuracy; a classifier gets accuracy, macro-F1 and the confusion matrix;
+an encoder-decoder gets exact match of greedy generation and token accuracy. Masks, sentence pairs and
+batches are drawn from a fixed seed, so the same folder always gets the same numbers.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import torch
+
+from .checkpoint import CheckpointError, load_pretrained, load_seq2seq
+from .config import ConfigError
+from .data.errors import DataError
+
+SPLITS = ("train", "validation", "test")
+
+
+def _saved_settings(folder: Path) -> dict:
+    """The TrainConfig the model was trained with, when the folder came from our trainer."""
+    path = folder / "trainer_state.json"
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8")).get("config", {})
+
+
+def _architecture(folder: Path) -> str:
+    path = folder / "config.json"
+    if not path.is_file():
+        raise CheckpointError(f"{path} is missing: {folder} is not a model folder.")
+    return (json.loads(path.read_text(encoding="utf-8")).get("architectures") or ["BertModel"])[0]
+
+
+def split_file(corpus: str, split: str, suffix: str) -> Path | None:
+    """A corpus given as a path: a folder holding ``{split}{suffix}``, or a file whose sibling
+    ``{split}{suffix}`` is the requested split (train.txt → test.txt)."""
+    path = Path(corpus).expanduser()
+    if path.is_dir():
+        return path / f"{split}{suffix}"
+    if path.is_file():
+        sibling = path.with_name(f"{split}{suffix}")
+        if path.stem in SPLITS and sibling.is_file():
+            return sibling
+        return path
+    return None
+
+
+def _pretraining(model, tokenizer, corpus: str, split: str, batch_size: int, seed: int) -> dict:
+    from .data.corpora import load_documents
+    from .data.files import read_corpus_file
+    from .data.pretraining import PretrainingBatches, make_nsp_examples
+    from .tokenizer import special_ids
+    from .train.tasks import PretrainTask
+    path = split_file(corpus, split, ".txt")
+    documents = read_corpus_file(path) if path is not None else load_documents(corpus, split)
+    examples = make_nsp_examples(documents, tokenizer, model.config.max_len, seed)
+    ids = special_ids(tokenizer)
+    batches = PretrainingBatches(examples, batch_size, ids["mask"], model.config.vocab_size, seed=seed,
+                                 shuffle=False, pad_id=ids["pad"])
+    return {"sentence_pairs": len(examples), **PretrainTask().evaluate(model, batches)}
+
+
+def _classifier(model, tokenizer, corpus: str, split: str, batch_size: int) -> dict:
+    from .data.classification import LabelledBatches, LabelledData, encode_labelled, read_labelled
+    from .data.corpora import load_labelled
+    from .train.tasks import ClassifyTask
+    path = split_file(corpus, split, ".csv")
+    data = read_labelled(path) if path is not None else LabelledData(*load_labelled(corpus, split))
+    encoded = encode_labelled(data, tokenizer, model.config.max_len)
+    batches = LabelledBatches(encoded, batch_size, seed=0, shuffle=False)
+    return {"examples": len(data), "label_names": data.label_names,
+            **ClassifyTask(model.config.n_labels).evaluate(model, batches)}
+
+
+def _seq2seq(folder: Path, settings: dict, split: str, batch_size: int) -> dict:
+    from .data.seq2seq_tasks import make_pairs, split_pairs
+    from .train.seq2seq_data import PairBatches
+    from .train.tasks import Seq2SeqTask
+    if "seq2seq_task" not in settings:
+        raise DataError(f"{folder} has no trainer_state.json saying which task it learnt; evaluate it in Python "
+                        "with make_pairs(...) and greedy_decode(...).")
+    model, source, _ = load_seq2seq(folder)
+    pairs = make_pairs(settings["seq2seq_task"], settings["n_pairs"], settings["seed"])
+    held = dict(zip(SPLITS, split_pairs(pairs), strict=True))[split]
+    batches = PairBatches(held, source, batch_size, seed=0, shuffle=False)
+    task = Seq2SeqTask(pad=source.pad_id, bos=source.bos_id, eos=source.eos_id)
+    return {"task": settings["seq2seq_task"], "pairs": len(held), **task.evaluate(model, batches)}
+
+
+@torch.inference_mode()
+def evaluate_folder(folder, corpus: str | None = None, split: str = "test", batch_size: int = 32,
+                    seed: int = 0) -> dict:
+    """Scores of the model in ``folder`` on ``split`` of ``corpus`` (default: the corpus it trained on)."""
+    folder = Path(folder)
+    architecture, settings = _architecture(folder), _saved_settings(folder)
+    if architecture == "Seq2SeqTransformer":
+        return {"model": str(folder), "split": split, **_seq2seq(folder, settings, split, batch_size)}
+    corpus = corpus or settings.get("corpus")
+    if not corpus:
+        raise DataError(f"{folder} does not say which corpus it was trained on: pass --corpus.")
+    model, tokenizer = load_pretrained(folder)
+    if tokenizer is None:
+        raise DataError(f"{folder} has no tokenizer.json or vocab.txt, so no text can be fed to it.")
+    result = {"model": str(folder), "corpus": corpus, "split": split}
+    if architecture == "BertForSequenceClassification":
+        return {**result, **_classifier(model, tokenizer, corpus, split, batch_size)}
+    if architecture != "BertForPreTraining":
+        raise DataError(f"{folder} holds a {architecture}; evaluation covers BertForPreTraining, "
+                        "BertForSequenceClassification and Seq2SeqTransformer.")
+    return {**result, **_pretraining(model, tokenizer, corpus, split, batch_size, seed)}
+
+
+def _print(result: dict) -> None:
+    width = max(len(k) for k in result)
+    for key, value in result.items():
+        shown = f"{value:.4f}" if isinstance(value, float) else value
+        print(f"  {key:<{width}}  {shown}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m transformer_core.evaluate", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("folder", help="a model folder written by the trainer or save_pretrained")
+    parser.add_argument("--corpus", help="shipped corpus name, a corpus folder, or a file (default: the one "
+                        "the model trained on)")
+    parser.add_argument("--split", default="test", choices=SPLITS)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the masks and sentence pairs")
+    parser.add_argument("--json", help="also write the scores to this JSON file")
+    args = parser.parse_args(argv)
+    try:
+        result = evaluate_folder(args.folder, args.corpus, args.split, args.batch_size, args.seed)
+    except (CheckpointError, ConfigError, DataError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    _print(result)
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
