@@ -12,7 +12,7 @@ from transformer_core import PRESETS, ConfigError, TransformerConfig
 from transformer_core.config import POSITIONS
 from transformer_core.runtime import tune_allocator
 from ui import architecture as arch
-from ui.i18n import LANGS, t
+from ui.i18n import LANGS, error_text, t
 
 st.set_page_config(page_title="Attention Lab", page_icon="🔍", layout="wide")
 st.cache_resource(tune_allocator)()     # once per process: recorded forwards stop paying page faults
@@ -130,7 +130,7 @@ def show_details(config: TransformerConfig, lang: str) -> None:
                  hide_index=True)
         st.caption(t("shapes_caption", lang))
     except ConfigError as err:                       # e.g. seq_len > max_len: a lesson, not a crash
-        st.error(t("config_error", lang, message=err))
+        st.error(t("config_error", lang, message=error_text(err, lang)))
     st.subheader(t("params_header", lang))
     records = arch.param_records(arch.parameter_table(config), lang)
     numbers = {t(key, lang): st.column_config.NumberColumn(format="localized") for key in ("col_each", "col_total")}
@@ -146,7 +146,7 @@ def main() -> None:
     try:
         config = build_config()
     except ConfigError as err:
-        st.error(t("config_error", lang, message=err))
+        st.error(t("config_error", lang, message=error_text(err, lang)))
         return
     if config.n_decoder_layers:
         st.caption(t("decoder_note", lang, n=config.n_decoder_layers))

@@ -82,3 +82,11 @@ def test_too_long_input_is_explained_not_crashed(app):
     assert not app.exception
     assert any("max_len" in e.value for e in app.error)
     assert app.metric                                             # the rest of the page still renders
+
+
+def test_errors_speak_the_learners_language(app):
+    app.sidebar.radio(key="lang").set_value("zh").run()
+    app.number_input(key="d_model").set_value(250)
+    app.number_input(key="n_heads").set_value(4).run()
+    assert not app.exception
+    assert "必须能被 n_heads（4）整除" in app.error[0].value and "must be" not in app.error[0].value

@@ -209,3 +209,13 @@ def test_format_count():
 def test_ui_does_not_import_streamlit():
     code = "import sys, ui.architecture; assert 'streamlit' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_every_config_error_key_has_chinese():
+    import re
+    from pathlib import Path
+
+    from ui.i18n import ERRORS_ZH
+    source = (Path(__file__).resolve().parents[1] / "transformer_core" / "config.py").read_text(encoding="utf-8")
+    keys = set(re.findall(r'ConfigError\(f".*?",\s*"(\w+)"', source, flags=re.S))
+    assert len(keys) >= 9 and keys <= set(ERRORS_ZH)

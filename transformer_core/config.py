@@ -14,7 +14,14 @@ POOLINGS = ("cls", "mean")
 
 
 class ConfigError(ValueError):
-    """A setting or an input the model cannot work with, with a message a student can act on."""
+    """A setting or an input the model cannot work with, with a message a student can act on.
+
+    ``key`` and ``values`` name the message and its numbers, so an interface can say it in another
+    language (ui/i18n.py has 中文 for each key); ``str(err)`` is the English sentence."""
+
+    def __init__(self, message: str, key: str | None = None, **values):
+        super().__init__(message)
+        self.key, self.values = key, values
 
 
 @dataclass(frozen=True)
@@ -57,36 +64,41 @@ class TransformerConfig:
         for name in positive:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
-                raise ConfigError(f"{name} must be a whole number ≥ 1, got {value!r}.")
+                raise ConfigError(f"{name} must be a whole number ≥ 1, got {value!r}.", "whole_number",
+                                  name=name, value=value)
         if self.d_model % self.n_heads:
-            raise ConfigError(
-                f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads}): "
-                f"each head gets d_model / n_heads dimensions. Try n_heads in "
-                f"{[h for h in range(1, 17) if self.d_model % h == 0]}."
-            )
+            options = [h for h in range(1, 17) if self.d_model % h == 0]
+            raise ConfigError(f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads}): each head "
+                              f"gets d_model / n_heads dimensions. Try n_heads in {options}.", "heads_divide",
+                              d_model=self.d_model, n_heads=self.n_heads, options=options)
         if self.position == "rotary" and self.d_head % 2:
             raise ConfigError(f"rotary positions rotate pairs of dimensions: d_model / n_heads "
-                              f"({self.d_head}) must be even.")
+                              f"({self.d_head}) must be even.", "rotary_even", d_head=self.d_head)
         if self.position == "sinusoidal" and self.d_model % 2:
-            raise ConfigError(f"sinusoidal positions pair sin and cos: d_model ({self.d_model}) must be even.")
+            raise ConfigError(f"sinusoidal positions pair sin and cos: d_model ({self.d_model}) must be even.",
+                              "sinusoid_even", d_model=self.d_model)
         for name, allowed in (("activation", ACTIVATIONS), ("position", POSITIONS), ("pooling", POOLINGS)):
             if getattr(self, name) not in allowed:
-                raise ConfigError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}.")
+                raise ConfigError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}.", "one_of",
+                                  name=name, allowed=allowed, value=getattr(self, name))
         for name in ("dropout", "attn_dropout"):
             if not 0.0 <= getattr(self, name) < 1.0:
-                raise ConfigError(f"{name} must be in [0, 1), got {getattr(self, name)!r}.")
+                raise ConfigError(f"{name} must be in [0, 1), got {getattr(self, name)!r}.", "unit_interval",
+                                  name=name, value=getattr(self, name))
         for name in ("type_vocab_size", "n_decoder_layers", "tgt_vocab_size"):
             if getattr(self, name) < 0:
-                raise ConfigError(f"{name} must be ≥ 0, got {getattr(self, name)!r}.")
+                raise ConfigError(f"{name} must be ≥ 0, got {getattr(self, name)!r}.", "non_negative",
+                                  name=name, value=getattr(self, name))
         if not 0 <= self.pad_token_id < self.vocab_size:
             raise ConfigError(f"pad_token_id ({self.pad_token_id}) must be a token id below vocab_size "
-                              f"({self.vocab_size}).")
+                              f"({self.vocab_size}).", "pad_id", pad=self.pad_token_id, vocab_size=self.vocab_size)
 
     def check_length(self, length: int) -> None:
         """Raise a clear error when a sequence is longer than the position table."""
         if length > self.max_len and self.position != "rotary":
             raise ConfigError(f"The input has {length} tokens but this model was built for at most "
-                              f"max_len = {self.max_len}. Shorten the text or truncate it.")
+                              f"max_len = {self.max_len}. Shorten the input or truncate it.", "too_long",
+                              length=length, max_len=self.max_len)
 
     def replace(self, **changes) -> TransformerConfig:
         return replace(self, **changes)

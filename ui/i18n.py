@@ -176,6 +176,27 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
+# transformer_core's ConfigError keys → 中文 (English is the error's own sentence)
+ERRORS_ZH: dict[str, str] = {
+    "whole_number": "{name} 必须是 ≥ 1 的整数，现在是 {value!r}。",
+    "heads_divide": "d_model（{d_model}）必须能被 n_heads（{n_heads}）整除：每个注意力头分到 "
+                    "d_model / n_heads 维。可以试试 n_heads ∈ {options}。",
+    "rotary_even": "旋转位置编码按维度成对旋转：d_model / n_heads（{d_head}）必须是偶数。",
+    "sinusoid_even": "正弦位置编码把 sin 和 cos 成对使用：d_model（{d_model}）必须是偶数。",
+    "one_of": "{name} 只能取 {allowed} 之一，现在是 {value!r}。",
+    "unit_interval": "{name} 必须在 [0, 1) 之间，现在是 {value!r}。",
+    "non_negative": "{name} 必须 ≥ 0，现在是 {value!r}。",
+    "pad_id": "pad_token_id（{pad}）必须小于词表大小 vocab_size（{vocab_size}）。",
+    "too_long": "输入有 {length} 个词元，但这个模型最多只支持 max_len = {max_len} 个。请缩短输入或截断。",
+}
+
+
+def error_text(err: Exception, lang: str = "en") -> str:
+    """A ConfigError in the learner's language when a translation exists, else its English sentence."""
+    template = ERRORS_ZH.get(getattr(err, "key", None)) if lang == "zh" else None
+    return template.format(**err.values) if template else str(err)
+
+
 def t(key: str, lang: str = "en", **values) -> str:
     """The string for ``key`` in ``lang`` (falling back to English), with ``{placeholders}`` filled."""
     entry = STRINGS[key]
