@@ -1,4 +1,4 @@
-"""The Streamlit page, driven headlessly with AppTest: it renders, switches language, explains bad configs."""
+"""The model-sizes page, driven headlessly with AppTest: it renders, switches language, explains bad configs."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,6 +13,7 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 def app() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
+    at.switch_page("pages/architecture.py").run()
     assert not at.exception
     return at
 

@@ -55,7 +55,7 @@ def test_architecture_page_renders_and_switches_language(app_url, tmp_path):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(app_url)
+        page.goto(f"{app_url}/sizes")
         page.get_by_role("heading", name="Attention Lab").wait_for(timeout=60_000)
         page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)   # the diagram really drew
         assert page.locator(".js-plotly-plot .main-svg").count() > 0

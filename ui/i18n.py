@@ -175,6 +175,64 @@ STRINGS: dict[str, dict[str, str]] = {
     "d_residual": {"en": "residual", "zh": "残差"},
 }
 
+# ── frame: navigation, shared sidebar, messages every page uses (see app.py, ui/page.py) ──
+FRAME: dict[str, dict[str, str]] = {
+    "sec_start": {"en": "Start", "zh": "开始"},
+    "sec_foundations": {"en": "Foundations", "zh": "基础"},
+    "sec_attention": {"en": "Attention", "zh": "注意力"},
+    "sec_bert": {"en": "BERT", "zh": "BERT"},
+    "sec_seq2seq": {"en": "Encoder-decoder", "zh": "编码器-解码器"},
+    "sec_training": {"en": "Training", "zh": "训练"},
+    "p_home": {"en": "Home: the whole model", "zh": "首页：整个模型"},
+    "p_architecture": {"en": "Model sizes", "zh": "模型规模"},
+    "p_tokenization": {"en": "Tokenization", "zh": "分词"},
+    "p_embeddings": {"en": "Embeddings", "zh": "嵌入"},
+    "p_positions": {"en": "Positional encoding", "zh": "位置编码"},
+    "p_attention_head": {"en": "One head, step by step", "zh": "单个注意力头，逐步计算"},
+    "p_multi_head": {"en": "Multi-head attention", "zh": "多头注意力"},
+    "p_inside_layer": {"en": "Inside a layer", "zh": "层的内部"},
+    "p_mlm": {"en": "Masked language model", "zh": "掩码语言模型"},
+    "p_nsp": {"en": "Next sentence prediction", "zh": "下一句预测"},
+    "p_sentiment": {"en": "Sentiment", "zh": "情感分类"},
+    "p_seq2seq": {"en": "Encoder-decoder", "zh": "编码器-解码器"},
+    "sb_model": {"en": "Model", "zh": "模型"},
+    "sb_open_folder": {"en": "Open a model folder on this computer", "zh": "打开本机上的模型文件夹"},
+    "sb_folder_path": {"en": "Folder path (Hugging Face BERT layout)", "zh": "文件夹路径（Hugging Face BERT 格式）"},
+    "sb_folder_help": {"en": "A folder with config.json, model.safetensors and vocab.txt or tokenizer.json, "
+                             "e.g. a downloaded bert-base-uncased.",
+                       "zh": "包含 config.json、model.safetensors 以及 vocab.txt 或 tokenizer.json 的文件夹，"
+                             "例如下载好的 bert-base-chinese。"},
+    "sb_open": {"en": "Open", "zh": "打开"},
+    "sb_opened": {"en": "Opened {name}.", "zh": "已打开 {name}。"},
+    "sb_text": {"en": "Sentence", "zh": "句子"},
+    "sb_pair": {"en": "Second sentence (for NSP)", "zh": "第二个句子（用于 NSP）"},
+    "sb_present": {"en": "Presentation mode (projector)", "zh": "演示模式（投影仪）"},
+    "sb_link": {"en": "The address bar holds this view: copy it to share.",
+                "zh": "地址栏保存了当前视图：复制链接即可分享。"},
+    "random_warning": {"en": "No trained model is installed, so this is a BERT with **random weights**: the shapes "
+                             "and the maths are real, the predictions are noise.",
+                       "zh": "没有安装训练好的模型，这是一个**随机权重**的 BERT：形状和计算是真实的，但预测没有意义。"},
+    "show_code": {"en": "Show the code that computed this", "zh": "查看计算这些结果的代码"},
+    "formula": {"en": "The formula", "zh": "公式"},
+    "input_empty": {"en": "Type a sentence first: the box is empty (or only spaces).",
+                    "zh": "请先输入一个句子：输入框是空的（或只有空格）。"},
+    "note_chars_cut": {"en": "Your text has {n:,} characters; only the first {limit:,} are used.",
+                       "zh": "文本有 {n:,} 个字符，只使用前 {limit:,} 个。"},
+    "note_control_removed": {"en": "{n} invisible control character(s) were removed.",
+                             "zh": "已删除 {n} 个不可见的控制字符。"},
+    "note_truncated": {"en": "The text became {n} pieces but this model reads at most {limit} (its max_len), so "
+                             "it was cut to fit.",
+                       "zh": "文本被切成 {n} 个词元，但该模型最多读取 {limit} 个（max_len），因此已截断。"},
+    "note_unknown": {"en": "{n} piece(s) are [UNK]: the vocabulary cannot spell them (emoji, rare scripts…).",
+                     "zh": "有 {n} 个词元是 [UNK]：词表无法表示它们（表情符号、罕见文字等）。"},
+    "model_error": {"en": "This model cannot be used: {message}", "zh": "无法使用这个模型：{message}"},
+    "needs_mlm": {"en": "{model} has no masked-LM head, so it cannot fill in [MASK]; showing {other} instead.",
+                  "zh": "{model} 没有 MLM 头，无法填补 [MASK]；改用 {other}。"},
+    "layer": {"en": "Layer", "zh": "层"},
+    "head": {"en": "Head", "zh": "头"},
+}
+STRINGS.update(FRAME)
+
 
 # transformer_core's ConfigError keys → 中文 (English is the error's own sentence)
 ERRORS_ZH: dict[str, str] = {
@@ -195,6 +253,13 @@ def error_text(err: Exception, lang: str = "en") -> str:
     """A ConfigError in the learner's language when a translation exists, else its English sentence."""
     template = ERRORS_ZH.get(getattr(err, "key", None)) if lang == "zh" else None
     return template.format(**err.values) if template else str(err)
+
+
+def tr(table: dict[str, dict[str, str]], key: str, lang: str = "en", **values) -> str:
+    """Like ``t`` for a page's own strings table (each page keeps its strings next to its code)."""
+    entry = table[key]
+    text = entry.get(lang) or entry["en"]
+    return text.format(**values) if values else text
 
 
 def t(key: str, lang: str = "en", **values) -> str:

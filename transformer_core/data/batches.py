@@ -21,11 +21,15 @@ def pad_rows(rows: list[list[int]], value: int) -> Tensor:
     return torch.tensor([r + [value] * (width - len(r)) for r in rows], dtype=torch.long)   # (B, T)
 
 
+BUCKET_WINDOW = 50   # batches sorted together by length when bucketing
+
+
 class EpochCursor:
     """Which examples make each batch, and where we are: epoch e is a shuffle seeded by seed + e (so
     the order needs no saved state, only the epoch and the position within it)."""
 
-    def __init__(self, n: int, batch_size: int, seed: int = 0, shuffle: bool = True, drop_last: bool = False):
+    def __init__(self, n: int, batch_size: int, seed: int = 0, shuffle: bool = True, drop_last: bool = False,
+                 lengths: list[int] | None = None):
         if n < 1:
             raise DataError("There are no examples to make batches from.")
         if batch_size < 1:
@@ -35,6 +39,7 @@ class EpochCursor:
                             "drops the incomplete batch, so nothing would be left. Lower the batch size.")
         self.n, self.batch_size, self.seed, self.shuffle, self.drop_last = n, batch_size, seed, shuffle, drop_last
         self.epoch, self.position = 0, 0
+        self.lengths = torch.tensor(lengths) if lengths is not None and shuffle else None      # (n,) or None
 
     def __len__(self) -> int:
         return self.n // self.batch_size if self.drop_last else math.ceil(self.n / self.batch_size)
@@ -42,7 +47,20 @@ class EpochCursor:
     def order(self) -> Tensor:
         if not self.shuffle:
             return torch.arange(self.n)
-        return torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed + self.epoch))   # (n,)
+        generator = torch.Generator().manual_seed(self.seed + self.epoch)
+        order = torch.randperm(self.n, generator=generator)                                         # (n,)
+        return order if self.lengths is None else self._bucket(order, generator)
+
+    def _bucket(self, order: Tensor, generator: torch.Generator) -> Tensor:
+        """Length bucketing: sort each window of BUCKET_WINDOW shuffled batches by length, so a batch holds
+        examples of similar length and pads little (half the compute was padding on short documents),
+        then shuffle the order of the batches so lengths do not rise step by step through the window."""
+        window = self.batch_size * BUCKET_WINDOW
+        order = torch.cat([part[torch.argsort(self.lengths[part], stable=True)] for part in order.split(window)])
+        full = self.n // self.batch_size * self.batch_size
+        batches = order[:full].view(-1, self.batch_size)                                 # (n // B, B)
+        batches = batches[torch.randperm(len(batches), generator=generator)]
+        return torch.cat([batches.flatten(), order[full:]])                              # the rest stays last
 
     def batches(self) -> Iterator[Tensor]:
         """Index tensors of the rest of this epoch's batches; the position moves before each is handed out,

@@ -229,7 +229,9 @@ class PretrainingBatches:
         if world_size > 1 and (batch_size % world_size or not drop_last):
             raise DataError(f"With {world_size} processes the batch size must divide evenly among them "
                             f"(got {batch_size}) and drop_last must be True, so every process gets equal rows.")
-        self.examples, self.cursor = examples, EpochCursor(len(examples), batch_size, seed, shuffle, drop_last)
+        lengths = [len(e.input_ids) for e in examples]                   # shuffled batches are bucketed by length
+        self.examples, self.cursor = examples, EpochCursor(len(examples), batch_size, seed, shuffle, drop_last,
+                                                           lengths)
         self.mask_id, self.vocab_size, self.rates, self.seed = mask_id, vocab_size, rates, seed
         self.pad_id, self.n_special, self.rank, self.world_size = pad_id, n_special, rank, world_size
         self.generator = torch.Generator().manual_seed(seed)

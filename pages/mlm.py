@@ -1,0 +1,4 @@
+"""Placeholder: this page is being written."""
+import streamlit as st
+
+st.title("mlm")

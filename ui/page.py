@@ -1,0 +1,115 @@
+"""What every explorer page draws the same way: title and explanation, formula, charts, notes about the
+input, the "show the code" expander, and the shared layer / head pickers.
+
+Pages stay thin: they call pure functions for numbers and figures and hand the results to these.
+"""
+from __future__ import annotations
+
+import inspect
+
+import streamlit as st
+
+from transformer_core import CheckpointError
+
+from . import session
+from .encode import Encoded, InputProblem
+from .i18n import t
+
+PRESENT_SCALE = 1.5          # presentation mode: fonts and chart heights × this
+
+
+def presenting() -> bool:
+    return bool(st.session_state.get("present"))
+
+
+def header(title: str, intro: str) -> None:
+    st.title(title)
+    st.write(intro)
+
+
+def formula(latex: str, caption: str | None = None) -> None:
+    st.latex(latex)
+    if caption:
+        st.caption(caption)
+
+
+def chart(fig, key: str | None = None, height: int | None = None) -> None:
+    """A plotly figure at full width; bigger type and taller in presentation mode."""
+    if presenting():
+        base = fig.layout.font.size or 12
+        fig.update_layout(font_size=base * PRESENT_SCALE)
+        height = height or fig.layout.height
+        if height:
+            fig.update_layout(height=int(height * PRESENT_SCALE))
+    elif height:
+        fig.update_layout(height=height)
+    st.plotly_chart(fig, width="stretch", theme=None, key=key, config={"displayModeBar": False})
+
+
+def show_code(*objects, lang: str) -> None:
+    """The real source of the functions that computed what is on screen (not a paraphrase)."""
+    with st.expander(t("show_code", lang)):
+        for obj in objects:
+            st.caption(f"{obj.__module__}.{obj.__qualname__}")
+            st.code(inspect.getsource(obj), language="python")
+
+
+def notes(encoded: Encoded, lang: str) -> None:
+    """What we changed in the learner's input (truncated, control characters…), said plainly."""
+    for key, values in encoded.notes:
+        st.info(t(key, lang, **values), icon="ℹ️")
+
+
+def problem(err: Exception, lang: str) -> None:
+    """Bad input or an unusable model: a friendly message instead of a traceback."""
+    if isinstance(err, InputProblem):
+        st.warning(t(err.key, lang, **err.values), icon="✏️")
+    elif isinstance(err, CheckpointError):
+        st.error(t("model_error", lang, message=str(err)))
+    else:
+        st.warning(str(err))
+
+
+def random_warning(loaded, lang: str) -> None:
+    if loaded.source.origin == "random":
+        st.warning(t("random_warning", lang), icon="⚠️")
+
+
+def _shared_select(container, name: str, label: str, n: int, widget_key: str) -> int:
+    """A select box whose value lives in st.session_state[name] (shared by pages, kept in the URL).
+    Each page draws its own widget (Streamlit forgets widgets of pages not shown), synced both ways."""
+    value = min(int(st.session_state.get(name, 0)), n - 1)
+    st.session_state[widget_key] = value
+
+    def store():
+        st.session_state[name] = st.session_state[widget_key]
+    return container.selectbox(label, range(n), key=widget_key, on_change=store,
+                               format_func=lambda i: f"{i + 1}")
+
+
+def layer_head(config, lang: str, container=None, page: str = "") -> tuple[int, int]:
+    """Layer and head pickers (shown 1-based, returned 0-based)."""
+    container = container or st
+    cols = container.columns(2)
+    layer = _shared_select(cols[0], "layer", t("layer", lang), config.n_layers, f"{page}_layer_w")
+    head = _shared_select(cols[1], "head", t("head", lang), config.n_heads, f"{page}_head_w")
+    return layer, head
+
+
+def model_and_run(lang: str, want=None, pair: bool = False, masked=(), head_mask=None):
+    """The picked model (narrowed by ``want``) and its cached run on the shared sentence(s), or None
+    after drawing a friendly message."""
+    try:
+        loaded = session.current_model(want)
+    except CheckpointError as err:
+        problem(err, lang)
+        return None, None
+    random_warning(loaded, lang)
+    s = st.session_state
+    try:
+        run = session.run_bert(loaded, s.get("text", ""), s.get("pair") if pair else None, tuple(masked), head_mask)
+    except InputProblem as err:
+        problem(err, lang)
+        return loaded, None
+    notes(run.encoded, lang)
+    return loaded, run

@@ -1,0 +1,136 @@
+"""Streamlit glue shared by every page: the view state, the chosen model, and cached forward passes.
+
+- Models are read-only and shared by all sessions: ``st.cache_resource``, run under
+  ``torch.inference_mode()``. Traces are cached per (model, sentence, options) with ``st.cache_data``.
+- Everything a learner changes lives in their own ``st.session_state``; nothing mutable is shared.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+import torch
+
+from transformer_core import CheckpointError
+from transformer_core.trace import ModelTrace
+
+from . import models, state
+from .encode import Encoded, encode
+
+SESSION_MODELS = "session_models"      # session_state key: {key: ModelSource} trained in this browser session
+LOCAL_MODELS = "local_models"          # session_state key: {key: ModelSource} folders this learner opened
+
+
+def init_state() -> None:
+    """Once per browser session: defaults, then whatever the URL says (a shared link wins)."""
+    s = st.session_state
+    if s.get("_state_ready"):
+        return
+    from_url = state.parse_params(dict(st.query_params))
+    lang = from_url.get("lang", "en")
+    for name, value in {**state.defaults(lang), **from_url}.items():
+        s.setdefault(name, value)
+    if str(s.model).startswith("local:"):          # a shared link to a folder on this machine
+        try:
+            add_local_folder(s.model.removeprefix("local:"))
+        except CheckpointError:
+            s.model = ""
+    s.setdefault(SESSION_MODELS, {})
+    s._state_ready = True
+
+
+def sync_url(page: str | None = None) -> None:
+    """Write the current view into the address bar (only what differs from the defaults)."""
+    values = {name: st.session_state.get(name) for name in state.FIELDS}
+    wanted = state.to_params(values, page)
+    if dict(st.query_params) != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def lang() -> str:
+    return st.session_state.get("lang", "en")
+
+
+# ── models ───────────────────────────────────────────────────────────────────────────────────────────
+
+def sources() -> list[models.ModelSource]:
+    """Every model this learner can pick: shipped, opened from a folder, trained in this session."""
+    extra = tuple(st.session_state.get(LOCAL_MODELS, {}).values()) + tuple(
+        st.session_state.get(SESSION_MODELS, {}).values())
+    return models.available(extra)
+
+
+def add_local_folder(path: str) -> models.ModelSource:
+    """Validate a folder and add it to this session's picker; CheckpointError explains what is wrong."""
+    source = models.describe_folder(path)
+    load_model(source)                               # fail now, with the loader's message, not on every page
+    st.session_state.setdefault(LOCAL_MODELS, {})[source.key] = source
+    return source
+
+
+def register_session_model(source: models.ModelSource) -> None:
+    """For the training studio: a model saved in this session's folder shows up in the picker."""
+    st.session_state.setdefault(SESSION_MODELS, {})[source.key] = source
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def load_model(source: models.ModelSource) -> models.Loaded:
+    with torch.inference_mode():
+        return models.load(source)
+
+
+def current_source(want=None) -> models.ModelSource:
+    """The picked model; ``want`` (a predicate) narrows the choice, e.g. ``lambda s: s.has_mlm``.
+    Falls back to the first model that qualifies when the picked one does not."""
+    found = sources()
+    key = st.session_state.get("model", "")
+    picked = next((s for s in found if s.key == key), None) or next(s for s in found if s.is_encoder)
+    if want is None or want(picked):
+        return picked
+    return next((s for s in found if want(s)), picked)
+
+
+def current_model(want=None) -> models.Loaded:
+    return load_model(current_source(want))
+
+
+# ── cached forward passes ───────────────────────────────────────────────────────────────────────────
+
+@dataclass(frozen=True)
+class BertRun:
+    encoded: Encoded             # the pieces the model read (after cleaning / truncation)
+    trace: ModelTrace            # every intermediate, batch of one
+    logits: torch.Tensor | None  # (T, V) masked-LM scores, or (n_labels,) for a classifier
+    nsp_probs: torch.Tensor | None  # (2,) P(IsNext), P(NotNext) when the model has the NSP head
+
+
+def run_bert(loaded: models.Loaded, text: str, pair: str | None = None, masked: tuple[int, ...] = (),
+             head_mask: tuple[tuple[float, ...], ...] | None = None) -> BertRun:
+    """Encode, replace the ``masked`` positions by [MASK], and run with record=True. Raises
+    ``encode.InputProblem`` for unusable text. Cached per model key + arguments."""
+    return _run_bert(loaded, loaded.source.key, text, pair, tuple(masked), head_mask)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _run_bert(_loaded: models.Loaded, key: str, text: str, pair: str | None, masked: tuple[int, ...],
+              head_mask) -> BertRun:
+    return bert_forward(_loaded, text, pair, masked, head_mask)
+
+
+def bert_forward(loaded: models.Loaded, text, pair=None, masked=(), head_mask=None) -> BertRun:
+    """The uncached forward (pure; tests call it directly)."""
+    enc = encode(loaded.tokenizer, text, pair, loaded.config.max_len)
+    ids = torch.tensor([enc.ids])                                                  # (1, T)
+    mask_id = loaded.tokenizer.token_to_id("[MASK]")
+    for p in masked:
+        if 0 < p < ids.shape[1] - 1 and not enc.pieces[p].is_special:
+            ids[0, p] = mask_id
+    inputs = {"input_ids": ids, "attention_mask": torch.ones_like(ids),
+              "token_type_ids": torch.tensor([enc.type_ids])}
+    if head_mask is not None:
+        inputs["head_mask"] = torch.tensor(head_mask, dtype=torch.float32)        # (L, H) 1 = on, 0 = off
+    with torch.inference_mode():
+        out = loaded.model(**inputs, record=True)
+    nsp = getattr(out, "nsp_logits", None)
+    logits = out.logits[0] if out.logits is not None else None
+    return BertRun(enc, out.trace, logits, nsp[0].softmax(-1) if nsp is not None else None)

@@ -1,0 +1,74 @@
+"""The view a teacher can share: language, model, sentence(s), layer, head, masked positions, projector mode.
+
+These few values follow the learner from page to page (they live in ``st.session_state`` under the
+names in ``FIELDS``) and are mirrored into the URL, so a copied link opens the same view. Parsing
+the URL is pure and forgiving: a value that does not parse is ignored, never an error page.
+"""
+from __future__ import annotations
+
+DEFAULT_TEXT = {"en": "The cat sat on the mat because it was tired.", "zh": "今天天气很好，我们去公园散步。"}
+DEFAULT_PAIR = {"en": "It fell asleep in the warm sun.", "zh": "公园里有很多人在跑步。"}
+MAX_URL_TEXT = 500        # characters of a sentence kept in the URL (links stay shareable)
+
+
+def _positions(value: str) -> tuple[int, ...]:
+    found = sorted({int(p) for p in value.split(",") if p.strip().isdigit()})
+    return tuple(p for p in found if p < 512)
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _small_int(value: str) -> int:
+    number = int(value)
+    if not 0 <= number < 1000:
+        raise ValueError(value)
+    return number
+
+
+# name → (default, parse from a URL string, format to a URL string)
+FIELDS = {
+    "lang": ("en", lambda v: v if v in ("en", "zh") else None, str),
+    "model": ("", str, str),
+    "text": ("", lambda v: v[:MAX_URL_TEXT], str),
+    "pair": ("", lambda v: v[:MAX_URL_TEXT], str),
+    "layer": (0, _small_int, str),
+    "head": (0, _small_int, str),
+    "masked": ((), _positions, lambda v: ",".join(map(str, v))),
+    "present": (False, _flag, lambda v: "1" if v else "0"),
+}
+
+
+def parse_params(params: dict[str, str]) -> dict:
+    """URL query → {field: value} for the fields present and valid; everything else is dropped."""
+    out = {}
+    for name, (_, parse, _) in FIELDS.items():
+        if name not in params:
+            continue
+        try:
+            value = parse(str(params[name]))
+        except (ValueError, TypeError):
+            continue
+        if value is not None:
+            out[name] = value
+    return out
+
+
+def to_params(state: dict, page: str | None = None) -> dict[str, str]:
+    """{field: value} → URL query, leaving out values equal to their default (short links)."""
+    out = {}
+    for name, (default, _, fmt) in FIELDS.items():
+        value = state.get(name, default)
+        if value != default and value not in (None, ""):
+            out[name] = fmt(value)[:MAX_URL_TEXT]
+    if page:
+        out["page"] = page
+    return out
+
+
+def defaults(lang: str = "en") -> dict:
+    """First visit: every field's default, with example sentences in the chosen language."""
+    values = {name: default for name, (default, _, _) in FIELDS.items()}
+    values.update(lang=lang, text=DEFAULT_TEXT[lang], pair=DEFAULT_PAIR[lang])
+    return values
