@@ -8,6 +8,7 @@ Pure functions: the Streamlit caching wrappers live in ``ui/session.py``.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from transformer_core import BertForPreTraining, CheckpointError, TransformerCon
 from transformer_core.tokenizer import train_wordpiece
 
 MODELS_ROOT = Path(__file__).resolve().parents[1] / "assets" / "models"
+EXTRA_ROOTS = "ATTENTION_LAB_MODELS"   # env: more folders of model folders (os.pathsep-separated), listed first
 RANDOM_KEY = "random-en"
 CLASSIFIER, PRETRAINING, MASKED_LM, ENCODER, SEQ2SEQ = (
     "BertForSequenceClassification", "BertForPreTraining", "BertForMaskedLM", "BertModel", "Seq2SeqTransformer")
@@ -104,7 +106,8 @@ def random_source() -> ModelSource:
 def available(session_sources: tuple[ModelSource, ...] = (), root: Path = MODELS_ROOT) -> list[ModelSource]:
     """Encoders first (the picker's list), shipped then this session's; the random model when no
     shipped encoder exists. Encoder-decoder models are listed too (the seq2seq page picks those)."""
-    shipped = shipped_models(root)
+    extra = [Path(p) for p in os.environ.get(EXTRA_ROOTS, "").split(os.pathsep) if p.strip()]
+    shipped = [s for folder in extra for s in shipped_models(folder)] + shipped_models(root)
     sources = shipped + list(session_sources)
     if not any(s.is_encoder for s in sources):
         sources.insert(0, random_source())
