@@ -82,7 +82,7 @@ def describe_folder(folder, origin: str = "local", key: str | None = None, label
         data = json.loads(config.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise CheckpointError(f"{config} is not valid JSON ({err}).") from err
-    card = data.get("attention_lab", {})
+    card = data.get("attention_lab_card", {})   # label and language, written when a model is shipped
     return ModelSource(key=key or f"{origin}:{folder.resolve()}", label=label or card.get("label") or folder.name,
                        folder=str(folder.resolve()), architecture=_architecture(data, folder),
                        lang=card.get("language", ""), origin=origin)

@@ -1,0 +1,155 @@
+"""The explorer's frame: URL state, input cleaning, model discovery, the home page and the shared sidebar."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from transformer_core import CheckpointError
+from ui import models, state
+from ui.encode import MAX_CHARS, InputProblem, clean, encode
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return models.load(models.random_source()).tokenizer
+
+
+# ── URL state ───────────────────────────────────────────────────────────────────────────────────────
+
+def test_url_values_parse_and_bad_ones_are_dropped():
+    got = state.parse_params({"lang": "zh", "layer": "2", "head": "x", "masked": "3,1,oops,1", "present": "1",
+                              "text": "hi", "unknown": "1", "model": "bert-mini-en"})
+    assert got == {"lang": "zh", "layer": 2, "masked": (1, 3), "present": True, "text": "hi", "model": "bert-mini-en"}
+    assert state.parse_params({"lang": "fr", "layer": "-1", "head": "99999"}) == {}
+
+
+def test_url_round_trip_leaves_defaults_out():
+    values = {**state.defaults("en"), "layer": 3, "masked": (2, 5), "text": "A short one."}
+    params = state.to_params(values)
+    assert params == {"text": "A short one.", "pair": state.DEFAULT_PAIR["en"], "layer": "3", "masked": "2,5"}
+    back = state.parse_params(params)
+    assert back["layer"] == 3 and back["masked"] == (2, 5) and back["text"] == "A short one."
+
+
+# ── input cleaning ──────────────────────────────────────────────────────────────────────────────────
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t ", None, "\x00\x07"])
+def test_empty_text_is_refused_with_a_message_key(text):
+    with pytest.raises(InputProblem) as err:
+        clean(text)
+    assert err.value.key == "input_empty"
+
+
+def test_control_characters_are_removed_and_said(tokenizer):
+    enc = encode(tokenizer, "the\x07 cat\u200b sat", None, 128)
+    assert enc.text == "the cat sat"
+    assert ("note_control_removed", {"n": 2}) in enc.notes
+
+
+def test_ten_thousand_characters_are_cut_to_max_len(tokenizer):
+    enc = encode(tokenizer, "the cat sat on the mat . " * 400, None, 128)
+    assert len(enc.pieces) <= 128 and enc.tokens[0] == "[CLS]" and enc.tokens[-1] == "[SEP]"
+    keys = [k for k, _ in enc.notes]
+    assert "note_chars_cut" in keys and "note_truncated" in keys
+    assert dict(enc.notes)["note_chars_cut"]["limit"] == MAX_CHARS
+
+
+def test_a_long_pair_shares_the_budget(tokenizer):
+    enc = encode(tokenizer, "the cat sat on the mat . " * 30, "a dog ran . " * 30, 64)
+    assert len(enc.pieces) <= 64
+    segments = [p.segment for p in enc.pieces if not p.is_special]
+    assert segments.count(0) > 10 and segments.count(1) > 10      # both sentences survive
+
+
+def test_emoji_and_mixed_scripts_are_flagged_not_fatal(tokenizer):
+    enc = encode(tokenizer, "I 😀 love 北京 and Москва", None, 128)
+    assert any(p.is_unknown for p in enc.pieces)
+    assert "note_unknown" in dict(enc.notes)
+
+
+# ── model discovery ─────────────────────────────────────────────────────────────────────────────────
+
+def test_folders_that_are_not_models_get_clear_messages(tmp_path):
+    with pytest.raises(CheckpointError, match="no folder"):
+        models.describe_folder(tmp_path / "missing")
+    (tmp_path / "file.txt").write_text("x")
+    with pytest.raises(CheckpointError, match="is a file"):
+        models.describe_folder(tmp_path / "file.txt")
+    with pytest.raises(CheckpointError, match="no config.json"):
+        models.describe_folder(tmp_path)
+    (tmp_path / "config.json").write_text("{not json")
+    with pytest.raises(CheckpointError, match="no weights"):
+        models.describe_folder(tmp_path)
+    (tmp_path / "model.safetensors").write_bytes(b"")
+    with pytest.raises(CheckpointError, match="not valid JSON"):
+        models.describe_folder(tmp_path)
+
+
+def test_random_model_only_when_no_encoder_is_shipped(tmp_path):
+    assert [s.origin for s in models.available(root=tmp_path)] == ["random"]
+    folder = tmp_path / "mine"
+    loaded = models.load(models.random_source())
+    from transformer_core import save_pretrained
+    save_pretrained(loaded.model, folder, loaded.tokenizer)
+    data = json.loads((folder / "config.json").read_text())
+    data["attention_lab_card"] = {"label": "My BERT", "language": "en"}
+    (folder / "config.json").write_text(json.dumps(data))
+    found = models.available(root=tmp_path)
+    assert [(s.key, s.label, s.lang, s.has_mlm) for s in found] == [("mine", "My BERT", "en", True)]
+    again = models.load(found[0])
+    assert again.config == loaded.config
+
+
+# ── the app ─────────────────────────────────────────────────────────────────────────────────────────
+
+def _app(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params.update(query)
+    return at.run()
+
+
+def test_home_renders_the_map_with_live_shapes():
+    default = models.load(next(s for s in models.available() if s.is_encoder))
+    at = _app()
+    assert not at.exception
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    labels = " ".join(spec["data"][0]["text"])
+    n, h = len(encode(default.tokenizer, state.DEFAULT_TEXT["en"]).pieces), default.config.n_heads
+    assert "Multi-head" in labels and f"1 × {h} × {n} × {n}" in labels
+    assert set(spec["data"][0]["customdata"]) >= {"tokenization", "mlm", "seq2seq", "multi-head"}
+
+
+def test_a_shared_link_restores_language_sentence_and_layer():
+    at = _app(lang="zh", text="你好世界", layer="1", masked="2")
+    assert not at.exception
+    s = at.session_state
+    assert s["lang"] == "zh" and s["text"] == "你好世界" and s["layer"] == 1 and s["masked"] == (2,)
+    assert at.title[0].value == "注意力实验室"
+
+
+def test_opening_a_folder_that_is_not_a_model_explains_why(tmp_path):
+    at = _app()
+    at.sidebar.text_input(key="folder_path").set_value(str(tmp_path)).run()
+    at.sidebar.button(key="open_folder").click().run()
+    assert not at.exception
+    assert any("no config.json" in e.value for e in at.sidebar.error)
+
+
+def test_two_sessions_keep_their_own_sentence():
+    one, two = _app(), _app()
+    one.sidebar.text_area(key="text").set_value("first learner").run()
+    two.sidebar.text_area(key="text").set_value("second learner").run()
+    one.run()
+    assert one.session_state["text"] == "first learner" and two.session_state["text"] == "second learner"
+
+
+def test_empty_sentence_gets_a_message_on_home():
+    at = _app()
+    at.sidebar.text_area(key="text").set_value("   ").run()
+    assert not at.exception
+    assert any("empty" in w.value for w in at.warning)

@@ -1,0 +1,107 @@
+"""The home page's map of the model: every block of BERT and of the encoder-decoder, with the live
+shape of the tensor it hands on, each block a link to the page that opens it up.
+
+Pure: a config and a sequence length in, a plotly figure out. A click on a block selects its point,
+whose ``customdata`` is the page to open (the page switches; see pages/home.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+from transformer_core import TransformerConfig
+
+from .i18n import tr
+
+TEXT = {
+    "text": {"en": "Text", "zh": "文本"},
+    "tokens": {"en": "Word pieces → ids", "zh": "词元 → ID"},
+    "embed": {"en": "Token + segment<br>embeddings", "zh": "词元 + 句段<br>嵌入"},
+    "position": {"en": "+ Positional<br>encoding", "zh": "+ 位置编码"},
+    "mha": {"en": "Multi-head<br>self-attention", "zh": "多头<br>自注意力"},
+    "norm1": {"en": "Add & Norm", "zh": "残差 & 归一化"},
+    "ffn": {"en": "Feed-forward<br>(per position)", "zh": "前馈网络<br>（逐位置）"},
+    "norm2": {"en": "Add & Norm", "zh": "残差 & 归一化"},
+    "mlm": {"en": "MLM head:<br>fill [MASK]", "zh": "MLM 头：<br>填补 [MASK]"},
+    "nsp": {"en": "NSP head:<br>IsNext?", "zh": "NSP 头：<br>是下一句？"},
+    "cls": {"en": "Classifier:<br>sentiment", "zh": "分类器：<br>情感"},
+    "layers": {"en": "× {n} layers", "zh": "× {n} 层"},
+    "encoder_row": {"en": "BERT (encoder only)", "zh": "BERT（仅编码器）"},
+    "seq_row": {"en": "Encoder-decoder (the original Transformer)", "zh": "编码器-解码器（原始 Transformer）"},
+    "src": {"en": "Source<br>characters", "zh": "源序列<br>字符"},
+    "encoder": {"en": "Encoder<br>self-attention", "zh": "编码器<br>自注意力"},
+    "masked_self": {"en": "Decoder masked<br>self-attention", "zh": "解码器<br>掩码自注意力"},
+    "cross": {"en": "Cross-attention<br>to the source", "zh": "交叉注意力<br>看源序列"},
+    "decode": {"en": "Greedy / beam<br>decoding", "zh": "贪心 / 束搜索<br>解码"},
+    "hint": {"en": "Click a block to open its page.", "zh": "点击任一模块，打开对应页面。"},
+}
+
+
+@dataclass(frozen=True)
+class Block:
+    key: str          # TEXT key of its label
+    x: float          # centre
+    y: float
+    shape: str        # the tensor it hands on, e.g. "1 × 12 × 256"
+    page: str         # url path of the page that explains it
+    colour: str
+
+
+def blocks(config: TransformerConfig, seq_len: int) -> list[Block]:
+    """Both rows of blocks with the live shapes for one sentence of seq_len pieces (batch 1)."""
+    t, d, h, f, v = seq_len, config.d_model, config.n_heads, config.d_ff, config.vocab_size
+    top = [("text", "“…”", "tokenization", "#e8eaf6"), ("tokens", f"1 × {t}", "tokenization", "#e8eaf6"),
+           ("embed", f"1 × {t} × {d}", "embeddings", "#e3f2fd"), ("position", f"1 × {t} × {d}", "positions", "#e3f2fd"),
+           ("mha", f"1 × {h} × {t} × {t}", "multi-head", "#fff3e0"), ("norm1", f"1 × {t} × {d}", "inside-layer",
+                                                                         "#f1f8e9"),
+           ("ffn", f"1 × {t} × {f}", "inside-layer", "#fce4ec"), ("norm2", f"1 × {t} × {d}", "inside-layer", "#f1f8e9")]
+    row = [Block(k, i * 1.25, 2.0, s, p, c) for i, (k, s, p, c) in enumerate(top)]
+    heads = [("mlm", f"1 × {t} × {v}", "mlm"), ("nsp", "1 × 2", "nsp"), ("cls", "1 × labels", "sentiment")]
+    row += [Block(k, 10.4, 2.9 - i * 0.9, s, p, "#ede7f6") for i, (k, s, p) in enumerate(heads)]
+    bottom = [("src", "1 × S", "seq2seq"), ("encoder", f"1 × S × {d}", "seq2seq"),
+              ("masked_self", f"1 × {h} × t × t", "seq2seq"), ("cross", f"1 × {h} × t × S", "seq2seq"),
+              ("decode", "beams × t", "seq2seq")]
+    row += [Block(k, 0.6 + i * 2.2, -0.4, s, p, "#e0f2f1") for i, (k, s, p) in enumerate(bottom)]
+    return row
+
+
+def _arrow(fig: go.Figure, x0: float, y0: float, x1: float, y1: float) -> None:
+    fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", showarrow=True,
+                       arrowhead=2, arrowsize=1.2, arrowwidth=1.5, arrowcolor="#607d8b", text="")
+
+
+def map_figure(config: TransformerConfig, seq_len: int, lang: str = "en") -> go.Figure:
+    """Boxes (shapes) with labels and live shapes; an invisible marker on each box carries its page."""
+    fig = go.Figure()
+    found = blocks(config, seq_len)
+    for b in found:
+        fig.add_shape(type="rect", x0=b.x - 0.55, x1=b.x + 0.55, y0=b.y - 0.38, y1=b.y + 0.38,
+                      fillcolor=b.colour, line={"color": "#455a64", "width": 1}, layer="below")
+    fig.add_trace(go.Scatter(
+        x=[b.x for b in found], y=[b.y for b in found], mode="markers+text",
+        text=[f"<b>{tr(TEXT, b.key, lang)}</b><br><span style='font-size:10px'>{b.shape}</span>" for b in found],
+        textfont={"size": 11}, marker={"size": 60, "symbol": "square", "opacity": 0.01},
+        customdata=[b.page for b in found], hovertemplate="%{text}<extra>→ /%{customdata}</extra>"))
+    encoder = [b for b in found if b.y == 2.0]
+    for a, b in zip(encoder, encoder[1:], strict=False):
+        _arrow(fig, a.x + 0.55, a.y, b.x - 0.55, b.y)
+    for head in (b for b in found if b.x == 10.4):
+        _arrow(fig, encoder[-1].x + 0.55, encoder[-1].y, head.x - 0.55, head.y)
+    seq = [b for b in found if b.y == -0.4]
+    for a, b in zip(seq, seq[1:], strict=False):
+        _arrow(fig, a.x + 0.55, a.y, b.x - 0.55, b.y)
+    layer = encoder[4:]
+    fig.add_shape(type="rect", x0=layer[0].x - 0.7, x1=layer[-1].x + 0.7, y0=1.45, y1=2.55,
+                  line={"color": "#ff7043", "width": 2, "dash": "dash"}, layer="below")
+    fig.add_annotation(x=(layer[0].x + layer[-1].x) / 2, y=2.68, showarrow=False, font={"color": "#d84315"},
+                       text=tr(TEXT, "layers", lang, n=config.n_layers))
+    fig.add_annotation(x=-0.5, y=3.35, showarrow=False, xanchor="left", font={"size": 14},
+                       text=f"<b>{tr(TEXT, 'encoder_row', lang)}</b>")
+    fig.add_annotation(x=-0.5, y=0.3, showarrow=False, xanchor="left", font={"size": 14},
+                       text=f"<b>{tr(TEXT, 'seq_row', lang)}</b>")
+    fig.update_xaxes(visible=False, range=[-0.8, 11.2])
+    fig.update_yaxes(visible=False, range=[-1.0, 3.6])
+    fig.update_layout(height=430, margin={"l": 5, "r": 5, "t": 10, "b": 5}, showlegend=False,
+                      plot_bgcolor="white", paper_bgcolor="white", clickmode="event+select", dragmode=False)
+    return fig
