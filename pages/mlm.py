@@ -1,4 +1,128 @@
-"""Placeholder: this page is being written."""
+"""Masked language model: hide pieces, see BERT's guesses, fill several masks two ways, peek at every
+layer (logit lens) and switch attention heads off.
+
+A thin view: widgets and layout only; every number and figure comes from ``ui/mlm_view.py``.
+"""
+from __future__ import annotations
+
 import streamlit as st
 
-st.title("mlm")
+from transformer_core import CheckpointError
+from transformer_core.bert import MLMHead
+from ui import mlm_view as mv
+from ui import page, session
+from ui.encode import InputProblem, encode
+from ui.i18n import t, tr
+
+lang = session.lang()
+T = mv.TEXT
+s = st.session_state
+page.header(tr(T, "title", lang), tr(T, "intro", lang))
+page.formula(r"P(w_i = v \mid \text{sentence}) = \mathrm{softmax}\big(E\,\mathrm{LN}(\mathrm{GELU}(W h_i + b))"
+             r" + b'\big)_v", tr(T, "formula_caption", lang))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def iterative(_loaded, key: str, ids: tuple, type_ids: tuple, positions: tuple) -> list[mv.Fill]:
+    mask_id = _loaded.tokenizer.token_to_id(mv.MASK)
+    return mv.fill_iterative(_loaded.model, mv.masked_ids(ids, positions, mask_id), list(type_ids), positions,
+                             _loaded.tokenizer)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def scan(_loaded, key: str, ids: tuple, type_ids: tuple, positions: tuple):
+    mask_id = _loaded.tokenizer.token_to_id(mv.MASK)
+    return mv.head_importance(_loaded.model, mv.masked_ids(ids, positions, mask_id), list(type_ids), positions)
+
+
+def store_masked() -> None:
+    s.masked = tuple(sorted(s.mlm_pick))
+
+
+# ── a model that can fill [MASK] ──
+picked = session.current_source()
+try:
+    loaded = session.current_model(lambda src: src.has_mlm)
+except CheckpointError as err:
+    page.problem(err, lang)
+    st.stop()
+if not loaded.source.has_mlm:
+    st.warning(tr(T, "no_mlm", lang), icon="🎭")
+    st.stop()
+if loaded.source.key != picked.key:
+    st.info(t("needs_mlm", lang, model=picked.label, other=loaded.source.label), icon="ℹ️")
+page.random_warning(loaded, lang)
+if loaded.tokenizer.token_to_id(mv.MASK) is None:
+    st.warning(tr(T, "no_mask_token", lang), icon="🎭")
+    st.stop()
+
+# ── which pieces are hidden ──
+text = mv.with_mask_tokens(s.get("text", ""))
+try:
+    encoded = encode(loaded.tokenizer, text, None, loaded.config.max_len)
+except InputProblem as err:
+    page.problem(err, lang)
+    st.stop()
+page.notes(encoded, lang)
+tokens, options = encoded.tokens, mv.maskable(encoded)
+s.mlm_pick = [p for p in s.get("masked", ()) if p in options]
+st.pills(tr(T, "pick", lang), options, selection_mode="multi", format_func=lambda i: tokens[i], key="mlm_pick",
+         on_change=store_masked, help=tr(T, "pick_help", lang))
+positions = mv.masked_positions(encoded, s.mlm_pick)
+typed = [p for p in positions if tokens[p] == mv.MASK]
+if typed:
+    st.caption(tr(T, "typed", lang, where=", ".join(map(str, typed))))
+if not positions:
+    st.info(tr(T, "no_mask", lang), icon="👆")
+    st.stop()
+run = session.run_bert(loaded, text, None, positions)
+
+# ── the guesses ──
+st.subheader(tr(T, "guesses_header", lang))
+k = st.columns(3)[0].slider(tr(T, "k", lang), 1, 10, 5, key="mlm_k")
+guesses = {p: mv.top_k(run.logits, p, loaded.tokenizer, k) for p in positions}
+page.chart(mv.guesses_figure(guesses, tokens, lang), key="guesses")
+
+# ── several masks ──
+st.subheader(tr(T, "fill_header", lang))
+st.caption(tr(T, "fill_caption", lang))
+if len(positions) < 2:
+    st.info(tr(T, "fill_one", lang))
+else:
+    at_once = mv.fill_independent(run.logits, positions, loaded.tokenizer)
+    one_by_one = iterative(loaded, loaded.source.key, tuple(encoded.ids), tuple(encoded.type_ids), positions)
+    left, right = st.columns(2)
+    left.markdown(f"**{tr(T, 'sentence_independent', lang)}:** {mv.filled_sentence(encoded, at_once)}")
+    right.markdown(f"**{tr(T, 'sentence_iterative', lang)}:** {mv.filled_sentence(encoded, one_by_one)}")
+    st.table(mv.fill_rows(encoded, at_once, one_by_one, lang), hide_index=True)
+
+# ── logit lens ──
+st.subheader(tr(T, "lens_header", lang))
+st.caption(tr(T, "lens_caption", lang))
+where = st.selectbox(tr(T, "lens_position", lang), positions, format_func=lambda i: f"{i}: {tokens[i]}",
+                     key="mlm_lens_pos")
+page.chart(mv.lens_figure(mv.logit_lens(loaded.model, run.trace, where, loaded.tokenizer), lang), key="lens")
+
+# ── head ablation ──
+st.subheader(tr(T, "ablation_header", lang))
+st.caption(tr(T, "ablation_caption", lang))
+cfg = loaded.config
+heads = [(layer, h) for layer in range(cfg.n_layers) for h in range(cfg.n_heads)]
+off = st.multiselect(tr(T, "heads_off", lang), heads, format_func=mv.head_label, key="mlm_heads_off",
+                     placeholder=tr(T, "choose", lang))
+if off:
+    ablated = session.run_bert(loaded, text, None, positions, mv.head_mask(cfg.n_layers, cfg.n_heads, off))
+    page.chart(mv.ablation_figure(run.logits, ablated.logits, positions, tokens, loaded.tokenizer, lang),
+               key="ablation")
+    st.table(mv.ablation_rows(run.logits, ablated.logits, positions, loaded.tokenizer, lang), hide_index=True)
+else:
+    st.caption(tr(T, "ablation_none", lang))
+if len(heads) > mv.MAX_SCAN:
+    st.caption(tr(T, "scan_too_big", lang, n=len(heads), limit=mv.MAX_SCAN))
+elif st.toggle(tr(T, "scan", lang), key="mlm_scan"):
+    with st.spinner():
+        drop = scan(loaded, loaded.source.key, tuple(encoded.ids), tuple(encoded.type_ids), positions)
+    st.caption(tr(T, "scan_caption", lang))
+    page.chart(mv.importance_figure(drop, lang), key="scan")
+
+page.show_code(mv.top_k, MLMHead.forward, mv.fill_iterative, mv.logit_lens, mv.head_importance, lang=lang)

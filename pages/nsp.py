@@ -1,4 +1,87 @@
-"""Placeholder: this page is being written."""
+"""Next sentence prediction: sentence A (the shared sentence) and B (the second one), their segment ids,
+P(IsNext) from BERT's NSP head, and the [CLS] vector the decision is read from.
+
+A thin view: widgets and layout only; every number and figure comes from ``ui/nsp_view.py``.
+"""
+from __future__ import annotations
+
 import streamlit as st
 
-st.title("nsp")
+from transformer_core import CheckpointError
+from transformer_core.bert import BertForPreTraining
+from ui import nsp_view as nv
+from ui import page, session
+from ui.encode import InputProblem, clean
+from ui.i18n import tr
+
+lang = session.lang()
+T = nv.TEXT
+s = st.session_state
+page.header(tr(T, "title", lang), tr(T, "intro", lang))
+page.formula(nv.FORMULA, tr(T, "formula_caption", lang))
+
+picked = session.current_source()
+try:
+    loaded = session.current_model(lambda src: src.has_nsp)
+except CheckpointError as err:
+    page.problem(err, lang)
+    st.stop()
+if not loaded.source.has_nsp:
+    st.warning(tr(T, "no_nsp", lang), icon="🔗")
+    st.stop()
+if loaded.source.key != picked.key:
+    st.info(tr(T, "needs_nsp", lang, model=picked.label, other=loaded.source.label), icon="ℹ️")
+
+
+def random_b(sentence_lang: str) -> None:
+    """Callback (runs before the sidebar is drawn, so it may change the sidebar's sentence B)."""
+    s.nsp_turn = s.get("nsp_turn", -1) + 1
+    s.pair = nv.random_sentence(sentence_lang, s.nsp_turn, avoid=s.get("pair", ""))
+
+
+def swap() -> None:
+    s.text, s.pair = s.get("pair", ""), s.get("text", "")
+
+
+def buttons() -> None:
+    left, right = st.columns(2)
+    left.button(tr(T, "random_b", lang), on_click=random_b, args=(loaded.source.lang or lang,),
+                help=tr(T, "random_help", lang), key="nsp_random", width="stretch")
+    right.button(tr(T, "swap", lang), on_click=swap, help=tr(T, "swap_help", lang), key="nsp_swap", width="stretch")
+
+
+try:
+    clean(s.get("pair", ""))
+except InputProblem:
+    st.warning(tr(T, "empty_pair", lang), icon="✏️")
+    buttons()
+    st.stop()
+_, run = page.model_and_run(lang, want=lambda src: src.has_nsp, pair=True)     # the same model as above
+buttons()
+if run is None:
+    st.stop()
+
+# ── the answer ──
+st.subheader(tr(T, "result_header", lang))
+metric, bars = st.columns([1, 3])
+metric.metric(tr(T, "p_is_next", lang), f"{float(run.nsp_probs[0]):.1%}")
+with bars:
+    page.chart(nv.nsp_figure(run.nsp_probs, lang), key="nsp_probs")
+
+# ── segments A and B ──
+st.subheader(tr(T, "segments_header", lang))
+st.caption(tr(T, "segments_caption", lang))
+page.chart(nv.segment_figure(run.encoded, lang), key="segments")
+vectors = nv.segment_vectors(run.trace, run.encoded)
+if vectors is not None:
+    d = vectors.shape[1]
+    st.caption(tr(T, "seg_vectors", lang, n=min(d, nv.MAX_DIMS), d=d))
+    page.chart(nv.vectors_figure(vectors, ["A (0)", "B (1)"], lang), key="segment_vectors")
+
+# ── the [CLS] vector ──
+st.subheader(tr(T, "cls_header", lang))
+st.caption(tr(T, "cls_caption", lang))
+cls = nv.cls_vectors(loaded.model, run.trace)
+page.chart(nv.cls_figure(cls["raw"], cls["pooled"], lang), key="cls")
+
+page.show_code(nv.cls_vectors, BertForPreTraining.forward, lang=lang)

@@ -141,8 +141,10 @@ def from_vocab(vocab_path, lowercase: bool = True) -> Tokenizer:
     """Load a BERT ``vocab.txt`` (one piece per line, line number = id)."""
     lines = Path(vocab_path).read_text(encoding="utf-8").splitlines()
     tokenizer = new_wordpiece(lowercase)
-    tokenizer.model = models.WordPiece({piece: i for i, piece in enumerate(lines)}, unk_token="[UNK]")
-    return _frame(tokenizer)
+    vocab = {piece: i for i, piece in enumerate(lines)}
+    tokenizer.model = models.WordPiece(vocab, unk_token="[UNK]")
+    tokenizer.add_special_tokens([name for name in SPECIALS if name in vocab])   # "[MASK]" typed in text stays
+    return _frame(tokenizer)                                                      # one piece, as in HF's tokenizer
 
 
 def load_tokenizer(folder) -> Tokenizer | None:

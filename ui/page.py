@@ -87,6 +87,11 @@ def _shared_select(container, name: str, label: str, n: int, widget_key: str) ->
                                format_func=lambda i: f"{i + 1}")
 
 
+def layer_picker(config, lang: str, container=None, page: str = "") -> int:
+    """Only the layer (0-based), for pages where a head means nothing (e.g. the FFN)."""
+    return _shared_select(container or st, "layer", t("layer", lang), config.n_layers, f"{page}_layer_w")
+
+
 def layer_head(config, lang: str, container=None, page: str = "") -> tuple[int, int]:
     """Layer and head pickers (shown 1-based, returned 0-based)."""
     container = container or st

@@ -132,5 +132,6 @@ def bert_forward(loaded: models.Loaded, text, pair=None, masked=(), head_mask=No
     with torch.inference_mode():
         out = loaded.model(**inputs, record=True)
     nsp = getattr(out, "nsp_logits", None)
-    logits = out.logits[0] if out.logits is not None else None
+    logits = getattr(out, "logits", None)                # a bare BertModel (no head) has none
+    logits = logits[0] if logits is not None else None
     return BertRun(enc, out.trace, logits, nsp[0].softmax(-1) if nsp is not None else None)
