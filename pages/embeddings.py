@@ -1,4 +1,125 @@
-"""Placeholder: this page is being written."""
-import streamlit as st
+"""Embeddings: token + segment + position vectors, LayerNorm before/after, and the vocabulary as a map.
+Thin page: numbers and figures come from ui/embeddings_view.py."""
+from __future__ import annotations
 
-st.title("embeddings")
+import plotly.graph_objects as go
+import streamlit as st
+import torch
+
+from transformer_core.embeddings import Embeddings
+from ui import embeddings_view as ev
+from ui import page, session
+from ui.i18n import tr
+from ui.tokens_view import usable
+
+FORMULA = (r"\begin{aligned}x_i&=\mathrm{LayerNorm}\big(E_{\text{token}}[\mathrm{id}_i]+E_{\text{segment}}"
+           r"[\mathrm{type}_i]+E_{\text{position}}[i]\big)\\ \mathrm{LayerNorm}(h)&=\gamma\odot\frac{h-\mu}"
+           r"{\sqrt{\sigma^2+\epsilon}}+\beta\end{aligned}")
+
+
+def word_table(loaded) -> torch.Tensor:
+    return ev.embeddings_module(loaded.model).word.weight.detach()                      # (V, D)
+
+
+def show(fig, key: str) -> None:
+    """Figures are cached once for all sessions (read-only): presentation mode resizes a copy."""
+    page.chart(go.Figure(fig) if page.presenting() else fig, key=key)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def vocab_sample(_loaded, key: str) -> ev.VocabSample:
+    """Once per model (keyed by ``key``): the PCA of the token table is the slow part."""
+    return ev.vocab_sample(word_table(_loaded), _loaded.tokenizer.get_vocab())
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def map_figures(_loaded, key: str, own: tuple[int, ...], query: int | None, dims: int, lang: str):
+    return ev.map_figures(word_table(_loaded), vocab_sample(_loaded, key), list(own), query, dims, lang)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def vector_figures(_run, key: str, text: str, pair: str | None, window: tuple[int, int], lang: str):
+    vectors = ev.parts(_run.trace.embeddings)
+    tokens = _run.encoded.tokens
+    stats = ev.norm_stats(vectors["summed"], vectors["output"])
+    return (ev.parts_figure(vectors, tokens, window, lang),
+            ev.norm_figure(vectors["summed"], vectors["output"], tokens, window, lang),
+            ev.stats_figure(stats, tokens, lang))
+
+
+def pick_window(d_model: int, lang: str) -> tuple[int, int]:
+    options = ev.windows(d_model)
+    if len(options) == 1:
+        return options[0]
+    return st.selectbox(tr(ev.TEXT, "window", lang), options, format_func=lambda w: f"{w[0]} – {w[1] - 1}",
+                        help=tr(ev.TEXT, "window_help", lang, d=d_model, w=ev.WINDOW), key="emb_window")
+
+
+def vectors_section(loaded, run, lang: str) -> None:
+    st.subheader(tr(ev.TEXT, "parts_header", lang))
+    window = pick_window(loaded.config.d_model, lang)
+    enc = run.encoded
+    parts_fig, norm_fig, stats_fig = vector_figures(run, loaded.source.key, enc.text, enc.pair, window, lang)
+    show(parts_fig, key="emb_parts")
+    st.caption(tr(ev.TEXT, "parts_caption", lang))
+    st.subheader(tr(ev.TEXT, "ln_header", lang))
+    st.write(tr(ev.TEXT, "ln_intro", lang))
+    show(norm_fig, key="emb_norm")
+    show(stats_fig, key="emb_stats")
+
+
+def chosen_piece(loaded, run, names: dict, lang: str) -> int | None:
+    """The piece whose neighbours are shown: typed in the box, else picked from the sentence."""
+    own = list(dict.fromkeys(p.id for p in run.encoded.pieces if not p.is_special and p.id in names))
+    left, right = st.columns(2)
+    picked = left.selectbox(tr(ev.TEXT, "pick_token", lang), own, format_func=names.get, key="emb_pick") \
+        if own else None
+    typed = right.text_input(tr(ev.TEXT, "any_token", lang), key="emb_typed").strip()
+    if not typed:
+        if picked is None:
+            st.info(tr(ev.TEXT, "no_pieces", lang))
+        return picked
+    found, split = ev.lookup(loaded.tokenizer, typed)
+    if found is not None and found in names:
+        return found
+    if split and any(tok != "[UNK]" for tok in split):
+        st.warning(tr(ev.TEXT, "piece_unknown", lang, text=typed, split=" ".join(split)), icon="✏️")
+    else:
+        st.warning(tr(ev.TEXT, "piece_none", lang, text=typed), icon="✏️")
+    return None
+
+
+def map_section(loaded, run, lang: str) -> None:
+    st.subheader(tr(ev.TEXT, "map_header", lang))
+    sample = vocab_sample(loaded, loaded.source.key)
+    table = word_table(loaded)
+    st.write(tr(ev.TEXT, "map_intro", lang, v=table.shape[0], d=table.shape[1], n=len(sample.ids)))
+    if loaded.source.origin == "random":
+        st.caption(tr(ev.TEXT, "map_random", lang))
+    dims = st.radio(tr(ev.TEXT, "map_dims", lang), (2, 3), format_func=lambda k: f"{k}-D", horizontal=True,
+                    key="emb_dims")
+    query = chosen_piece(loaded, run, sample.names, lang)
+    own = tuple(dict.fromkeys(p.id for p in run.encoded.pieces if not p.is_special and p.id in sample.names))
+    cloud, bars = map_figures(loaded, loaded.source.key, own, query, dims, lang)
+    cols = st.columns([3, 2]) if bars else [st.container()]
+    with cols[0]:
+        show(cloud, key="emb_map")
+    if bars:
+        with cols[1]:
+            show(bars, key="emb_nn")
+
+
+def main() -> None:
+    lang = session.lang()
+    page.header(tr(ev.TEXT, "title", lang), tr(ev.TEXT, "intro", lang))
+    page.formula(FORMULA, tr(ev.TEXT, "formula_caption", lang))
+    has_pair = usable(st.session_state.get("pair"))
+    loaded, run = page.model_and_run(lang, pair=has_pair)
+    if run is None:
+        return
+    vectors_section(loaded, run, lang)
+    map_section(loaded, run, lang)
+    page.show_code(Embeddings.forward, ev.fit_pca, ev.nearest, lang=lang)
+
+
+main()
