@@ -29,6 +29,7 @@ SECTIONS = {
     "sec_bert": [("pages/mlm.py", "p_mlm", "🎭", "mlm"), ("pages/nsp.py", "p_nsp", "🔗", "nsp"),
                  ("pages/sentiment.py", "p_sentiment", "😊", "sentiment")],
     "sec_seq2seq": [("pages/seq2seq.py", "p_seq2seq", "🔁", "seq2seq")],
+    "sec_training": [("pages/timelapse.py", "p_timelapse", "🎞️", "timelapse")],
 }
 PRESENT_CSS = """<style>
 html, body, [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.35rem; }

@@ -195,6 +195,7 @@ FRAME: dict[str, dict[str, str]] = {
     "p_nsp": {"en": "Next sentence prediction", "zh": "下一句预测"},
     "p_sentiment": {"en": "Sentiment", "zh": "情感分类"},
     "p_seq2seq": {"en": "Encoder-decoder", "zh": "编码器-解码器"},
+    "p_timelapse": {"en": "Heads forming (time-lapse)", "zh": "注意力头的形成（延时回放）"},
     "sb_model": {"en": "Model", "zh": "模型"},
     "sb_open_folder": {"en": "Open a model folder on this computer", "zh": "打开本机上的模型文件夹"},
     "sb_folder_path": {"en": "Folder path (Hugging Face BERT layout)", "zh": "文件夹路径（Hugging Face BERT 格式）"},

@@ -88,9 +88,9 @@ def describe_folder(folder, origin: str = "local", key: str | None = None, label
                        lang=card.get("language", ""), origin=origin)
 
 
-def shipped_models(root: Path = MODELS_ROOT) -> list[ModelSource]:
+def shipped_models(root: Path | None = None) -> list[ModelSource]:
     """Every model folder under assets/models, named by its folder (sorted: en before zh)."""
-    found = []
+    root, found = root or MODELS_ROOT, []
     for folder in sorted(root.glob("*/config.json")):
         try:
             found.append(describe_folder(folder.parent, "shipped", key=folder.parent.name))
@@ -103,7 +103,7 @@ def random_source() -> ModelSource:
     return ModelSource(RANDOM_KEY, "random weights (untrained) · 随机权重（未训练）", None, PRETRAINING, "en", "random")
 
 
-def available(session_sources: tuple[ModelSource, ...] = (), root: Path = MODELS_ROOT) -> list[ModelSource]:
+def available(session_sources: tuple[ModelSource, ...] = (), root: Path | None = None) -> list[ModelSource]:
     """Encoders first (the picker's list), shipped then this session's; the random model when no
     shipped encoder exists. Encoder-decoder models are listed too (the seq2seq page picks those)."""
     extra = [Path(p) for p in os.environ.get(EXTRA_ROOTS, "").split(os.pathsep) if p.strip()]

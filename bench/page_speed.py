@@ -1,0 +1,118 @@
+"""How live the explorer feels: page rerun time for a 64-piece sentence, and first paint in Chromium.
+
+    python bench/page_speed.py                 # every page, 7 reruns each, the default (shipped) model
+    python bench/page_speed.py --pages multi-head attention-head --reruns 15
+
+A rerun is what happens when a learner moves a slider: Streamlit runs app.py and the page again.
+We time it with Streamlit's AppTest (the script run itself, without the browser's drawing), after
+one warm-up run that fills the caches (models in st.cache_resource, traces in st.cache_data), as a
+median. The reference measured in the same run is one Hugging Face forward of the same weights with
+all attentions returned (eager attention): a page should cost a small multiple of that, not more.
+Target from the issue: ≤ 150 ms for the attention pages. First paint: from a started server (health
+check answering) to the first page's title in Chromium.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+
+from common import RESULTS, ROOT, machine, median, timed
+
+import torch  # noqa: E402
+
+SENTENCE = ("The quick brown fox jumps over the lazy dog while the children watch from the old stone bridge, "
+            "laughing at the tired farmer who chases his runaway goats across the muddy field before sunset.")
+PAGES = ["home", "tokenization", "embeddings", "positions", "attention-head", "multi-head", "inside-layer", "mlm",
+         "nsp", "sentiment", "seq2seq"]
+
+
+def page_reruns(name: str, reruns: int) -> dict:
+    from streamlit.testing.v1 import AppTest
+    sys.path.insert(0, str(ROOT / "tests"))
+    import conftest  # noqa: F401  (the AppTest pages-folder fix)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.session_state["text"] = SENTENCE
+    at.run()
+    at.switch_page(f"pages/{name.replace('-', '_')}.py").run()          # warm-up: fills the caches
+    times = [timed(at.run) for _ in range(reruns)]
+    return {"median_ms": round(1000 * median(times), 1), "min_ms": round(1000 * min(times), 1),
+            "exception": bool(at.exception)}
+
+
+def hf_reference(reruns: int) -> dict:
+    """One HF forward with attentions (eager) of the default model's weights on the same sentence."""
+    from transformers import BertModel as HFBert
+
+    from ui import models
+    from ui.encode import encode
+    source = next(s for s in models.available() if s.is_encoder)
+    loaded = models.load(source)
+    enc = encode(loaded.tokenizer, SENTENCE, None, loaded.config.max_len)
+    ids = torch.tensor([enc.ids])
+    ours = lambda: loaded.model(ids, record=True)                  # noqa: E731
+    result = {"model": source.key, "pieces": len(enc.ids)}
+    with torch.inference_mode():
+        result["ours_record_ms"] = round(1000 * median([timed(ours) for _ in range(reruns)]), 2)
+        if source.folder:
+            hf = HFBert.from_pretrained(source.folder, attn_implementation="eager").eval()
+            run = lambda: hf(ids, output_attentions=True, output_hidden_states=True)  # noqa: E731
+            result["hf_eager_ms"] = round(1000 * median([timed(run) for _ in range(reruns)]), 2)
+    return result
+
+
+def first_paint() -> dict:
+    port = 8765
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                               "--server.port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    start = time.perf_counter()
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        healthy = time.perf_counter()
+        from playwright.sync_api import sync_playwright
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            page = browser.new_page()
+            opened = time.perf_counter()
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.locator("h1").first.wait_for(timeout=60_000)
+            painted = time.perf_counter()
+            browser.close()
+        return {"server_start_s": round(healthy - start, 2), "first_paint_after_health_s": round(painted - healthy, 2),
+                "page_load_s": round(painted - opened, 2)}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", nargs="*", default=PAGES)
+    parser.add_argument("--reruns", type=int, default=7)
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args()
+    result = {"machine": machine(), "reference": hf_reference(args.reruns), "pages": {}}
+    print(json.dumps(result["reference"]))
+    for name in args.pages:
+        result["pages"][name] = page_reruns(name, args.reruns)
+        print(f"{name:<16} {result['pages'][name]}", flush=True)
+    if not args.no_browser:
+        result["first_paint"] = first_paint()
+        print(result["first_paint"])
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "page_speed.json").write_text(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()

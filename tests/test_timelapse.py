@@ -1,0 +1,80 @@
+"""The heads-forming time-lapse: snapshots → animation frames, entropy, and the page."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from transformer_core import BertForPreTraining, TransformerConfig, save_pretrained
+from transformer_core.tokenizer import train_wordpiece
+from transformer_core.train import snapshots
+from ui import timelapse_view as tv
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+STEPS = (0, 50, 100)
+
+
+@pytest.fixture(scope="module")
+def model_root(tmp_path_factory):
+    """A tiny BERT folder with snapshots at three steps, under a folder of model folders."""
+    root = tmp_path_factory.mktemp("models")
+    folder = root / "tiny-timelapse"
+    tokenizer = train_wordpiece(["the cat sat on the mat", "a dog ran in the park"] * 20, vocab_size=60)
+    model = BertForPreTraining(TransformerConfig(vocab_size=tokenizer.get_vocab_size(), d_model=16, n_heads=2,
+                                                 n_layers=2, d_ff=32, max_len=32))
+    save_pretrained(model, folder, tokenizer)
+    data = json.loads((folder / "config.json").read_text())
+    data["attention_lab_card"] = {"label": "tiny timelapse", "language": "en"}
+    (folder / "config.json").write_text(json.dumps(data))
+    probes = snapshots.bert_probes(tokenizer, ["the cat sat", "a dog ran in the park"], 32)
+    for step in STEPS:
+        for p in model.parameters():
+            p.data.mul_(1.5)                                             # sharper attention each "checkpoint"
+        snapshots.append(folder, folder, probes, step, snapshots.capture(model, probes, "cpu"))
+    (folder / "training_log.json").write_text(json.dumps({"curve": [
+        {"step": s, "loss": 9 - s / 20, "mlm_accuracy": s / 200} for s in STEPS]}))
+    return root
+
+
+def test_uniform_rows_have_the_maximum_entropy():
+    uniform = torch.full((2, 3, 5, 5), 0.2)
+    assert torch.allclose(tv.head_entropy(uniform), torch.full((2, 3), math.log2(5)))
+    onehot = torch.eye(5).expand(2, 3, 5, 5)
+    assert torch.allclose(tv.head_entropy(onehot), torch.zeros(2, 3), atol=1e-6)
+
+
+def test_animation_has_a_frame_per_checkpoint_and_rows_sum_to_one(model_root):
+    meta, by_step = tv.load(str(model_root / "tiny-timelapse"))
+    assert meta["steps"] == list(STEPS)
+    fig = tv.animation(meta, by_step, probe=1, layer=1, head=0, lang="zh")
+    assert [f.name for f in fig.frames] == [str(s) for s in STEPS]
+    z = torch.tensor(fig.frames[0].data[0].z)
+    assert z.shape == (len(meta["probes"][1]["tokens"]),) * 2
+    assert torch.allclose(z.sum(-1), torch.ones(len(z)), atol=2e-3)
+    assert fig.layout.sliders[0].currentvalue.prefix.startswith("步")
+
+
+def test_the_page_plays_back_the_injected_model(model_root, monkeypatch):
+    monkeypatch.setenv("ATTENTION_LAB_MODELS", str(model_root))
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    at.switch_page("pages/timelapse.py").run()
+    assert not at.exception
+    assert at.selectbox[0].value.label == "tiny timelapse"
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert len(spec["frames"]) == len(STEPS)
+    at.radio[0].set_value(1).run()                                       # the second probe
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert len(spec["frames"][0]["data"][0]["z"]) == 8                   # [CLS] a dog ran in the park [SEP]
+    assert len(at.get("plotly_chart")) == 4                              # animation, strip, entropy, curve
+
+
+def test_no_snapshots_gives_a_message(tmp_path, monkeypatch):
+    monkeypatch.setattr("ui.models.MODELS_ROOT", tmp_path)
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    at.switch_page("pages/timelapse.py").run()
+    assert not at.exception
+    assert at.info and "snapshots" in at.info[0].value
