@@ -20,9 +20,8 @@ import sys
 import time
 import urllib.request
 
-from common import RESULTS, ROOT, machine, median, timed
-
 import torch  # noqa: E402
+from common import RESULTS, ROOT, machine, median, timed
 
 SENTENCE = ("The quick brown fox jumps over the lazy dog while the children watch from the old stone bridge, "
             "laughing at the tired farmer who chases his runaway goats across the muddy field before sunset.")

@@ -37,7 +37,8 @@ TEXT = {
     "key": {"en": "key (attended to)", "zh": "键（被关注）"},
     "entropy": {"en": "Average entropy of each head's attention rows (bits): high = spread out, low = focused",
                 "zh": "每个头注意力行的平均熵（比特）：高 = 分散，低 = 集中"},
-    "curve": {"en": "Training curve (masked-LM accuracy on training batches)", "zh": "训练曲线（训练批次上的 MLM 准确率）"},
+    "curve": {"en": "Training curve (masked-LM accuracy on training batches)",
+              "zh": "训练曲线（训练批次上的 MLM 准确率）"},
 }
 
 
