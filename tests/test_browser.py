@@ -73,8 +73,14 @@ class Watch:
     def __init__(self, page):
         self.errors, self.outside = [], []
         page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-        page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
+        page.on("console", self._console)
         page.on("request", self._request)
+
+    def _console(self, message):
+        """Console errors fail the test, except Streamlit's base-path probe: opened at /mlm, the frontend
+        first asks /mlm/_stcore/health and /mlm/_stcore/host-config (404), then the real root."""
+        if message.type == "error" and "/_stcore/" not in (message.location or {}).get("url", ""):
+            self.errors.append(f"console: {message.text}")
 
     def _request(self, request):
         host = urlparse(request.url).hostname
