@@ -85,6 +85,8 @@ layer, head = page.layer_head(SimpleNamespace(n_layers=max(n_enc, n_dec), n_head
                               page="seq2seq")
 enc_layer, dec_layer = min(layer, n_enc - 1), min(layer, n_dec - 1)
 names = f"{t('layer', lang)} {{layer}} · {t('head', lang)} {head + 1}"
+if n_enc != n_dec:
+    st.caption(T("stacks", enc=n_enc, dec=n_dec))
 
 st.subheader(T("enc_head"))
 st.write(T("enc_text"))

@@ -1,0 +1,132 @@
+"""The sentiment page, driven headlessly with AppTest on tiny classifiers written to a temporary folder."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fixtures_models import models_root
+from streamlit.testing.v1 import AppTest
+
+from ui import models
+from ui import sentiment_view as sv
+from ui.encode import encode
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+BAD_INPUTS = ["", "   \n\t ", "good " * 2000, "😀😀😀 🎉", "great\x00 film\x07\x1b", "mixed 中文 English ١٢٣ 😀 ñ"]
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory) -> Path:
+    return models_root(tmp_path_factory.mktemp("models"), seq2seq=False)
+
+
+def _only(monkeypatch, folder: Path | None) -> None:
+    """Models come only from ``folder`` (not from assets/models, whatever is shipped there)."""
+    empty = Path(str(folder or "")) / "__none__" if folder else Path("/nonexistent-attention-lab")
+    monkeypatch.setenv(models.EXTRA_ROOTS, str(folder) if folder else "")
+    original = models.available
+    monkeypatch.setattr(models, "available", lambda extra=(), root=None: original(extra, root=empty))
+
+
+def _open(lang: str = "en") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    if lang != "en":
+        at.sidebar.radio(key="lang").set_value(lang).run()
+    at.switch_page("pages/sentiment.py").run()
+    assert not at.exception
+    return at
+
+
+def _spec(at: AppTest, i: int) -> dict:
+    return json.loads(at.get("plotly_chart")[i].proto.spec)
+
+
+@pytest.fixture
+def app(monkeypatch, root) -> AppTest:
+    _only(monkeypatch, root)
+    return _open()
+
+
+def test_without_classifier_a_friendly_message(monkeypatch):
+    _only(monkeypatch, None)
+    for lang, words in (("en", "No sentiment classifier"), ("zh", "还没有安装情感分类模型")):
+        at = _open(lang)
+        assert words in at.info[0].value and not at.get("plotly_chart")
+        assert "finetune" in at.code[0].value
+
+
+def test_renders_prediction_pooling_and_attention(app, root):
+    assert app.title[-1].value == "Sentiment: BERT as a classifier"
+    assert app.selectbox(key="sentiment_model@en").value == "sentiment-en"         # English UI → English model
+    assert len(app.get("plotly_chart")) == 4
+    loaded = models.load(models.describe_folder(root / "sentiment-en", "shipped", key="sentiment-en"))
+    run = sv.classify(loaded, app.session_state["text"])
+    probs = _spec(app, 0)["data"][0]["x"]
+    assert probs == pytest.approx(run.probs, abs=1e-5)
+    best = ["negative", "positive"][int(np.argmax(run.probs))]
+    assert any(best in m.value and "with probability" in m.value for m in app.markdown)
+    assert app.metric[0].value == f"{run.cosine:.3f}"
+    bar = _spec(app, 2)
+    assert bar["data"][0]["y"] == pytest.approx(run.cls_attention[-1].mean(0).tolist(), abs=1e-5)   # last layer
+    heat = _spec(app, 3)["data"][0]["z"]
+    assert len(heat) == 4 and all(sum(row) == pytest.approx(1.0, abs=1e-5) for row in heat)
+    assert "softmax" in app.latex[0].value
+
+
+def test_head_and_layer_selection(app):
+    app.selectbox(key="sentiment_head@en").set_value(2).run()
+    app.selectbox(key="sentiment_layer@en").set_value(0).run()
+    assert not app.exception
+    bar, heat = _spec(app, 2), _spec(app, 3)
+    assert bar["data"][0]["y"] == pytest.approx(heat["data"][0]["z"][2], abs=1e-6)  # head 3's row of layer 1
+    assert "Layer 1, head 3" in bar["layout"]["title"]["text"]
+
+
+def test_examples_and_model_switch(app):
+    app.button(key="sentiment_ex_zh_neg").click().run()
+    assert not app.exception
+    assert app.text_area(key="sentiment_text").value == sv.EXAMPLES["zh"]["neg"]
+    assert "差" in _spec(app, 2)["layout"]["xaxis"]["ticktext"]
+    app.selectbox(key="sentiment_model@en").set_value("sentiment-zh").run()
+    assert not app.exception
+    assert any("no pooler" in c.value for c in app.caption)
+    assert any("**class " in m.value for m in app.markdown)                         # this folder names no labels
+    assert "does not name its classes" in " ".join(c.value for c in app.caption)
+    table = app.dataframe[0].value
+    assert list(table["trained on it?"]) == ["no", "✓ yes"]
+
+
+def test_typed_text_is_classified(app, root):
+    app.text_area(key="sentiment_text").set_value("The film was wonderful.").run()
+    assert not app.exception
+    tokenizer = models.load(models.describe_folder(root / "sentiment-en", "shipped", key="sentiment-en")).tokenizer
+    expected = encode(tokenizer, "The film was wonderful.").tokens
+    assert _spec(app, 2)["layout"]["xaxis"]["ticktext"] == expected
+
+
+@pytest.mark.parametrize("text", BAD_INPUTS)
+def test_bad_input_gets_a_message_not_an_exception(app, text):
+    app.text_area(key="sentiment_text").set_value(text).run()
+    assert not app.exception
+    if not text.strip():
+        assert "empty" in app.warning[0].value and not app.get("plotly_chart")
+    else:
+        assert len(app.get("plotly_chart")) == 4
+    if len(text) > 5000:
+        assert any("10,000 characters" in i.value for i in app.info)
+        assert any("cut to fit" in i.value for i in app.info)
+    if "😀" in text:
+        assert any("[UNK]" in i.value for i in app.info)
+
+
+def test_chinese_page(monkeypatch, root):
+    _only(monkeypatch, root)
+    at = _open("zh")
+    assert at.title[-1].value == "情感分类：把 BERT 用作分类器"
+    assert at.selectbox(key="sentiment_model@zh").value == "sentiment-zh"           # 中文 UI → the zh model
+    assert at.button(key="sentiment_ex_zh_pos").label == "😊 正面（中文）"
+    assert "[CLS] 在看哪里？" in [s.value for s in at.subheader]
+    at.sidebar.radio(key="lang").set_value("en").run()
+    assert not at.exception and at.selectbox(key="sentiment_model@en").value == "sentiment-zh"   # choice kept

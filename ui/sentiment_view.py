@@ -1,0 +1,270 @@
+"""The sentiment page's logic: run a fine-tuned classifier, compare [CLS] and mean pooling, draw charts.
+
+A classifier is BERT + one linear layer on ONE sentence vector v (D numbers):
+    p(class | text) = softmax(W·v + b)
+and v comes from the last hidden state h (T × D) in one of two ways, fixed when the model was fine-tuned:
+    "cls"  v = tanh(W_p · h_[CLS] + b_p)     (BERT's pooler on the first token)
+    "mean" v = (1/T) Σ_t h_t                 (the average of every token's vector)
+Pure functions, no Streamlit: the page draws what these return.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import torch
+
+from .encode import Encoded, encode
+from .i18n import tr
+from .models import CLASSIFIER, Loaded, ModelSource
+
+TEXT: dict[str, dict[str, str]] = {
+    "title": {"en": "Sentiment: BERT as a classifier", "zh": "情感分类：把 BERT 用作分类器"},
+    "intro": {"en": "Fine-tuning puts one small linear layer on top of BERT. The whole sentence has to be squeezed "
+                    "into **one vector** first — either the [CLS] token's vector or the average of all token "
+                    "vectors — and the linear layer turns that vector into a score per class.",
+              "zh": "微调只是在 BERT 顶上加一个小小的线性层。整句话先要压缩成**一个向量**——要么用 [CLS] 词元的向量，"
+                    "要么取所有词元向量的平均——再由线性层把这个向量变成每个类别的分数。"},
+    "formula_caption": {"en": "y is a class, v the sentence vector, h_t the last layer's vector of token t. "
+                              "This model was trained with {pooling}.",
+                        "zh": "y 是类别，v 是句向量，h_t 是最后一层中词元 t 的向量。这个模型训练时用的是{pooling}。"},
+    "pool_cls": {"en": "[CLS] pooling", "zh": "[CLS] 池化"},
+    "pool_mean": {"en": "mean pooling", "zh": "平均池化"},
+    "pick_model": {"en": "Classifier", "zh": "分类模型"},
+    "none": {"en": "No sentiment classifier is installed yet. When one is (the app ships sentiment-en and "
+                   "sentiment-zh under assets/models/), it appears here. You can also fine-tune one yourself:",
+             "zh": "还没有安装情感分类模型。安装后（应用会在 assets/models/ 下提供 sentiment-en 和 sentiment-zh）"
+                   "它会出现在这里。你也可以自己微调一个："},
+    "text": {"en": "Review to classify", "zh": "要分类的评论"},
+    "ex_pos": {"en": "😊 positive ({language})", "zh": "😊 正面（{language}）"},
+    "ex_neg": {"en": "☹️ negative ({language})", "zh": "☹️ 负面（{language}）"},
+    "prediction": {"en": "Prediction", "zh": "预测"},
+    "predicted": {"en": "**{label}** with probability {p:.1%}", "zh": "**{label}**，概率 {p:.1%}"},
+    "probability": {"en": "probability", "zh": "概率"},
+    "labels_guessed": {"en": "This model's folder does not name its classes, so they are shown as class 0, 1, ….",
+                       "zh": "这个模型的文件夹没有写明类别名称，因此显示为类别 0、1……"},
+    "pooling_head": {"en": "[CLS] or mean pooling?", "zh": "[CLS] 池化还是平均池化？"},
+    "pooling_text": {"en": "Both vectors below come from the **same** last hidden state h. This model was fine-tuned "
+                           "on the **{pooling}** vector, so only that one means anything to its classifier: the "
+                           "other column shows what the same weights W, b say when handed a vector they never saw "
+                           "in training.",
+                     "zh": "下面两个向量来自**同一个**最后一层隐藏状态 h。这个模型微调时用的是**{pooling}**得到的向量，"
+                           "所以只有它对分类层有意义：另一列显示同一组权重 W、b 拿到训练时从未见过的向量会说什么。"},
+    "no_pooler": {"en": "This model was trained with mean pooling and has no pooler layer, so its [CLS] vector is the "
+                        "raw h_[CLS] (no tanh(W_p·h + b_p)).",
+                  "zh": "这个模型用平均池化训练，没有池化层（pooler），因此它的 [CLS] 向量就是原始的 h_[CLS]"
+                        "（没有 tanh(W_p·h + b_p)）。"},
+    "cosine": {"en": "cosine similarity of the two vectors", "zh": "两个向量的余弦相似度"},
+    "col_vector": {"en": "sentence vector", "zh": "句向量"},
+    "col_formula": {"en": "how", "zh": "计算方式"},
+    "col_trained": {"en": "trained on it?", "zh": "训练时用它？"},
+    "col_says": {"en": "the classifier says", "zh": "分类层的输出"},
+    "col_norm": {"en": "length ‖v‖", "zh": "长度 ‖v‖"},
+    "yes": {"en": "✓ yes", "zh": "✓ 是"},
+    "no": {"en": "no", "zh": "否"},
+    "vec_cls": {"en": "[CLS] vector", "zh": "[CLS] 向量"},
+    "vec_mean": {"en": "mean of token vectors", "zh": "词元向量的平均"},
+    "how_pooled": {"en": "tanh(W_p·h_[CLS] + b_p)", "zh": "tanh(W_p·h_[CLS] + b_p)"},
+    "how_raw": {"en": "h_[CLS] (no pooler)", "zh": "h_[CLS]（无池化层）"},
+    "how_mean": {"en": "(1/T) Σ h_t over {n} tokens", "zh": "对 {n} 个词元求 (1/T) Σ h_t"},
+    "scatter_title": {"en": "Each dot is one of the {d} dimensions: [CLS] value (x) against mean value (y)",
+                      "zh": "每个点是 {d} 个维度之一：[CLS] 向量的值（x）对比平均向量的值（y）"},
+    "attn_head": {"en": "Where does [CLS] look?", "zh": "[CLS] 在看哪里？"},
+    "attn_text": {"en": "The [CLS] row of the attention matrix: how much the [CLS] position reads from every token "
+                        "in one layer. Each head's row sums to 1. With [CLS] pooling this is the last mixing step "
+                        "before the classifier; with mean pooling every token's row matters equally.",
+                  "zh": "注意力矩阵中 [CLS] 那一行：某一层里 [CLS] 位置从每个词元读取了多少信息。"
+                        "每个头的这一行之和为 1。用 [CLS] 池化时，这是分类之前的最后一次信息混合；"
+                        "用平均池化时，每个词元的那一行同样重要。"},
+    "layer": {"en": "Layer", "zh": "层"},
+    "head_pick": {"en": "Head", "zh": "头"},
+    "all_heads": {"en": "average of all heads", "zh": "所有头的平均"},
+    "head_n": {"en": "head {n}", "zh": "第 {n} 个头"},
+    "attn_weight": {"en": "attention from [CLS]", "zh": "来自 [CLS] 的注意力"},
+    "bar_title": {"en": "Layer {layer}, {head}: attention from [CLS] to each token",
+                  "zh": "第 {layer} 层，{head}：[CLS] 对每个词元的注意力"},
+    "heat_title": {"en": "Layer {layer}: every head's [CLS] row (each row sums to 1)",
+                   "zh": "第 {layer} 层：每个头的 [CLS] 行（每行之和为 1）"},
+    "token": {"en": "token", "zh": "词元"},
+}
+EXAMPLES = {"en": {"pos": "A wonderful film: the actors are brilliant and the story kept me smiling to the end.",
+                   "neg": "A boring, badly written film. I wanted my money back after twenty minutes."},
+            "zh": {"pos": "这家酒店环境很好，服务周到，下次还会再来。",
+                   "neg": "质量太差了，用了两天就坏了，客服也不理人。"}}
+LANG_NAMES = {"en": {"en": "English", "zh": "英文"}, "zh": {"en": "Chinese", "zh": "中文"}}
+KNOWN_LABELS = {"negative": "负面", "positive": "正面", "neutral": "中性", "neg": "负面", "pos": "正面"}
+TRAIN_COMMAND = ("python -m transformer_core.train finetune --pretrained runs/bert-zh --corpus sentiment-zh "
+                 "--pooling mean --out assets/models/my-sentiment-zh")
+
+
+def classifiers(found: list[ModelSource]) -> list[ModelSource]:
+    return [s for s in found if s.architecture == CLASSIFIER]
+
+
+def default_classifier(found: list[ModelSource], lang: str) -> str | None:
+    """The key of the first classifier in the UI language, else of the first classifier."""
+    return next((s.key for s in found if s.lang == lang), found[0].key if found else None)
+
+
+def label_names(folder: str | None, n_labels: int) -> tuple[list[str], bool]:
+    """(names, known). Looked up in order: the shipping card, HF's id2label (when it is not the
+    placeholder LABEL_i), the shipped corpus named in trainer_state.json. Else ("class 0", …), False."""
+    data, state = {}, {}
+    if folder:
+        try:
+            data = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
+            path = Path(folder) / "trainer_state.json"
+            state = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        except (OSError, ValueError):
+            pass
+    card = (data.get("attention_lab_card") or {}).get("label_names")
+    id2label = data.get("id2label") or {}
+    from_hf = [id2label.get(str(i), "") for i in range(n_labels)]
+    for names in (card, from_hf, _corpus_labels(state)):
+        if names and len(names) == n_labels and all(n and not n.startswith("LABEL_") for n in names):
+            return [str(n) for n in names], True
+    return [f"class {i}" for i in range(n_labels)], False
+
+
+def _corpus_labels(state: dict) -> list[str] | None:
+    corpus = (state.get("config") or {}).get("corpus")
+    if not corpus:
+        return None
+    from transformer_core.data.corpora import read_manifest
+    try:
+        return read_manifest()["corpora"][corpus]["label_names"]
+    except (KeyError, OSError, ValueError):
+        return None
+
+
+def show_label(name: str, lang: str) -> str:
+    """"positive" → "正面 (positive)" in Chinese; names we do not know are shown as written."""
+    if lang == "zh" and name.startswith("class ") and name[6:].isdigit():
+        return f"类别 {name[6:]}"
+    zh = KNOWN_LABELS.get(name.lower())
+    return f"{zh} ({name})" if lang == "zh" and zh else name
+
+
+@dataclass(frozen=True)
+class SentimentRun:
+    encoded: Encoded           # the T pieces the model read, and what encode changed (truncated, …)
+    probs: list[float]         # (n_labels,) softmax of the logits
+    pooling: str               # "cls" or "mean": what the classifier was trained on
+    has_pooler: bool
+    cls_vector: list[float]    # (D,) pooled [CLS] (raw h_[CLS] when the model has no pooler)
+    mean_vector: list[float]   # (D,) average of the T token vectors
+    cls_probs: list[float]     # what the classifier says when given the [CLS] vector
+    mean_probs: list[float]    # … and when given the mean vector
+    cls_attention: np.ndarray  # (L, H, T) row 0 of every layer's attention: where [CLS] looks
+
+    @property
+    def tokens(self) -> list[str]:
+        return self.encoded.tokens
+
+    @property
+    def cosine(self) -> float:
+        return cosine(self.cls_vector, self.mean_vector)
+
+
+def cosine(a, b) -> float:
+    """cos θ = a·b / (‖a‖ ‖b‖): 1 = same direction, 0 = unrelated, −1 = opposite."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return float(a @ b / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-12))
+
+
+@torch.inference_mode()
+def classify(loaded: Loaded, text: str) -> SentimentRun:
+    """Encode (raises ui.encode.InputProblem for unusable text) and run the classifier with record=True."""
+    model = loaded.model
+    enc = encode(loaded.tokenizer, text, None, loaded.config.max_len)
+    ids = torch.tensor([enc.ids])                                                    # (1, T)
+    out = model(ids, torch.ones_like(ids), torch.tensor([enc.type_ids]), record=True)
+    h = out.last_hidden_state[0]                                                     # (T, D)
+    pooler = model.bert.pooler
+    cls = torch.tanh(pooler(h[0])) if pooler is not None else h[0]                   # (D,) v = tanh(W_p h_[CLS] + b_p)
+    mean = h.mean(0)                                                                 # (D,) v = (1/T) Σ h_t
+    head = lambda v: model.classifier(v).softmax(-1).tolist()                        # (n_labels,) eval: no dropout
+    attn = torch.stack([layer.self_attn.weights[0, :, 0, :] for layer in out.trace.layers])   # (L, H, T)
+    return SentimentRun(enc, out.logits[0].softmax(-1).tolist(), model.config.pooling,
+                        pooler is not None, cls.tolist(), mean.tolist(), head(cls), head(mean), attn.numpy())
+
+
+def vector_rows(run: SentimentRun, names: list[str], lang: str) -> list[dict]:
+    """The comparison table: both sentence vectors, how each is made, and what the classifier says."""
+    def says(probs):
+        best = int(np.argmax(probs))
+        return f"{show_label(names[best], lang)} {probs[best]:.1%}"
+    rows = []
+    for kind, vector, probs in (("cls", run.cls_vector, run.cls_probs), ("mean", run.mean_vector, run.mean_probs)):
+        how = tr(TEXT, "how_mean", lang, n=len(run.tokens)) if kind == "mean" else tr(
+            TEXT, "how_pooled" if run.has_pooler else "how_raw", lang)
+        rows.append({tr(TEXT, "col_vector", lang): tr(TEXT, f"vec_{kind}", lang), tr(TEXT, "col_formula", lang): how,
+                     tr(TEXT, "col_trained", lang): tr(TEXT, "yes" if kind == run.pooling else "no", lang),
+                     tr(TEXT, "col_norm", lang): round(float(np.linalg.norm(vector)), 3),
+                     tr(TEXT, "col_says", lang): says(probs)})
+    return rows
+
+
+def _token_axis(fig: go.Figure, tokens: list[str]) -> None:
+    """Positions on x, pieces as tick labels: repeated pieces ("the" twice) stay separate bars."""
+    fig.update_xaxes(tickmode="array", tickvals=list(range(len(tokens))), ticktext=tokens, tickangle=-45 if
+                     len(tokens) > 12 else 0)
+
+
+def probability_figure(run: SentimentRun, names: list[str], lang: str) -> go.Figure:
+    labels = [show_label(n, lang) for n in names]
+    best = int(np.argmax(run.probs))
+    colors = ["#2e7d32" if i == best else "#9e9e9e" for i in range(len(names))]
+    fig = go.Figure(go.Bar(x=run.probs, y=labels, orientation="h", marker_color=colors,
+                           text=[f"{p:.1%}" for p in run.probs], textposition="auto"))
+    fig.update_layout(height=90 + 40 * len(names), margin=dict(l=10, r=10, t=10, b=30),
+                      xaxis=dict(range=[0, 1], title=tr(TEXT, "probability", lang), tickformat=".0%"),
+                      yaxis=dict(autorange="reversed", automargin=True))
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
+    return fig
+
+
+def cls_attention_bar(run: SentimentRun, layer: int, head: int | None, lang: str) -> go.Figure:
+    """One head's [CLS] row (head=None: the mean over heads) as bars over the tokens."""
+    weights = run.cls_attention[layer]                                               # (H, T)
+    row = weights.mean(0) if head is None else weights[head]                         # (T,)
+    name = tr(TEXT, "all_heads", lang) if head is None else tr(TEXT, "head_n", lang, n=head + 1)
+    fig = go.Figure(go.Bar(x=list(range(len(run.tokens))), y=row.tolist(), marker_color="#1f77b4",
+                           customdata=run.tokens, hovertemplate="%{customdata}: %{y:.3f}<extra></extra>"))
+    _token_axis(fig, run.tokens)
+    fig.update_layout(title=tr(TEXT, "bar_title", lang, layer=layer + 1, head=name), height=340,
+                      margin=dict(l=10, r=10, t=50, b=10), yaxis_title=tr(TEXT, "attn_weight", lang))
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
+    return fig
+
+
+def cls_attention_heatmap(run: SentimentRun, layer: int, lang: str) -> go.Figure:
+    weights = run.cls_attention[layer]                                               # (H, T)
+    heads = [tr(TEXT, "head_n", lang, n=h + 1) for h in range(weights.shape[0])]
+    fig = go.Figure(go.Heatmap(z=weights.tolist(), x=list(range(len(run.tokens))), y=heads, colorscale="Blues",
+                               zmin=0, zmax=float(weights.max()), customdata=[run.tokens] * len(heads),
+                               hovertemplate="%{y} → %{customdata}: %{z:.3f}<extra></extra>"))
+    _token_axis(fig, run.tokens)
+    fig.update_layout(title=tr(TEXT, "heat_title", lang, layer=layer + 1), height=120 + 28 * len(heads),
+                      margin=dict(l=10, r=10, t=50, b=10), yaxis=dict(autorange="reversed"))
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
+    return fig
+
+
+def vectors_figure(run: SentimentRun, lang: str) -> go.Figure:
+    """Dimension by dimension: if the two vectors pointed the same way the dots would lie on a line."""
+    fig = go.Figure(go.Scatter(x=run.cls_vector, y=run.mean_vector, mode="markers",
+                               marker=dict(size=6, color="#6a1b9a", opacity=0.7),
+                               hovertemplate="dim %{pointNumber}: [CLS] %{x:.3f}, mean %{y:.3f}<extra></extra>"))
+    fig.update_layout(title=tr(TEXT, "scatter_title", lang, d=len(run.cls_vector)), height=380,
+                      margin=dict(l=10, r=10, t=50, b=10), xaxis_title=tr(TEXT, "vec_cls", lang),
+                      yaxis_title=tr(TEXT, "vec_mean", lang))
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
+    return fig
