@@ -2,7 +2,7 @@
 
 The frame of the app: page navigation in sections, and the shared sidebar (language, model, the
 sentence that follows the learner from page to page, presentation mode). Each page is a thin file
-under ``pages/``; the view state is mirrored into the URL so a copied link reproduces the view.
+under ``views/``; the view state is mirrored into the URL so a copied link reproduces the view.
 """
 from __future__ import annotations
 
@@ -18,18 +18,18 @@ st.cache_resource(tune_allocator)()     # once per process: recorded forwards st
 
 # section → [(file, title key, icon, url path)]; titles follow the language, so they are built each run
 SECTIONS = {
-    "sec_start": [("pages/home.py", "p_home", "🏠", "home"), ("pages/architecture.py", "p_architecture", "📐",
+    "sec_start": [("views/home.py", "p_home", "🏠", "home"), ("views/architecture.py", "p_architecture", "📐",
                                                               "sizes")],
-    "sec_foundations": [("pages/tokenization.py", "p_tokenization", "✂️", "tokenization"),
-                        ("pages/embeddings.py", "p_embeddings", "🧭", "embeddings"),
-                        ("pages/positions.py", "p_positions", "〰️", "positions")],
-    "sec_attention": [("pages/attention_head.py", "p_attention_head", "🔎", "attention-head"),
-                      ("pages/multi_head.py", "p_multi_head", "🕸️", "multi-head"),
-                      ("pages/inside_layer.py", "p_inside_layer", "🧱", "inside-layer")],
-    "sec_bert": [("pages/mlm.py", "p_mlm", "🎭", "mlm"), ("pages/nsp.py", "p_nsp", "🔗", "nsp"),
-                 ("pages/sentiment.py", "p_sentiment", "😊", "sentiment")],
-    "sec_seq2seq": [("pages/seq2seq.py", "p_seq2seq", "🔁", "seq2seq")],
-    "sec_training": [("pages/timelapse.py", "p_timelapse", "🎞️", "timelapse")],
+    "sec_foundations": [("views/tokenization.py", "p_tokenization", "✂️", "tokenization"),
+                        ("views/embeddings.py", "p_embeddings", "🧭", "embeddings"),
+                        ("views/positions.py", "p_positions", "〰️", "positions")],
+    "sec_attention": [("views/attention_head.py", "p_attention_head", "🔎", "attention-head"),
+                      ("views/multi_head.py", "p_multi_head", "🕸️", "multi-head"),
+                      ("views/inside_layer.py", "p_inside_layer", "🧱", "inside-layer")],
+    "sec_bert": [("views/mlm.py", "p_mlm", "🎭", "mlm"), ("views/nsp.py", "p_nsp", "🔗", "nsp"),
+                 ("views/sentiment.py", "p_sentiment", "😊", "sentiment")],
+    "sec_seq2seq": [("views/seq2seq.py", "p_seq2seq", "🔁", "seq2seq")],
+    "sec_training": [("views/timelapse.py", "p_timelapse", "🎞️", "timelapse")],
 }
 PRESENT_CSS = """<style>
 html, body, [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.35rem; }

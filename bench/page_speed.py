@@ -36,7 +36,7 @@ def page_reruns(name: str, reruns: int) -> dict:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.session_state["text"] = SENTENCE
     at.run()
-    at.switch_page(f"pages/{name.replace('-', '_')}.py").run()          # warm-up: fills the caches
+    at.switch_page(f"views/{name.replace('-', '_')}.py").run()          # warm-up: fills the caches
     times = [timed(at.run) for _ in range(reruns)]
     return {"median_ms": round(1000 * median(times), 1), "min_ms": round(1000 * min(times), 1),
             "exception": bool(at.exception)}

@@ -36,20 +36,3 @@ def batch():
     segments[:, 6:] = 1
     return ids, mask, segments
 
-
-def _navigation_only_pages_manager():
-    """AppTest quirk (Streamlit 1.67): before every run it resets ``PagesManager.uses_pages_directory``
-    to None, which then means "True" because a ``pages/`` folder sits beside app.py. Every run after
-    the first then executes only the page file (as the old pages-directory apps did), skipping
-    app.py: no sidebar, no shared state. The real server learns from st.navigation that the folder
-    is not a pages directory; here we tell it the same, once per manager."""
-    from streamlit.runtime.pages_manager import PagesManager
-    original = PagesManager.__init__
-
-    def __init__(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-    PagesManager.__init__ = __init__
-
-
-_navigation_only_pages_manager()

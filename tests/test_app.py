@@ -13,7 +13,7 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 def app() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    at.switch_page("pages/architecture.py").run()
+    at.switch_page("views/architecture.py").run()
     assert not at.exception
     return at
 

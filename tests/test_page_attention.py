@@ -47,7 +47,7 @@ def reference(model_root):
 def open_page(model_root, monkeypatch, page: str, text: str | None = None) -> AppTest:
     monkeypatch.setenv("ATTENTION_LAB_MODELS", str(model_root))
     at = AppTest.from_file(APP, default_timeout=120).run()
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(f"views/{page}.py").run()
     if text is not None:
         at.session_state["text"] = text
         at.run()

@@ -70,7 +70,7 @@ def open_page(page: str, lang: str = "en", **state) -> AppTest:
         at.sidebar.radio(key="lang").set_value(lang).run()
     for name, value in state.items():
         at.session_state[name] = value
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(f"views/{page}.py").run()
     assert not at.exception, at.exception
     return at
 

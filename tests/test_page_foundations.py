@@ -48,7 +48,7 @@ def open_page(name: str, lang: str = "en", model: str | None = None, text: str |
         at.sidebar.selectbox(key="model").set_value(model).run()
     if text is not None:
         at.sidebar.text_area(key="text").set_value(text).run()
-    at.switch_page(f"pages/{name}.py").run()
+    at.switch_page(f"views/{name}.py").run()
     assert not at.exception
     return at
 

@@ -34,7 +34,7 @@ def _open(lang: str = "en") -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120).run()
     if lang != "en":
         at.sidebar.radio(key="lang").set_value(lang).run()
-    at.switch_page("pages/sentiment.py").run()
+    at.switch_page("views/sentiment.py").run()
     assert not at.exception
     return at
 

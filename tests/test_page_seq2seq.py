@@ -33,7 +33,7 @@ def _open(lang: str = "en") -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120).run()
     if lang != "en":
         at.sidebar.radio(key="lang").set_value(lang).run()
-    at.switch_page("pages/seq2seq.py").run()
+    at.switch_page("views/seq2seq.py").run()
     assert not at.exception
     return at
 

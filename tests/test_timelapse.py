@@ -61,7 +61,7 @@ def test_animation_has_a_frame_per_checkpoint_and_rows_sum_to_one(model_root):
 def test_the_page_plays_back_the_injected_model(model_root, monkeypatch):
     monkeypatch.setenv("ATTENTION_LAB_MODELS", str(model_root))
     at = AppTest.from_file(APP, default_timeout=90).run()
-    at.switch_page("pages/timelapse.py").run()
+    at.switch_page("views/timelapse.py").run()
     assert not at.exception
     assert at.selectbox[0].value.label == "tiny timelapse"
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
@@ -75,6 +75,6 @@ def test_the_page_plays_back_the_injected_model(model_root, monkeypatch):
 def test_no_snapshots_gives_a_message(tmp_path, monkeypatch):
     monkeypatch.setattr("ui.models.MODELS_ROOT", tmp_path)
     at = AppTest.from_file(APP, default_timeout=90).run()
-    at.switch_page("pages/timelapse.py").run()
+    at.switch_page("views/timelapse.py").run()
     assert not at.exception
     assert at.info and "snapshots" in at.info[0].value

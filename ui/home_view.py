@@ -2,7 +2,7 @@
 shape of the tensor it hands on, each block a link to the page that opens it up.
 
 Pure: a config and a sequence length in, a plotly figure out. A click on a block selects its point,
-whose ``customdata`` is the page to open (the page switches; see pages/home.py).
+whose ``customdata`` is the page to open (the page switches; see views/home.py).
 """
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ LINKS = ["tokenization", "embeddings", "positions", "attention_head", "multi_hea
 
 
 def page_file(url_path: str) -> str:
-    return f"pages/{url_path.replace('-', '_')}.py"
+    return f"views/{url_path.replace('-', '_')}.py"
 
 
 def main() -> None:
@@ -67,7 +67,7 @@ def main() -> None:
     st.subheader(tr(TEXT, "pages", lang))
     cols = st.columns(5)
     for i, name in enumerate(LINKS):
-        cols[i % 5].page_link(f"pages/{name}.py")
+        cols[i % 5].page_link(f"views/{name}.py")
     card = Path(loaded.source.folder or "") / "MODEL_CARD.md"
     if loaded.source.folder and card.is_file():
         with st.expander(tr(TEXT, "card", lang)):
