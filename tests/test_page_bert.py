@@ -64,6 +64,12 @@ def only(zoo, monkeypatch):
     return use
 
 
+@pytest.fixture(autouse=True)
+def _nothing_shipped(tmp_path, monkeypatch):
+    """Written against the random-weight default model: hide assets/models (tested in test_shipped_models)."""
+    monkeypatch.setattr("ui.models.MODELS_ROOT", tmp_path / "no-models")
+
+
 def open_page(page: str, lang: str = "en", **state) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120).run()
     if lang != "en":
@@ -96,7 +102,8 @@ def test_inside_layer_renders_neurons_stream_and_norms():
     assert bars == sorted(bars, reverse=True) and max(bars) == pytest.approx(max(heat["z"][1]), rel=1e-4)
     assert "FFN on" in at.success[0].value and "post-LN" in messages(at)
     stream = figure(at, 3)["data"]
-    assert len(stream[0]["z"]) == len(stream[0]["y"]) == 3          # embeddings + 2 layers of the default model
+    default = models.load(next(s for s in models.available() if s.is_encoder))
+    assert len(stream[0]["z"]) == len(stream[0]["y"]) == default.config.n_layers + 1   # embeddings + every layer
     assert any("FFN" in latex.value for latex in at.latex)
 
 

@@ -31,6 +31,12 @@ def make_model(root: Path, name: str, lang: str, texts: list[str], position: str
     (folder / "config.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
+@pytest.fixture(autouse=True)
+def _nothing_shipped(tmp_path, monkeypatch):
+    """These tests were written against the random-weight default: hide assets/models (tested elsewhere)."""
+    monkeypatch.setattr("ui.models.MODELS_ROOT", tmp_path / "no-models")
+
+
 @pytest.fixture(scope="module")
 def models_root(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("models")

@@ -107,7 +107,7 @@ def available(session_sources: tuple[ModelSource, ...] = (), root: Path | None =
     """Encoders first (the picker's list), shipped then this session's; the random model when no
     shipped encoder exists. Encoder-decoder models are listed too (the seq2seq page picks those)."""
     extra = [Path(p) for p in os.environ.get(EXTRA_ROOTS, "").split(os.pathsep) if p.strip()]
-    shipped = [s for folder in extra for s in shipped_models(folder)] + shipped_models(root)
+    shipped = [s for folder in extra for s in shipped_models(folder)] + shipped_models(root or MODELS_ROOT)
     sources = shipped + list(session_sources)
     if not any(s.is_encoder for s in sources):
         sources.insert(0, random_source())
