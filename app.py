@@ -10,26 +10,27 @@ import streamlit as st
 
 from transformer_core import CheckpointError
 from transformer_core.runtime import tune_allocator
-from ui import session
+from ui import session, state
 from ui.i18n import LANGS, t
 
-st.set_page_config(page_title="Attention Lab", page_icon="🔍", layout="wide")
+st.set_page_config(page_title="Attention Lab", page_icon=None, layout="wide")
 st.cache_resource(tune_allocator)()     # once per process: recorded forwards stop paying page faults
 
-# section → [(file, title key, icon, url path)]; titles follow the language, so they are built each run
+# section → [(file, title key, icon, url path)]; titles follow the language, so they are built each run.
+# No icons: emoji need a colour-emoji font the classroom PC may lack, and Material icons load a web font.
 SECTIONS = {
-    "sec_start": [("views/home.py", "p_home", "🏠", "home"), ("views/architecture.py", "p_architecture", "📐",
+    "sec_start": [("views/home.py", "p_home", None, "home"), ("views/architecture.py", "p_architecture", None,
                                                               "sizes")],
-    "sec_foundations": [("views/tokenization.py", "p_tokenization", "✂️", "tokenization"),
-                        ("views/embeddings.py", "p_embeddings", "🧭", "embeddings"),
-                        ("views/positions.py", "p_positions", "〰️", "positions")],
-    "sec_attention": [("views/attention_head.py", "p_attention_head", "🔎", "attention-head"),
-                      ("views/multi_head.py", "p_multi_head", "🕸️", "multi-head"),
-                      ("views/inside_layer.py", "p_inside_layer", "🧱", "inside-layer")],
-    "sec_bert": [("views/mlm.py", "p_mlm", "🎭", "mlm"), ("views/nsp.py", "p_nsp", "🔗", "nsp"),
-                 ("views/sentiment.py", "p_sentiment", "😊", "sentiment")],
-    "sec_seq2seq": [("views/seq2seq.py", "p_seq2seq", "🔁", "seq2seq")],
-    "sec_training": [("views/timelapse.py", "p_timelapse", "🎞️", "timelapse")],
+    "sec_foundations": [("views/tokenization.py", "p_tokenization", None, "tokenization"),
+                        ("views/embeddings.py", "p_embeddings", None, "embeddings"),
+                        ("views/positions.py", "p_positions", None, "positions")],
+    "sec_attention": [("views/attention_head.py", "p_attention_head", None, "attention-head"),
+                      ("views/multi_head.py", "p_multi_head", None, "multi-head"),
+                      ("views/inside_layer.py", "p_inside_layer", None, "inside-layer")],
+    "sec_bert": [("views/mlm.py", "p_mlm", None, "mlm"), ("views/nsp.py", "p_nsp", None, "nsp"),
+                 ("views/sentiment.py", "p_sentiment", None, "sentiment")],
+    "sec_seq2seq": [("views/seq2seq.py", "p_seq2seq", None, "seq2seq")],
+    "sec_training": [("views/timelapse.py", "p_timelapse", None, "timelapse")],
 }
 PRESENT_CSS = """<style>
 html, body, [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.35rem; }
@@ -50,8 +51,8 @@ def model_picker(lang: str) -> None:
     keys = [s.key for s in found]
     if "pending_model" in st.session_state:          # set by "Open" below, applied before the widget exists
         st.session_state.model = st.session_state.pop("pending_model")
-    if st.session_state.get("model") not in keys:
-        st.session_state.model = keys[0]
+    if st.session_state.get("model") not in keys:               # first visit: a model of the page's language
+        st.session_state.model = next((s.key for s in found if s.lang == lang and s.has_mlm), keys[0])
     labels = {s.key: s.label for s in found}
     sb.selectbox(t("sb_model", lang), keys, format_func=labels.get, key="model")
     with sb.expander(t("sb_open_folder", lang)):
@@ -66,9 +67,26 @@ def model_picker(lang: str) -> None:
                 st.rerun()
 
 
+def language_changed() -> None:
+    """Switching language also switches what is still a default: the example sentences, and a model of
+    the old language (an English BERT reading Chinese sees only [UNK]). What the learner chose stays."""
+    s = st.session_state
+    new = s.lang
+    old = "en" if new == "zh" else "zh"
+    if s.get("text") == state.DEFAULT_TEXT[old]:
+        s.text = state.DEFAULT_TEXT[new]
+    if s.get("pair") == state.DEFAULT_PAIR[old]:
+        s.pair = state.DEFAULT_PAIR[new]
+    found = [x for x in session.sources() if x.is_encoder]
+    current = next((x for x in found if x.key == s.get("model")), None)
+    if current is None or current.lang == old:
+        s.model = next((x.key for x in found if x.lang == new and x.has_mlm), s.get("model"))
+
+
 def sidebar() -> str:
     sb = st.sidebar
-    lang = sb.radio(t("language"), list(LANGS), format_func=LANGS.get, key="lang", horizontal=True)
+    lang = sb.radio(t("language"), list(LANGS), format_func=LANGS.get, key="lang", horizontal=True,
+                    on_change=language_changed)
     model_picker(lang)
     sb.text_area(t("sb_text", lang), key="text", height=90)
     sb.text_area(t("sb_pair", lang), key="pair", height=68)

@@ -25,8 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "screenshots"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PAGES = ["home", "sizes", "tokenization", "embeddings", "positions", "attention-head", "multi-head", "inside-layer",
-         "mlm", "nsp", "sentiment", "seq2seq"]
+PAGES = ["", "sizes",     # "" is home: the default page lives at the root
+         "tokenization", "embeddings", "positions", "attention-head", "multi-head", "inside-layer",
+         "mlm", "nsp", "sentiment", "seq2seq", "timelapse"]
 LOCAL = {"127.0.0.1", "localhost"}
 
 
@@ -89,10 +90,14 @@ class Watch:
 
 
 def _wait_settled(page) -> None:
-    """Streamlit is done when its status widget stops saying it is running."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
+    """Streamlit is done when its status widget stops saying it is running and no placeholder
+    (skeleton) is left; charts are done when every plotly container holds a drawn plot."""
+    page.wait_for_selector('[data-testid="stApp"] h1', timeout=120_000)           # the page script has run
     page.wait_for_timeout(500)
-    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+    page.wait_for_function("""() => !document.querySelector('[data-testid="stStatusWidget"]')
+        && !document.querySelector('[data-testid="stSkeleton"]')
+        && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'))""",
+                           timeout=120_000)
     page.wait_for_timeout(700)
 
 
@@ -104,7 +109,7 @@ def test_every_page_renders_offline_without_errors(app_url, browser, lang):
     for name in PAGES:
         page.goto(f"{app_url}/{name}?lang={lang}")
         _wait_settled(page)
-        page.screenshot(path=SHOTS / f"{name}-{lang}.png", full_page=True)
+        page.screenshot(path=SHOTS / f"{name or 'home'}-{lang}.png", full_page=True)
         exceptions = page.locator('[data-testid="stException"]')
         assert exceptions.count() == 0, f"{name}: {exceptions.first.inner_text()[:500]}"
         assert page.locator("h1").count() >= 1, f"{name}: no title"

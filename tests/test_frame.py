@@ -153,3 +153,22 @@ def test_empty_sentence_gets_a_message_on_home():
     at.sidebar.text_area(key="text").set_value("   ").run()
     assert not at.exception
     assert any("empty" in w.value for w in at.warning)
+
+
+def test_switching_language_follows_with_sentence_and_model_unless_chosen():
+    at = _app()
+    zh = [s for s in models.available() if s.lang == "zh" and s.has_mlm]
+    at.sidebar.radio(key="lang").set_value("zh").run()
+    assert not at.exception
+    assert at.session_state["text"] == state.DEFAULT_TEXT["zh"]
+    if zh:                                                  # with the shipped models: the Chinese BERT
+        assert at.session_state["model"] == zh[0].key
+    at.sidebar.text_area(key="text").set_value("my own words").run()
+    at.sidebar.radio(key="lang").set_value("en").run()
+    assert at.session_state["text"] == "my own words"        # what the learner typed stays
+
+
+def test_a_chinese_link_opens_a_chinese_model():
+    at = _app(lang="zh")
+    zh = [s for s in models.available() if s.lang == "zh" and s.has_mlm]
+    assert not zh or at.session_state["model"] == zh[0].key

@@ -3,6 +3,7 @@ attention maps, the beam-search tree and the figures (no Streamlit)."""
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ import torch
 from fixtures_models import make_seq2seq, number_vocab
 
 from transformer_core.data.seq2seq_tasks import CharVocab
+from transformer_core.decoding import beam_search, greedy_decode
 from transformer_core.trace import DecodeStep
 from ui import beam_tree as bt
 from ui import models
@@ -181,3 +183,33 @@ def test_sentence_probability_and_comparison():
     assert v.comparison(greedy, "三", -2.0) == "same"
     assert v.comparison(greedy, "四", -1.0) == "beam_better"
     assert v.comparison(greedy, "四", -3.0) == "different"
+
+
+class _TableModel:
+    """A stand-in decoder with fixed next-token probabilities, so a beam search can be followed by hand.
+    Vocabulary: 0 [PAD], 1 [BOS], 2 [EOS], 3 "a", 4 "b". From [BOS]: a .9, [EOS] .05, b .05; after one "a":
+    a .98; after "aa": [EOS] .99; after "b": [EOS] .5, b .5."""
+
+    config = SimpleNamespace(max_len=12, position="learned", pad_token_id=0)
+    TABLE = {(1,): [0.9, 0.05, 0.05], (1, 3): [0.98, 0.01, 0.01], (1, 3, 3): [0.005, 0.99, 0.005]}
+
+    def encode(self, src):
+        return torch.zeros(1, src.size(1), 4), None
+
+    def decode(self, prefix, memory, src, record=False):
+        rows = []
+        for p in prefix.tolist():
+            a, eos, b = self.TABLE.get(tuple(p), [0.01, 0.5, 0.49])
+            rows.append([1e-9, 1e-9, eos, a, b])
+        probs = torch.tensor(rows)[:, None, :].expand(-1, prefix.size(1), -1)          # (K, t, V)
+        return probs.log(), None
+
+
+def test_beam_search_does_not_stop_while_a_live_prefix_is_better():
+    """Two poor sentences finish early ([EOS] at −3.0, "b[EOS]" at −3.7) while "aa" (−0.12) is still being
+    written: the search must go on until no live prefix can beat the K-th finished one."""
+    result = beam_search(_TableModel(), torch.tensor([[5]]), bos=1, eos=2, beam_size=2, max_len=8)
+    assert result.tokens == [1, 3, 3, 2]
+    assert result.score == pytest.approx(math.log(0.9) + math.log(0.98) + math.log(0.99), abs=1e-5)
+    greedy = greedy_decode(_TableModel(), torch.tensor([[5]]), bos=1, eos=2, max_len=8)
+    assert greedy.tokens[0].tolist() == result.tokens

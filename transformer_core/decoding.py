@@ -84,6 +84,18 @@ def greedy_decode(model: Seq2SeqTransformer, src_ids: Tensor, bos: int, eos: int
     return GreedyResult(out, tuple(steps))
 
 
+def _search_is_over(finished: list, alive_scores: list[float], beam_size: int, length: int,
+                    length_penalty: float) -> bool:
+    """Stop once K sentences are finished and no live prefix can still beat the K-th best of them. Every
+    further token adds a log-probability ≤ 0, so a prefix's score can only fall (exact when length_penalty
+    is 0; with a penalty this is the usual heuristic). Stopping at the first K finished sentences instead
+    would throw away a better sentence that simply needs more tokens."""
+    if len(finished) < beam_size:
+        return False
+    kth_best = sorted((score for _, score in finished), reverse=True)[beam_size - 1]
+    return max(alive_scores) / length ** length_penalty <= kth_best
+
+
 @torch.inference_mode()
 def beam_search(model: Seq2SeqTransformer, src_ids: Tensor, bos: int, eos: int, beam_size: int = 4,
                 max_len: int = 32, length_penalty: float = 0.0, record: bool = False,
@@ -120,7 +132,8 @@ def beam_search(model: Seq2SeqTransformer, src_ids: Tensor, bos: int, eos: int, 
             steps.append(DecodeStep(step, beams.clone(), scores.clone(), top.indices, top.values.exp(),
                                     tuple(kept), torch.tensor(kept_scores), tuple(done), cross))
         alive = [i for i in range(len(kept)) if i not in done]
-        if len(finished) >= beam_size or not alive:
+        if not alive or _search_is_over(finished, [kept_scores[i] for i in alive], beam_size, step + 1,
+                                        length_penalty):
             break
         beams = torch.stack([torch.cat([beams[kept[i][0]], beams.new_tensor([kept[i][1]])]) for i in alive])
         scores = torch.tensor([kept_scores[i] for i in alive], device=src.device)

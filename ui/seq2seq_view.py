@@ -25,7 +25,7 @@ MAX_EXTRA_STEPS = 10      # decoding stops at EOS, or after len(source) + this m
 TOP_C = 5                 # candidates shown per step
 DEFAULT_SOURCE = "three hundred and five"
 EXAMPLES = ("three hundred and five", "twelve thousand and forty", "nine hundred and ninety-nine",
-            "two million three hundred thousand")
+            "forty-two thousand and seven")
 SPACE = "␣"               # how a space character is drawn on an axis
 
 TEXT: dict[str, dict[str, str]] = {
