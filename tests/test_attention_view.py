@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from plotly_data import array
 
 from transformer_core import BertForPreTraining, TransformerConfig
 from transformer_core.tokenizer import train_wordpiece
@@ -136,7 +137,7 @@ def test_heatmap_json_frames_the_query_row_and_keeps_labels():
     w = np.random.default_rng(1).dirichlet(np.ones(5), size=5)
     names = av.labels(["[CLS]", "a", "b", "a", "[SEP]"])
     fig = json.loads(av.heatmap(w, names, names, query=3, zmin=0.0).to_json())
-    z = np.array(fig["data"][0]["z"])
+    z = array(fig["data"][0]["z"])
     np.testing.assert_allclose(z.sum(-1), 1.0, atol=1e-3)
     assert fig["layout"]["yaxis"]["ticktext"] == names and fig["layout"]["yaxis"]["autorange"] == "reversed"
     shape = fig["layout"]["shapes"][0]

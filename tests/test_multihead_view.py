@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 import torch
+from plotly_data import array
 
 from transformer_core import BertForPreTraining, TransformerConfig
 from transformer_core.tokenizer import train_wordpiece
@@ -78,7 +79,7 @@ def test_grid_has_one_map_per_head_and_pools_long_inputs(run):
     fig = json.loads(mv.grid_figure(w, (1, 2), "Layer", "Head").to_json())
     heatmaps = [d for d in fig["data"] if d["type"] == "heatmap"]
     assert len(heatmaps) == 2 * 4
-    np.testing.assert_allclose(np.array(heatmaps[6]["z"]), np.round(w[1, 2], 3))    # row-major: layer 2, head 3
+    np.testing.assert_allclose(array(heatmaps[6]["z"]), np.round(w[1, 2], 3))    # row-major: layer 2, head 3
     assert fig["layout"]["shapes"][0]["xref"] == "x7"                                # the picked head is framed
     long = np.random.default_rng(0).dirichlet(np.ones(60), size=(1, 2, 60))          # (1, 2, 60, 60)
     pooled = mv.grid_figure(long, (0, 0), "L", "H")

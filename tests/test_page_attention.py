@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from plotly_data import array
 from streamlit.testing.v1 import AppTest
 
 from transformer_core import BertForPreTraining, TransformerConfig, save_pretrained
@@ -24,6 +25,12 @@ SHORT = "the cat sat on the mat"                                   # [CLS] + 6 +
 LONG = "the cat sat on the mat because it was tired and the dog slept in the warm sun"   # > 12: heatmaps
 L, H = 3, 2
 BAD = ["", "   \n\t ", "😀🎉👍", "abc\x00\x07\x1b def", "x" * 10_000, "Hello 你好 مرحبا Привет", "\u200b\u200e"]
+
+
+@pytest.fixture(autouse=True)
+def _nothing_shipped(tmp_path, monkeypatch):
+    """These tests inject their own small model: hide assets/models (tested in test_shipped_models)."""
+    monkeypatch.setattr("ui.models.MODELS_ROOT", tmp_path / "no-models")
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +107,7 @@ def test_long_sentence_uses_heatmaps_with_the_query_framed(model_root, monkeypat
     assert T > 12 and not at.dataframe
     heatmaps = [c for c in charts(at) if c["data"][0]["type"] == "heatmap"]
     assert len(heatmaps) == 8
-    weights = np.array(heatmaps[6]["data"][0]["z"])
+    weights = array(heatmaps[6]["data"][0]["z"])
     np.testing.assert_allclose(weights, weights_of(run)[0, 0], atol=1e-4)
     np.testing.assert_allclose(weights.sum(-1), 1.0, atol=2e-3)
     assert heatmaps[6]["layout"]["shapes"][0]["y0"] == 0.5                    # query 1's row
@@ -115,7 +122,7 @@ def test_variants_show_self_attention_and_saturation(model_root, monkeypatch, re
     figs = charts(at)
     maps = [f for f in figs if f["data"][0]["type"] == "heatmap"]
     assert len(maps) == 4                                                     # real | variant, twice
-    unprojected = np.array(maps[1]["data"][0]["z"])
+    unprojected = array(maps[1]["data"][0]["z"])
     assert (unprojected.argmax(-1) == np.arange(len(unprojected))).all()     # every token looks at itself
     share = next(m.value for m in at.markdown if "gives itself" in m.value)
     real, variant = (float(x) for x in re.findall(r"([\d.]+)%", share))
@@ -163,9 +170,9 @@ def test_grid_and_selected_head_show_every_head(model_root, monkeypatch, referen
     maps = [d for d in grid["data"] if d["type"] == "heatmap"]
     assert len(maps) == L * H
     for i, m in enumerate(maps):
-        np.testing.assert_allclose(np.array(m["z"]), w[i // H, i % H], atol=1e-3)
-        np.testing.assert_allclose(np.array(m["z"]).sum(-1), 1.0, atol=3e-3)
-    np.testing.assert_allclose(np.array(head["data"][0]["z"]), w[0, 0], atol=1e-4)
+        np.testing.assert_allclose(array(m["z"]), w[i // H, i % H], atol=1e-3)
+        np.testing.assert_allclose(array(m["z"]).sum(-1), 1.0, atol=3e-3)
+    np.testing.assert_allclose(array(head["data"][0]["z"]), w[0, 0], atol=1e-4)
     assert len(concat["data"]) == H + 1                                         # one colour per head, then · W_O
     check = next(c.value for c in at.caption if "recorded forward pass" in c.value)
     assert all(float(x) < 1e-4 for x in re.findall(r"at most (\d\.\de[+-]\d+)", check))
@@ -194,7 +201,7 @@ def test_words_toggle_merges_word_pieces(model_root, monkeypatch, reference):
     groups, _ = mv.word_groups(loaded.tokenizer, run.encoded)
     assert len(groups) < len(run.encoded.tokens)
     head = charts(at)[1]
-    z = np.array(head["data"][0]["z"])
+    z = array(head["data"][0]["z"])
     np.testing.assert_allclose(z, mv.aggregate(weights_of(run)[0, 0], groups), atol=1e-4)
     np.testing.assert_allclose(z.sum(-1), 1.0, atol=1e-3)
     assert "gardener" in " ".join(head["layout"]["yaxis"]["ticktext"])

@@ -5,6 +5,7 @@ Shapes: T tokens, D = d_model, F = d_ff, L layers. A trace holds a batch of one,
 """
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
@@ -129,7 +130,7 @@ def ffn_heatmap(act: torch.Tensor, tokens: list[str], lang: str = "en") -> go.Fi
     """Tokens × neurons heatmap of the FFN's hidden activations (a subset of columns for wide FFNs)."""
     cols = shown_neurons(act)
     z = act[:, cols]                                                           # (T, n shown)
-    fig = go.Figure(go.Heatmap(z=z.tolist(), x=[str(c) for c in cols], y=list(range(len(tokens))),
+    fig = go.Figure(go.Heatmap(z=np.asarray(z), x=[str(c) for c in cols], y=list(range(len(tokens))),   # array: fast
                                colorscale="RdBu", zmid=0, colorbar={"title": TEXT["activation"][lang]},
                                hovertemplate="%{y}: neuron %{x}<br>%{z:.3f}<extra></extra>"))
     fig.update_layout(xaxis={"title": TEXT["neuron"][lang], "type": "category", "showticklabels": len(cols) <= 64},

@@ -75,7 +75,7 @@ def grid_figure(weights: np.ndarray, selected: tuple[int, int], layer_name: str,
                         row_titles=[f"{layer_name} {i + 1}" for i in range(n_layers)])
     for i in range(n_layers):
         for h in range(n_heads):
-            fig.add_trace(go.Heatmap(z=np.round(weights[i, h], 3).tolist(), coloraxis="coloraxis",
+            fig.add_trace(go.Heatmap(z=np.round(weights[i, h], 3), coloraxis="coloraxis",      # array: fast to validate
                                      hovertemplate=f"{layer_name} {i + 1} · {head_name} {h + 1}<br>"
                                                    "%{y} → %{x}: %{z:.3f}<extra></extra>"), row=i + 1, col=h + 1)
     layer, head = selected
