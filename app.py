@@ -100,7 +100,7 @@ def main() -> None:
     lang = sidebar()
     if st.session_state.get("present"):
         st.html(PRESENT_CSS)
-    page = st.navigation(pages(lang))
+    page = st.navigation(pages(lang), expanded=True)     # every page listed: no "View more" (English-only)
     session.sync_url()
     page.run()
 

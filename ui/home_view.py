@@ -57,7 +57,7 @@ def blocks(config: TransformerConfig, seq_len: int) -> list[Block]:
                                                                          "#f1f8e9"),
            ("ffn", f"1 × {t} × {f}", "inside-layer", "#fce4ec"), ("norm2", f"1 × {t} × {d}", "inside-layer", "#f1f8e9")]
     row = [Block(k, i * 1.25, 2.0, s, p, c) for i, (k, s, p, c) in enumerate(top)]
-    heads = [("mlm", f"1 × {t} × {v}", "mlm"), ("nsp", "1 × 2", "nsp"), ("cls", "1 × labels", "sentiment")]
+    heads = [("mlm", f"1 × {t} × {v}", "mlm"), ("nsp", "1 × 2", "nsp"), ("cls", "1 × C", "sentiment")]
     row += [Block(k, 10.4, 2.9 - i * 0.9, s, p, "#ede7f6") for i, (k, s, p) in enumerate(heads)]
     bottom = [("src", "1 × S", "seq2seq"), ("encoder", f"1 × S × {d}", "seq2seq"),
               ("masked_self", f"1 × {h} × t × t", "seq2seq"), ("cross", f"1 × {h} × t × S", "seq2seq"),
@@ -76,12 +76,12 @@ def map_figure(config: TransformerConfig, seq_len: int, lang: str = "en") -> go.
     fig = go.Figure()
     found = blocks(config, seq_len)
     for b in found:
-        fig.add_shape(type="rect", x0=b.x - 0.55, x1=b.x + 0.55, y0=b.y - 0.38, y1=b.y + 0.38,
+        fig.add_shape(type="rect", x0=b.x - 0.6, x1=b.x + 0.6, y0=b.y - 0.4, y1=b.y + 0.4,
                       fillcolor=b.colour, line={"color": "#455a64", "width": 1}, layer="below")
     fig.add_trace(go.Scatter(
         x=[b.x for b in found], y=[b.y for b in found], mode="markers+text",
         text=[f"<b>{tr(TEXT, b.key, lang)}</b><br><span style='font-size:10px'>{b.shape}</span>" for b in found],
-        textfont={"size": 11}, marker={"size": 60, "symbol": "square", "opacity": 0.01},
+        textfont={"size": 10}, marker={"size": 90, "symbol": "square", "opacity": 0.01},   # the whole box clicks
         customdata=[b.page for b in found], hovertemplate="%{text}<extra>→ /%{customdata}</extra>"))
     encoder = [b for b in found if b.y == 2.0]
     for a, b in zip(encoder, encoder[1:], strict=False):

@@ -26,6 +26,9 @@ def init_state() -> None:
     """Once per browser session: defaults, then whatever the URL says (a shared link wins)."""
     s = st.session_state
     if s.get("_state_ready"):
+        for name in state.FIELDS:             # re-own the shared values every run, so that Streamlit's widget
+            if name in s:                     # clean-up on a page switch (st.switch_page) cannot drop them
+                s[name] = s[name]
         return
     from_url = state.parse_params(dict(st.query_params))
     lang = from_url.get("lang", "en")
