@@ -39,9 +39,9 @@ def _free_port() -> int:
 
 @pytest.fixture
 def app_url():
-    """A fresh server per test. Known issue: in a fresh venv, one server that has served all 13 pages in
-    English stopped answering on the Chinese one-head page (reproducible there, not in the dev venv);
-    each test starting its own server keeps the other tests meaningful while that is investigated."""
+    """A fresh server per test, so one test's state cannot leak into the next. (A shared server once hung
+    in CI: Streamlit's file watcher flooded on the .venv/ inside the checkout; .streamlit/config.toml now
+    turns the watcher off.)"""
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
