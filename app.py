@@ -30,7 +30,10 @@ SECTIONS = {
     "sec_bert": [("views/mlm.py", "p_mlm", None, "mlm"), ("views/nsp.py", "p_nsp", None, "nsp"),
                  ("views/sentiment.py", "p_sentiment", None, "sentiment")],
     "sec_seq2seq": [("views/seq2seq.py", "p_seq2seq", None, "seq2seq")],
-    "sec_training": [("views/timelapse.py", "p_timelapse", None, "timelapse")],
+    "sec_training": [("views/train_pretrain.py", "p_train_pretrain", None, "train-pretrain"),
+                     ("views/train_finetune.py", "p_train_finetune", None, "train-finetune"),
+                     ("views/train_seq2seq.py", "p_train_seq2seq", None, "train-seq2seq"),
+                     ("views/timelapse.py", "p_timelapse", None, "timelapse")],
 }
 PRESENT_CSS = """<style>
 html, body, [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.35rem; }

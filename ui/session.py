@@ -20,6 +20,8 @@ from .encode import Encoded, encode
 
 SESSION_MODELS = "session_models"      # session_state key: {key: ModelSource} trained in this browser session
 LOCAL_MODELS = "local_models"          # session_state key: {key: ModelSource} folders this learner opened
+KEEP = "keep_"                         # widget keys starting with this keep their value across pages
+LOADED_HERE = "session_loaded"         # session_state key: {key: Loaded} models trained in this session
 
 
 def init_state() -> None:
@@ -29,6 +31,8 @@ def init_state() -> None:
         for name in state.FIELDS:             # re-own the shared values every run, so that Streamlit's widget
             if name in s:                     # clean-up on a page switch (st.switch_page) cannot drop them
                 s[name] = s[name]
+        for name in [k for k in s if str(k).startswith(KEEP)]:
+            s[name] = s[name]                 # the studio's settings survive a visit to another page too
         return
     from_url = state.parse_params(dict(st.query_params))
     lang = from_url.get("lang", "en")
@@ -77,8 +81,20 @@ def register_session_model(source: models.ModelSource) -> None:
     st.session_state.setdefault(SESSION_MODELS, {})[source.key] = source
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
 def load_model(source: models.ModelSource) -> models.Loaded:
+    """Shipped and opened models are shared by every session (read-only); a model trained in this
+    session is kept in this session only, so it is freed when the tab's session ends."""
+    if source.origin != "session":
+        return _load_shared(source)
+    loaded = st.session_state.setdefault(LOADED_HERE, {})
+    if source.key not in loaded:
+        with torch.inference_mode():
+            loaded[source.key] = models.load(source)
+    return loaded[source.key]
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _load_shared(source: models.ModelSource) -> models.Loaded:
     with torch.inference_mode():
         return models.load(source)
 

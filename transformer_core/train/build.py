@@ -83,7 +83,7 @@ def _pretrain(config: TrainConfig, model_folder) -> RunParts:
                                  config.tokenizer)
         model = BertForPreTraining(config.model_config(vocab_size=tokenizer.get_vocab_size()))
     ids, vocab = special_ids(tokenizer), tokenizer.get_vocab_size()
-    rates = MaskingRates(select=config.mlm_probability)
+    rates = MaskingRates(select=config.mlm_probability, mask=config.mlm_mask, random=config.mlm_random)
 
     def batches(docs, seed, shuffle):
         examples = make_nsp_examples(docs, tokenizer, config.max_len, seed)

@@ -33,6 +33,8 @@ class TrainConfig:
     max_len: int = 128                # longest sequence in tokens ([CLS] and [SEP]s included)
     batch_size: int = 32              # sequences per step (the global batch under DDP)
     mlm_probability: float = 0.15     # share of non-special tokens chosen for masked LM
+    mlm_mask: float = 0.8             # of the chosen tokens: share replaced by [MASK] (BERT: 0.8)
+    mlm_random: float = 0.1           # of the chosen tokens: share replaced by a random token (BERT: 0.1; rest kept)
     seq2seq_task: str = "reverse"     # seq2seq: which generated task (data.seq2seq_tasks.TASKS)
     n_pairs: int = 4000               # seq2seq: generated (source, target) pairs before the split
     # ---- optimisation
@@ -84,6 +86,9 @@ class TrainConfig:
             raise ConfigError(f"lr must be a positive number, got {self.lr!r}. Typical: 1e-4 to 1e-3.")
         if not 0.0 < self.mlm_probability < 1.0:
             raise ConfigError(f"mlm_probability must be in (0, 1), got {self.mlm_probability!r} (BERT: 0.15).")
+        if self.mlm_mask < 0 or self.mlm_random < 0 or self.mlm_mask + self.mlm_random > 1 + 1e-9:
+            raise ConfigError(f"mlm_mask {self.mlm_mask!r} and mlm_random {self.mlm_random!r} split the chosen "
+                              "tokens: both must be ≥ 0 and together at most 1 (BERT: 0.8 and 0.1).")
         if not 0.0 <= self.min_lr_ratio <= 1.0:
             raise ConfigError(f"min_lr_ratio must be in [0, 1], got {self.min_lr_ratio!r}.")
         if self.weight_decay < 0 or self.grad_clip < 0:

@@ -1,0 +1,111 @@
+"""The pretraining studio's logic: corpus, tokenizer, a sample of the data as BERT sees it, and what
+to capture at each checkpoint. Pure functions (no Streamlit), unit-tested in tests/test_studio_pretrain.py.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from transformer_core.data.corpora import format_documents, load_documents, read_manifest
+from transformer_core.data.errors import DataError
+from transformer_core.data.files import MAX_CORPUS_BYTES, read_corpus_file
+from transformer_core.data.masking import MaskingRates, mask_tokens
+from transformer_core.data.pretraining import make_nsp_examples
+from transformer_core.tokenizer import special_ids, train_wordpiece
+
+UPLOAD_LIMIT_MB = 5                          # what the studio accepts: minutes of training, not hours
+UPLOAD_LIMIT = min(MAX_CORPUS_BYTES, UPLOAD_LIMIT_MB * 1_000_000)
+DRIFT_TOKENS = 120                           # how many frequent pieces the embedding-drift view follows
+
+
+def shipped_corpora() -> list[str]:
+    """The shipped corpora made of documents (for pretraining), e.g. ["en", "zh"]."""
+    return [name for name, entry in read_manifest()["corpora"].items() if entry["kind"] == "documents"]
+
+
+def corpus_stats(documents: list[list[str]]) -> dict:
+    lines = [line for doc in documents for line in doc]
+    return {"documents": len(documents), "lines": len(lines), "characters": sum(map(len, lines))}
+
+
+def read_upload(data: bytes) -> list[list[str]]:
+    """An uploaded .txt → documents; DataError (too big, empty, binary, not UTF-8, one document)."""
+    return read_corpus_file(bytes(data), max_bytes=UPLOAD_LIMIT)
+
+
+def upload_text(documents: list[list[str]]) -> bytes:
+    """What we write into the session's workspace: the cleaned documents in the corpus format."""
+    return format_documents(documents).encode("utf-8")
+
+
+def documents_of(corpus: str) -> list[list[str]]:
+    """A shipped corpus by name, or the workspace file the page saved an upload to."""
+    if corpus in shipped_corpora():
+        return load_documents(corpus, "train")
+    return read_corpus_file(corpus)
+
+
+def train_tokenizer(documents: list[list[str]], vocab_size: int):
+    """WordPiece on the corpus' lines (DataError when the size cannot work for this text)."""
+    return train_wordpiece((line for doc in documents for line in doc), vocab_size=vocab_size)
+
+
+# ── the data as BERT sees it ─────────────────────────────────────────────────────────────────────────
+
+def masking_sample(documents, tokenizer, max_len: int, rates: MaskingRates, seed: int) -> dict:
+    """One NSP pair and its MLM corruption, token by token, as ``figures.masking_figure`` wants it:
+    {pieces, shown, fate, segments, is_next, sentences_a, sentences_b}."""
+    examples = make_nsp_examples(documents[:40], tokenizer, max_len, seed=seed)
+    example = examples[seed % len(examples)]
+    ids = torch.tensor([example.input_ids])                                          # (1, T)
+    special = torch.tensor([example.special_tokens_mask]).bool()                     # (1, T)
+    generator = torch.Generator().manual_seed(seed)
+    corrupted, _, record = mask_tokens(ids, special, special_ids(tokenizer)["mask"], tokenizer.get_vocab_size(),
+                                       rates, generator)
+    fate = []
+    for i in range(ids.shape[1]):
+        if special[0, i]:
+            fate.append("special")
+        elif record.to_mask[0, i]:
+            fate.append("mask")
+        elif record.to_random[0, i]:
+            fate.append("random")
+        elif record.kept[0, i]:
+            fate.append("kept")
+        else:
+            fate.append("")
+    return {"pieces": [tokenizer.id_to_token(i) for i in example.input_ids],
+            "shown": [tokenizer.id_to_token(i) for i in corrupted[0].tolist()],
+            "fate": fate, "segments": list(example.token_type_ids), "is_next": example.is_next,
+            "sentences_a": example.sentences_a, "sentences_b": example.sentences_b}
+
+
+# ── what each checkpoint keeps for the time-lapse ────────────────────────────────────────────────────
+
+def drift_ids(tokenizer, documents, n: int = DRIFT_TOKENS) -> list[int]:
+    """The ``n`` most frequent whole-word pieces of the corpus (not specials, not ##pieces): words a
+    learner recognises, so that clusters forming in the embedding plot mean something."""
+    counts: dict[int, int] = {}
+    lines = [line for doc in documents[:400] for line in doc]
+    for enc in tokenizer.encode_batch(lines, add_special_tokens=False):
+        for i, piece in zip(enc.ids, enc.tokens, strict=True):
+            if not piece.startswith("##") and piece not in ("[UNK]",):
+                counts[i] = counts.get(i, 0) + 1
+    return [i for i, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
+
+
+def embedding_capture(ids: list[int], tokens: list[str]):
+    """A capture function for LiveRun: the word-embedding rows of ``ids`` (pieces ``tokens``) at each
+    checkpoint."""
+    index = torch.tensor(ids, dtype=torch.long)
+
+    def capture(model, parts) -> dict:
+        table = model.bert.embeddings.word.weight.detach()                          # (V, D)
+        return {"embeddings": table[index.to(table.device)].float().cpu().numpy(),  # (N, D)
+                "tokens": list(tokens)}
+    return capture
+
+
+def drift_frames(frames) -> list[tuple[int, np.ndarray]]:
+    return [(f.step, f.data["embeddings"]) for f in frames if "embeddings" in f.data]
+
