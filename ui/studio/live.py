@@ -91,6 +91,7 @@ class LiveRun:
         self.save_at = checkpoint_steps(self.config.steps, checkpoints)
         self._lock = threading.Lock()
         self._go, self._stop = threading.Event(), threading.Event()
+        self._idle = threading.Event()                        # set while the worker waits between steps
         self.trainer: Trainer | None = None
         self.parts = None                                     # the build's RunParts while training
         self.status, self.message, self.error = "preparing", "", ""
@@ -105,12 +106,17 @@ class LiveRun:
         self.thread = threading.Thread(target=_work, args=(weakref.ref(self),), daemon=True, name="live-run")
         self.thread.start()
 
-    def pause(self, message: str = "") -> None:
+    def pause(self, message: str = "", wait: float = 0.0) -> None:
+        """Pause after the current step; ``wait`` > 0: return only once the worker is idle (or after
+        ``wait`` seconds), so that the step count no longer changes."""
         with self._lock:
             if self.status in ACTIVE:
                 self._go.clear()
+                self._idle.clear()
                 self.status, self.message = "paused", message
                 _active_runs.discard(self)
+        if wait > 0 and self.thread is not None and self.thread is not threading.current_thread():
+            self._idle.wait(wait)
 
     def resume(self) -> None:
         with self._lock:
@@ -143,6 +149,7 @@ class LiveRun:
         if self._alive is not None and self.status in ACTIVE and not self._alive():
             self.pause("tab")
         if not self._go.is_set():
+            self._idle.set()
             self._go.wait(0.5)
             return True
         try:

@@ -114,7 +114,7 @@ def controls(kind: str, lang: str, start_run) -> None:
         start_run()
         st.rerun()
     if status in ACTIVE and cols[1].button(tr(TEXT, "pause", lang), key=f"{kind}_pause"):
-        run.pause()
+        run.pause(wait=5)
         st.rerun()
     if status == "paused" and cols[1].button(tr(TEXT, "resume", lang), key=f"{kind}_resume"):
         try:
@@ -183,7 +183,8 @@ def save_box(kind: str, lang: str, default_label: str, model_lang: str) -> None:
         label = clean_label(name, default_label)
         source = export_model(view.checkpoint, workspace().new_folder("model"), label, model_lang)
         session.register_session_model(source)
-        saved = st.session_state[f"{SAVED}_{kind}"] = source
+        st.session_state[f"{SAVED}_{kind}"] = source
+        st.rerun()                                     # the sidebar's picker is drawn before this page: redraw
     if saved is not None:
         st.success(tr(TEXT, "saved", lang, label=saved.label))
         st.download_button(tr(TEXT, "download", lang), data=zip_bytes(saved.folder), file_name=f"{kind}-model.zip",

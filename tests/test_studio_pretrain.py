@@ -1,0 +1,162 @@
+"""The pretraining studio: its pure parts, then the page driven by AppTest (a real, tiny run)."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from transformer_core.data.errors import DataError
+from transformer_core.data.masking import MaskingRates
+from ui.studio import pretrain as pt
+from ui.studio.live import wait_for
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+DOCS = [["the cat sat on the mat.", "it was tired."], ["a dog ran in the park.", "the sun was warm."],
+        ["she opened the door.", "the garden was green."]]
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return pt.train_tokenizer(DOCS * 5, 120)
+
+
+# ── pure parts ──────────────────────────────────────────────────────────────────────────────────────
+
+@pytest.mark.parametrize("data, words", [
+    (b"", "empty"),
+    (b"\x00\x01PK\x03\x04 binary", "binary"),
+    ("caf\u00e9 au lait\n\nnoch ein Dokument".encode("latin-1"), "not UTF-8"),
+    (b"one document only\nsecond line", "holds one document"),
+    (b"  \n\n  ", "only spaces"),
+    (b"x" * (pt.UPLOAD_LIMIT + 1), "over the limit"),
+])
+def test_bad_uploads_are_refused_with_a_reason(data, words):
+    with pytest.raises(DataError, match=words):
+        pt.read_upload(data)
+
+
+def test_a_good_upload_becomes_documents_in_the_corpus_format():
+    documents = pt.read_upload("\ufefffirst line\nsecond\n\nother document\n".encode())
+    assert documents == [["first line", "second"], ["other document"]]
+    assert pt.read_upload(pt.upload_text(documents)) == documents
+    assert pt.corpus_stats(documents) == {"documents": 2, "lines": 3, "characters": 30}
+
+
+def test_every_chosen_token_becomes_mask_when_the_rates_say_so(tokenizer):
+    sample = pt.masking_sample(DOCS, tokenizer, 32, MaskingRates(select=1.0, mask=1.0, random=0.0), seed=0)
+    assert sample["pieces"][0] == "[CLS]" and sample["pieces"][-1] == "[SEP]"
+    for piece, shown, fate in zip(sample["pieces"], sample["shown"], sample["fate"], strict=True):
+        if piece in ("[CLS]", "[SEP]"):
+            assert fate == "special" and shown == piece
+        else:
+            assert fate == "mask" and shown == "[MASK]"
+
+
+def test_kept_tokens_are_unchanged_and_segments_mark_sentence_b(tokenizer):
+    sample = pt.masking_sample(DOCS, tokenizer, 32, MaskingRates(select=0.5, mask=0.0, random=0.0), seed=1)
+    assert "kept" in sample["fate"] and "mask" not in sample["fate"]
+    assert sample["shown"] == sample["pieces"]
+    first_sep = sample["pieces"].index("[SEP]")
+    assert set(sample["segments"][:first_sep + 1]) == {0} and set(sample["segments"][first_sep + 1:]) == {1}
+
+
+def test_drift_follows_frequent_whole_words_and_captures_their_rows(tokenizer):
+    import torch
+
+    from transformer_core.bert import BertForPreTraining
+    from transformer_core.config import TransformerConfig
+    ids = pt.drift_ids(tokenizer, DOCS, n=5)
+    assert len(ids) == 5 and [tokenizer.id_to_token(i) for i in ids[:2]] == [".", "the"]   # 6 and 5 per copy
+    assert not any(tokenizer.id_to_token(i).startswith("##") for i in ids)
+    model = BertForPreTraining(TransformerConfig(vocab_size=tokenizer.get_vocab_size(), d_model=16, n_heads=2,
+                                                 n_layers=1, d_ff=32, max_len=32))
+    data = pt.embedding_capture(ids, ["x"] * 5)(model, None)
+    assert data["embeddings"].shape == (5, 16)
+    assert torch.equal(torch.from_numpy(data["embeddings"]), model.bert.embeddings.word.weight[ids].detach())
+
+
+# ── the page ────────────────────────────────────────────────────────────────────────────────────────
+
+def open_page(lang="en") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["lang"] = lang
+    at.run()
+    at.switch_page("views/train_pretrain.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def set_tiny(at: AppTest, steps=12, frames=3) -> None:
+    for key, value in {"keep_pt_layers": 1, "keep_pt_d": 32, "keep_pt_heads": 2, "keep_pt_ff": 64,
+                       "keep_pt_len": 32, "keep_pt_steps": steps, "keep_pt_batch": 8, "keep_pt_frames": frames,
+                       "keep_pt_vocab": 1000}.items():
+        at.number_input(key=key).set_value(value)
+    at.run()
+
+
+def test_the_page_walks_through_corpus_tokenizer_size_and_data():
+    at = open_page()
+    assert [h.value for h in at.header][:5] == ["1 · The corpus", "2 · The tokenizer: WordPiece, learned from this "
+                                                "corpus", "3 · The model's size", "4 · The data as BERT sees it",
+                                                "5 · Train"]
+    keys = [c.proto.id for c in at.get("plotly_chart")]
+    assert any("pt_vocab_fig" in k for k in keys) and any("pt_masking" in k for k in keys)
+    assert [m.label for m in at.metric] == ["Parameters", "Time per step (estimate)"]
+
+
+@pytest.mark.parametrize("lang, changes, words", [
+    ("en", {"keep_pt_d": 66}, "divisible by the number of heads"),
+    ("zh", {"keep_pt_d": 66}, "必须能被头数"),
+    ("en", {"keep_pt_mask": 95, "keep_pt_random": 10}, "at most 100%"),
+    ("zh", {"keep_pt_mask": 95, "keep_pt_random": 10}, "最多占"),
+])
+def test_bad_settings_get_a_message_and_no_start_button(lang, changes, words):
+    at = open_page(lang)
+    for key, value in changes.items():
+        (at.slider if key in ("keep_pt_mask", "keep_pt_random") else at.number_input)(key=key).set_value(value)
+    at.run()
+    assert any(words in e.value for e in at.error), [e.value for e in at.error]
+    assert "pretrain_start" not in [b.key for b in at.button]
+
+
+def test_a_short_run_gives_curves_checkpoints_a_time_lapse_and_a_model_in_the_picker():
+    at = open_page()
+    set_tiny(at, steps=12, frames=3)
+    at.button(key="pretrain_start").click().run()
+    run = at.session_state["studio_runs"]["pretrain"]
+    view = wait_for(run, timeout=180)
+    assert view.status == "done", view.message
+    assert view.checkpoint.is_dir() and [e["step"] for e in view.evaluations] == [0, 4, 8, 12]
+    at.run()
+    charts = {c.proto.id: c for c in at.get("plotly_chart")}
+    curves = next(c for k, c in charts.items() if "pretrain_curves" in k)
+    assert '"Masked-LM loss' in curves.proto.spec or "MLM" in curves.proto.spec
+    timelapse = next(c for k, c in charts.items() if "pt_timelapse" in k)
+    assert timelapse.proto.spec.count('"name":') >= 4                     # one animation frame per checkpoint
+    assert any("pt_drift" in k for k in charts)
+    at.text_input(key="pretrain_save_name").set_value("tiny BERT").run()
+    at.button(key="pretrain_save").click().run()
+    saved = list(at.session_state["session_models"].values())
+    assert [s.label for s in saved] == ["tiny BERT"] and saved[0].has_mlm
+    assert "tiny BERT" in at.selectbox(key="model").options
+    assert at.get("download_button")
+
+
+def test_two_sessions_train_apart():
+    a, b = open_page(), open_page()
+    for at in (a, b):
+        set_tiny(at, steps=3000, frames=2)
+    a.button(key="pretrain_start").click().run()
+    assert "studio_runs" not in b.session_state or "pretrain" not in b.session_state["studio_runs"]
+    b.button(key="pretrain_start").click().run()
+    run_a, run_b = a.session_state["studio_runs"]["pretrain"], b.session_state["studio_runs"]["pretrain"]
+    assert run_a is not run_b
+    assert a.session_state["studio_workspace"].path != b.session_state["studio_workspace"].path
+    wait_for(run_a, ("running",), 120)
+    run_a.stop()
+    run_a.join(60)
+    view_b = run_b.view()
+    assert run_a.view().status == "stopped" and view_b.status in ("preparing", "running")
+    assert run_a.folder.parent == a.session_state["studio_workspace"].path
+    assert run_b.folder.parent == b.session_state["studio_workspace"].path
+    run_b.stop()
+    run_b.join(60)
