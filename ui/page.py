@@ -101,6 +101,23 @@ def layer_head(config, lang: str, container=None, page: str = "") -> tuple[int, 
     return layer, head
 
 
+def model_with(want, lacking: str, differs: str, lang: str, icon: str = "ℹ️"):
+    """The picked model if ``want(source)`` holds, else the first model that qualifies, with a note
+    (``differs``: a message with {model} and {other}); stops the page with ``lacking`` when none does."""
+    picked = session.current_source()
+    try:
+        loaded = session.current_model(want)
+    except CheckpointError as err:
+        problem(err, lang)
+        st.stop()
+    if not want(loaded.source):
+        st.warning(lacking, icon=icon)
+        st.stop()
+    if loaded.source.key != picked.key:
+        st.info(differs.format(model=picked.label, other=loaded.source.label), icon="ℹ️")
+    return loaded
+
+
 def model_and_run(lang: str, want=None, pair: bool = False, masked=(), head_mask=None):
     """The picked model (narrowed by ``want``) and its cached run on the shared sentence(s), or None
     after drawing a friendly message."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from transformer_core import CheckpointError
 from transformer_core.bert import MLMHead
 from ui import mlm_view as mv
 from ui import page, session
@@ -40,17 +39,8 @@ def store_masked() -> None:
 
 
 # ── a model that can fill [MASK] ──
-picked = session.current_source()
-try:
-    loaded = session.current_model(lambda src: src.has_mlm)
-except CheckpointError as err:
-    page.problem(err, lang)
-    st.stop()
-if not loaded.source.has_mlm:
-    st.warning(tr(T, "no_mlm", lang), icon="🎭")
-    st.stop()
-if loaded.source.key != picked.key:
-    st.info(t("needs_mlm", lang, model=picked.label, other=loaded.source.label), icon="ℹ️")
+loaded = page.model_with(lambda src: src.has_mlm, tr(T, "no_mlm", lang), t("needs_mlm", lang, model="{model}",
+                                                                                   other="{other}"), lang, "🎭")
 page.random_warning(loaded, lang)
 if loaded.tokenizer.token_to_id(mv.MASK) is None:
     st.warning(tr(T, "no_mask_token", lang), icon="🎭")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from transformer_core import CheckpointError
 from transformer_core.bert import BertForPreTraining
 from ui import nsp_view as nv
 from ui import page, session
@@ -20,17 +19,8 @@ s = st.session_state
 page.header(tr(T, "title", lang), tr(T, "intro", lang))
 page.formula(nv.FORMULA, tr(T, "formula_caption", lang))
 
-picked = session.current_source()
-try:
-    loaded = session.current_model(lambda src: src.has_nsp)
-except CheckpointError as err:
-    page.problem(err, lang)
-    st.stop()
-if not loaded.source.has_nsp:
-    st.warning(tr(T, "no_nsp", lang), icon="🔗")
-    st.stop()
-if loaded.source.key != picked.key:
-    st.info(tr(T, "needs_nsp", lang, model=picked.label, other=loaded.source.label), icon="ℹ️")
+loaded = page.model_with(lambda src: src.has_nsp, tr(T, "no_nsp", lang), tr(T, "needs_nsp", lang, model="{model}",
+                                                                                    other="{other}"), lang, "🔗")
 
 
 def random_b(sentence_lang: str) -> None:

@@ -141,7 +141,8 @@ def run_section(corpus, documents, tokenizer, folder, plan, rates) -> None:
     lr = c[2].select_slider(T("lr"), [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3], key=kept("keep_pt_lr", 1e-3))
     n_frames = int(c[3].number_input(T("frames"), 2, 30, key=kept("keep_pt_frames", 10)))
     devices = ["cpu", *(["cuda"] if torch.cuda.is_available() else [])]
-    device = c[4].selectbox(T("device"), devices, key=kept("keep_pt_device", "cpu"), format_func=lambda d: T(f"dev_{d}"))
+    device = c[4].selectbox(T("device"), devices, key=kept("keep_pt_device", "cpu"),
+                            format_func=lambda d: T(f"dev_{d}"))
     if plan.step_seconds:
         st.caption(T("total_time", t=fg.format_duration(plan.step_seconds * steps, lang)))
     probe_lang = "zh" if re.search(r"[\u4e00-\u9fff]", documents[0][0]) else "en"

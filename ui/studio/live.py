@@ -96,6 +96,7 @@ class LiveRun:
         self.parts = None                                     # the build's RunParts while training
         self.status, self.message, self.error = "preparing", "", ""
         self.history, self.evaluations, self.frames = [], [], []
+        self.step_times: list[float] = []                     # perf_counter() after each step (benchmarks)
         self.info, self.notes, self.checkpoint, self.checkpoint_step = {}, [], None, -1
         self.thread: threading.Thread | None = None
 
@@ -137,8 +138,8 @@ class LiveRun:
     def view(self) -> RunView:
         with self._lock:
             return RunView(self.status, len(self.history), self.config.steps, list(self.history),
-                           list(self.evaluations), list(self.frames), self.checkpoint, self.checkpoint_step, self.message, self.error,
-                           dict(self.info), list(self.notes))
+                           list(self.evaluations), list(self.frames), self.checkpoint, self.checkpoint_step,
+                           self.message, self.error, dict(self.info), list(self.notes))
 
     # ---------------------------------------------------------------- the worker's side
     def _turn(self) -> bool:
@@ -160,6 +161,7 @@ class LiveRun:
                 return False
             else:
                 self.trainer.step()
+                self.step_times.append(time.perf_counter())
                 if self.trainer.step_count in self.save_at:
                     self._save()
         except Exception as err:                                  # noqa: BLE001 — every failure becomes a message
