@@ -42,6 +42,20 @@ _active_runs: weakref.WeakSet = weakref.WeakSet()
 _active_lock = threading.Lock()
 
 
+def worker_threads(active: int) -> int:
+    """CPU threads for one run's worker: keep a core for the web server, share the rest among the runs.
+
+    Why not all cores: PyTorch's OpenMP threads wait for each other at every operation. When more threads
+    want to run than there are cores, each operation waits for a descheduled thread, and a step that takes
+    30 ms alone was measured at 2 s on this project's 2-core machine. ``torch.set_num_threads`` is
+    per thread, so this affects the worker only, not the pages' forward passes."""
+    fixed = os.environ.get("ATTENTION_LAB_TRAIN_THREADS")
+    if fixed:
+        return max(1, int(fixed))
+    cores = os.cpu_count() or 1
+    return max(1, (cores - 1) // max(1, active))
+
+
 class Busy(RuntimeError):
     """Too many runs are training on this server right now."""
 
@@ -99,6 +113,7 @@ class LiveRun:
         self.step_times: list[float] = []                     # perf_counter() after each step (benchmarks)
         self.info, self.notes, self.checkpoint, self.checkpoint_step = {}, [], None, -1
         self.thread: threading.Thread | None = None
+        self.threads = 0                                      # CPU threads the worker uses now
 
     # ---------------------------------------------------------------- controls (called by the page)
     def start(self) -> None:
@@ -160,6 +175,7 @@ class LiveRun:
                 self._finish("done", save=False)
                 return False
             else:
+                self._share_cores()
                 self.trainer.step()
                 self.step_times.append(time.perf_counter())
                 if self.trainer.step_count in self.save_at:
@@ -169,7 +185,14 @@ class LiveRun:
             return False
         return True
 
+    def _share_cores(self) -> None:
+        wanted = worker_threads(len([r for r in list(_active_runs) if r.status in ACTIVE]))
+        if wanted != self.threads:
+            torch.set_num_threads(wanted)                     # this thread only
+            self.threads = wanted
+
     def _prepare(self) -> None:
+        self._share_cores()
         parts = self._build(self.config)
         trainer = Trainer(self.config, parts.model, parts.train, parts.eval, **parts.trainer_kwargs())
         with self._lock:

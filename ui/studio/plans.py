@@ -1,10 +1,8 @@
 """Model-size and run controls → a validated plan: messages in the learner's language, the parameter
 count, and an estimate of the time per step *before* anything is trained.
 
-The estimate: count the matmul FLOPs of one training step (≈ 3 × the forward: the backward costs about
-twice the forward) and divide by the FLOP rate this machine reached on a reference step, measured once
-per process. Small models waste more of the CPU on overheads than the reference, so the estimate is a
-guide (the run then shows the measured tokens/s).
+The estimate is measured: three training steps of the chosen model on a small probe, scaled by FLOPs
+to the real batch and length (see ``estimate_step_seconds``). The run then shows its real tokens/s.
 """
 from __future__ import annotations
 
@@ -18,11 +16,13 @@ from transformer_core.bert import BertForPreTraining
 from transformer_core.config import ConfigError, TransformerConfig
 
 from ..params import flops_per_token, parameter_total
+from .live import worker_threads
 
 LIMITS = {                      # what the browser studio allows: enough to learn, small enough for a laptop
     "n_layers": (1, 6), "d_model": (16, 512), "n_heads": (1, 16), "d_ff": (16, 2048), "max_len": (16, 512),
     "vocab_size": (200, 30000), "batch_size": (1, 256), "steps": (1, 100_000),
 }
+PROBE_BATCH, PROBE_LEN = 4, 64  # the timed probe of the estimate: rows × tokens
 MAX_PARAMS = 60_000_000         # bigger than this is hours per epoch on a CPU: use the command-line trainer
 POSITIONS = ("learned", "sinusoidal", "rotary")
 
@@ -89,27 +89,44 @@ def model_plan(sizes: dict, vocab_size: int, batch_size: int, lang: str, task: s
     return Plan(config, [], params, estimate_step_seconds(config, batch_size))
 
 
+def estimate_step_seconds(config: TransformerConfig, batch_size: int) -> float:
+    """Time a few real training steps of this model's layers on a small probe (≤ 4 rows of ≤ 64 tokens),
+    then scale by the FLOPs of the real step over the probe's. Measured, not modelled: it includes this
+    machine's overheads and whatever else runs on it now; the probe keeps it under a second."""
+    probe = config.replace(max_len=min(config.max_len, PROBE_LEN))
+    rows = min(batch_size, PROBE_BATCH)
+    return _seconds_per_step(probe, rows) * step_flops(config, batch_size) / step_flops(probe, rows)
+
+
 def step_flops(config: TransformerConfig, batch_size: int) -> float:
-    """Matmul FLOPs of one training step on full-length sequences."""
+    """Matmul FLOPs of one training step on full-length rows (backward ≈ 2 × forward)."""
     return flops_per_token(config, config.max_len).training * batch_size * config.max_len
 
 
-def estimate_step_seconds(config: TransformerConfig, batch_size: int) -> float:
-    return step_flops(config, batch_size) / machine_flops()
+@lru_cache(maxsize=32)
+def _seconds_per_step(config: TransformerConfig, batch: int) -> float:
+    """The faster of two timed steps (after a warm-up one), with as many CPU threads as a training worker gets."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(worker_threads(1))                    # per thread: the page's own thread only
+    try:
+        return _time_steps(config, batch)
+    finally:
+        torch.set_num_threads(before)
 
 
-@lru_cache(maxsize=1)
-def machine_flops() -> float:
-    """FLOP/s this process reached on training steps of a reference BERT (measured once, ~0.3 s)."""
+def _time_steps(config: TransformerConfig, batch: int) -> float:
     torch.manual_seed(0)
-    config = TransformerConfig(vocab_size=2000, d_model=128, n_heads=4, n_layers=2, d_ff=512, max_len=64)
     model = BertForPreTraining(config)
-    ids = torch.randint(5, 2000, (8, 64))
-    labels = ids.clone()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    ids = torch.randint(5, config.vocab_size, (batch, config.max_len))              # (B, T) full-length rows
+    labels = torch.where(torch.rand(ids.shape) < 0.15, ids, torch.full_like(ids, -100))   # 15% to predict
     timings = []
-    for _ in range(4):
+    for _ in range(3):
         start = time.perf_counter()
-        out = model(input_ids=ids, labels=labels, next_sentence_label=torch.zeros(8, dtype=torch.long))
+        out = model(input_ids=ids, labels=labels, next_sentence_label=torch.zeros(batch, dtype=torch.long),
+                    masked_logits_only=True)
         out.loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
         timings.append(time.perf_counter() - start)
-    return step_flops(config, 8) / sorted(timings[1:])[1]         # the median of the last three
+    return min(timings[1:])                                      # the first step pays for memory allocation
