@@ -88,7 +88,7 @@ def open_page(lang="en") -> AppTest:
 def set_tiny(at: AppTest, steps=12, frames=3) -> None:
     for key, value in {"keep_pt_layers": 1, "keep_pt_d": 32, "keep_pt_heads": 2, "keep_pt_ff": 64,
                        "keep_pt_len": 32, "keep_pt_steps": steps, "keep_pt_batch": 8, "keep_pt_frames": frames,
-                       "keep_pt_vocab": 1000}.items():
+                       "keep_pt_vocab_en": 1000}.items():
         at.number_input(key=key).set_value(value)
     at.run()
 

@@ -55,7 +55,9 @@ def test_animation_has_a_frame_per_checkpoint_and_rows_sum_to_one(model_root):
     z = torch.tensor(fig.frames[0].data[0].z)
     assert z.shape == (len(meta["probes"][1]["tokens"]),) * 2
     assert torch.allclose(z.sum(-1), torch.ones(len(z)), atol=2e-3)
-    assert fig.layout.sliders[0].currentvalue.prefix.startswith("步")
+    assert fig.layout.sliders[0].currentvalue.prefix.startswith("训练步")
+    tokens = meta["probes"][1]["tokens"]                     # a repeated token keeps its own row and column
+    assert list(fig.layout.yaxis.ticktext) == tokens and list(fig.layout.yaxis.tickvals) == list(range(len(tokens)))
 
 
 def test_the_page_plays_back_the_injected_model(model_root, monkeypatch):

@@ -32,7 +32,7 @@ TEXT = {
              "zh": "已安装的模型都没有注意力快照（快照是在用本项目的训练器预训练模型时记录的）。"},
     "model": {"en": "Model", "zh": "模型"},
     "probe": {"en": "Probe sentence", "zh": "探针句子"},
-    "step": {"en": "step", "zh": "步"},
+    "step": {"en": "step", "zh": "训练步"},
     "query": {"en": "query (attending)", "zh": "查询（发出注意力）"},
     "key": {"en": "key (attended to)", "zh": "键（被关注）"},
     "entropy": {"en": "Average entropy of each head's attention rows (bits): high = spread out, low = focused",
@@ -62,24 +62,30 @@ def head_entropy(weights: torch.Tensor) -> torch.Tensor:
 
 
 def animation(meta: dict, by_step: dict, probe: int, layer: int, head: int, lang: str) -> go.Figure:
-    """One heatmap per checkpoint, with a slider and a play button (client-side frames)."""
+    """One heatmap per checkpoint, with a slider and a play button (client-side frames).
+
+    Cells sit at positions 0…T−1 and the tokens are only tick labels: a sentence with "the" twice must
+    keep two rows, which plotly would merge if the token strings were the coordinates."""
     tokens = meta["probes"][probe]["tokens"]
+    where = list(range(len(tokens)))
     steps = sorted(by_step)
-    frames = [go.Frame(name=str(s), data=[go.Heatmap(z=by_step[s][probe][layer, head].tolist(), zmin=0, zmax=1)])
+    hover = [[f"{q} → {k}" for k in tokens] for q in tokens]
+    frames = [go.Frame(name=str(s), data=[go.Heatmap(z=by_step[s][probe][layer, head].tolist(), x=where, y=where,
+                                                     zmin=0, zmax=1, colorscale="Blues", customdata=hover,
+                                                     hovertemplate="%{customdata}: %{z:.2f}<extra></extra>")])
               for s in steps]
     fig = go.Figure(data=frames[-1].data, frames=frames)
-    fig.update_traces(x=tokens, y=tokens, colorscale="Blues", hovertemplate="%{y} → %{x}: %{z:.2f}<extra></extra>")
-    for frame in fig.frames:
-        frame.data[0].update(x=tokens, y=tokens, colorscale="Blues")
+    axis = {"tickmode": "array", "tickvals": where, "ticktext": tokens, "automargin": True}
     label = tr(TEXT, "step", lang)
     fig.update_layout(
-        height=520, margin={"l": 10, "r": 10, "t": 30, "b": 10}, yaxis={"autorange": "reversed"},
-        xaxis_title=tr(TEXT, "key", lang), yaxis_title=tr(TEXT, "query", lang),
-        updatemenus=[{"type": "buttons", "x": 0, "y": 1.12, "xanchor": "left", "showactive": False, "buttons": [
+        height=560, margin={"l": 10, "r": 10, "t": 70, "b": 10}, xaxis={**axis, "title": tr(TEXT, "key", lang)},
+        yaxis={**axis, "autorange": "reversed", "title": tr(TEXT, "query", lang)},
+        updatemenus=[{"type": "buttons", "direction": "left", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom",
+                      "showactive": False, "buttons": [
             {"label": "▶", "method": "animate", "args": [None, {"frame": {"duration": 500, "redraw": True},
                                                                "fromcurrent": True}]},
-            {"label": "⏸", "method": "animate", "args": [[None], {"mode": "immediate",
-                                                                "frame": {"duration": 0, "redraw": False}}]}]}],
+            {"label": "❚❚", "method": "animate", "args": [[None], {"mode": "immediate",
+                                                                 "frame": {"duration": 0, "redraw": False}}]}]}],
         sliders=[{"active": len(steps) - 1, "currentvalue": {"prefix": f"{label} "}, "pad": {"t": 40},
                   "steps": [{"label": str(s), "method": "animate",
                              "args": [[str(s)], {"mode": "immediate", "frame": {"duration": 0, "redraw": True}}]}

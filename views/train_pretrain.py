@@ -24,6 +24,7 @@ from ui.studio.panel import kept
 from ui.studio.pretrain_text import TEXT
 
 KIND = "pretrain"
+VOCAB_DEFAULTS = {"en": 2000, "zh": 4000, "upload": 4000}
 lang = session.lang()
 s = st.session_state
 
@@ -36,7 +37,8 @@ def corpus_section() -> tuple[str, list] | None:
     """(corpus for the TrainConfig: a shipped name or our workspace file, its documents) or None."""
     st.header(T("s_corpus"))
     choices = [*pt.shipped_corpora(), "upload"]
-    choice = st.radio(T("corpus"), choices, key=kept("keep_pt_corpus", choices[0]), horizontal=True,
+    choice = st.radio(T("corpus"), choices, key=kept("keep_pt_corpus", lang if lang in choices else choices[0]),
+                      horizontal=True,
                       format_func=lambda c: T(f"corpus_{c}") if f"corpus_{c}" in TEXT else c)
     if choice != "upload":
         return choice, pt.documents_of(choice)
@@ -61,7 +63,9 @@ def corpus_section() -> tuple[str, list] | None:
 def tokenizer_section(corpus: str, documents) -> tuple | None:
     st.header(T("s_tokenizer"))
     st.write(T("tokenizer_intro"))
-    vocab_size = st.number_input(T("vocab_size"), 200, 30000, step=500, key=kept("keep_pt_vocab", 2000))
+    name = corpus if corpus in VOCAB_DEFAULTS else "upload"          # Chinese needs room for its characters
+    vocab_size = st.number_input(T("vocab_size"), 200, 30000, step=500,
+                                 key=kept(f"keep_pt_vocab_{name}", VOCAB_DEFAULTS[name]))
     wanted = (corpus, int(vocab_size))
     if s.get("pt_tok_for") != wanted:
         with st.spinner(T("training_tokenizer")):
@@ -80,11 +84,11 @@ def tokenizer_section(corpus: str, documents) -> tuple | None:
     c1, c2 = st.columns(2)
     query = c1.text_input(T("vocab_search"), key=kept("keep_pt_vocab_q", ""), max_chars=40)
     kind = c2.selectbox(T("vocab_kind"), ["all", "word", "continuation", "char", "cjk", "special"],
-                        key=kept("keep_pt_vocab_kind", "all"))
-    st.dataframe(fg.vocab_rows(vocab, query, kind), height=240, hide_index=True)
+                        key=kept("keep_pt_vocab_kind", "all"), format_func=lambda k: fg.kind_label(k, lang))
+    st.dataframe(fg.vocab_table(vocab, query, kind, lang), height=240, hide_index=True)
     sample = documents[0][0][:200]
     st.caption(T("sample_tokens"))
-    st.code(" ".join(tokenizer.encode(sample).tokens))
+    st.code(" ".join(tokenizer.encode(sample).tokens), language=None)
     return tokenizer, folder
 
 
@@ -96,7 +100,8 @@ def size_section(tokenizer, batch_size: int) -> plans.Plan:
              "n_heads": c[2].number_input(T("heads"), 1, 16, key=kept("keep_pt_heads", 4)),
              "d_ff": c[3].number_input("d_ff", 16, 2048, step=64, key=kept("keep_pt_ff", 512)),
              "max_len": c[4].number_input(T("max_len"), 16, 512, step=16, key=kept("keep_pt_len", 64)),
-             "position": c[5].selectbox(T("position"), plans.POSITIONS, key=kept("keep_pt_pos", "learned"))}
+             "position": c[5].selectbox(T("position"), plans.POSITIONS, key=kept("keep_pt_pos", "learned"),
+                                        format_func=lambda p: T(f"pos_{p}"))}
     plan = plans.model_plan({k: v if isinstance(v, str) else int(v) for k, v in sizes.items()},
                             tokenizer.get_vocab_size(), batch_size, lang)
     for problem in plan.problems:
@@ -139,7 +144,7 @@ def run_section(corpus, documents, tokenizer, folder, plan, rates) -> None:
     steps = int(c[0].number_input(T("steps"), 1, 100_000, step=100, key=kept("keep_pt_steps", 600)))
     batch = int(c[1].number_input(T("batch"), 1, 256, key=kept("keep_pt_batch", 32)))
     lr = c[2].select_slider(T("lr"), [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3], key=kept("keep_pt_lr", 1e-3))
-    n_frames = int(c[3].number_input(T("frames"), 2, 30, key=kept("keep_pt_frames", 10)))
+    n_frames = int(c[3].number_input(T("frames"), 2, 30, key=kept("keep_pt_frames", 10), help=T("frames_help")))
     devices = ["cpu", *(["cuda"] if torch.cuda.is_available() else [])]
     device = c[4].selectbox(T("device"), devices, key=kept("keep_pt_device", "cpu"),
                             format_func=lambda d: T(f"dev_{d}"))

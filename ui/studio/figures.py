@@ -24,11 +24,13 @@ from ui.studio.figures_more import (  # noqa: F401
     confusion_figure,
     cross_attention_timelapse,
     embedding_drift,
+    kind_label,
     probabilities_bar,
     style,
     vocab_figure,
     vocab_kinds,
     vocab_rows,
+    vocab_table,
 )
 
 TEXT = {
@@ -79,6 +81,9 @@ TEXT = {
     "left": {"en": "about {t} left", "zh": "约剩 {t}"},
     "estimating": {"en": "estimating the time left…", "zh": "正在估算剩余时间…"},
     "done": {"en": "done", "zh": "已完成"},
+    "st_paused": {"en": "paused", "zh": "已暂停"},
+    "st_stopped": {"en": "stopped", "zh": "已停止"},
+    "st_error": {"en": "stopped by a problem", "zh": "因问题而停止"},
     # masking view
     "is_next": {"en": "B really follows A (IsNext)", "zh": "B 确实是 A 的下一句（IsNext）"},
     "not_next": {"en": "B is a random sentence (NotNext)", "zh": "B 是随机抽取的句子（NotNext）"},
@@ -158,10 +163,14 @@ def thin(n: int, limit: int = MAX_POINTS) -> np.ndarray:
     return np.append(idx, n - 1) if n and idx[-1] != n - 1 else idx
 
 
-def _series_traces(steps, values, name: str, colour: str) -> list[go.Scatter]:
-    """The raw per-step values as a faint line and their moving average as the bold one, both thinned."""
+def _series_traces(steps, values, name: str, colour: str, exact: bool = False) -> list[go.Scatter]:
+    """The raw per-step values as a faint line and their moving average as the bold one, both thinned.
+    ``exact``: a value that is not noisy (the learning-rate schedule) is drawn as it is, one bold line."""
     keep = thin(len(values))
     x = steps[keep]
+    if exact:
+        return [go.Scatter(x=x, y=values[keep], mode="lines", name=name, line={"color": colour, "width": 3},
+                           hovertemplate="%{x}: %{y:.4g}<extra>" + name + "</extra>")]
     raw = go.Scatter(x=x, y=values[keep], mode="lines", name=name, legendgroup=name, showlegend=False,
                      line={"color": colour, "width": 1}, opacity=0.3, hovertemplate="%{x}: %{y:.4g}<extra></extra>")
     ema = go.Scatter(x=x, y=smooth(values)[keep], mode="lines", name=name, legendgroup=name,
@@ -174,7 +183,7 @@ def _held_out_trace(evaluations, key: str, name: str, colour: str, symbol: str) 
     rows = [e for e in evaluations if e.get(key) is not None]
     if not rows:
         return None
-    return go.Scatter(x=column(rows, "step"), y=column(rows, key), mode="markers", name=name,
+    return go.Scatter(x=column(rows, "step"), y=column(rows, key), mode="markers", name=name, cliponaxis=False,
                       marker={"color": colour, "size": 11, "symbol": symbol, "line": {"color": "white", "width": 1}},
                       hovertemplate="%{x}: %{y:.4g}<extra>" + name + "</extra>")
 
@@ -189,12 +198,13 @@ def curves(history, evaluations, task: str, lang: str = "en") -> go.Figure:
     history, evaluations = list(history or []), list(evaluations or [])
     panels = PANELS[task]
     fig = make_subplots(rows=2, cols=2, subplot_titles=[tr(TEXT, p[0], lang) for p in panels],
-                        vertical_spacing=0.16, horizontal_spacing=0.09)
+                        vertical_spacing=0.16, horizontal_spacing=0.13)
     steps = column(history, "step")                                          # (S,)
     for n, (_, kind, series, held_out) in enumerate(panels):
         row, col = divmod(n, 2)
         for (path, name), colours in zip(series, (BLUES, ORANGES), strict=False):
-            for trace in _series_traces(steps, column(history, path), tr(TEXT, name, lang), colours[0]):
+            for trace in _series_traces(steps, column(history, path), tr(TEXT, name, lang), colours[0],
+                                        exact=kind == "lr"):
                 fig.add_trace(trace, row=row + 1, col=col + 1)
         for (key, name), colours, symbol in zip(held_out, (BLUES, ORANGES), ("diamond", "circle"), strict=False):
             trace = _held_out_trace(evaluations, key, tr(TEXT, name, lang), colours[1], symbol)
@@ -263,10 +273,13 @@ def _two_digits(x: float) -> str:
     return f"{round(x, 1 - int(math.floor(math.log10(x)))):,.0f}"
 
 
-def progress_line(p: Progress, lang: str = "en") -> str:
-    """ "step 120 / 500 · 7,100 tokens/s · 43,000 tokens seen · about 1 min left" """
+def progress_line(p: Progress, lang: str = "en", status: str = "running") -> str:
+    """ "step 120 / 500 · 7,100 tokens/s · 43,000 tokens seen · about 1 min left"; a run that is not
+    training (paused, stopped, failed) says so instead of a time left that is not running down."""
     if p.step >= p.total > 0:
         left = tr(TEXT, "done", lang)
+    elif status in ("paused", "stopped", "error"):
+        left = tr(TEXT, f"st_{status}", lang)
     elif p.eta_s is None:
         left = tr(TEXT, "estimating", lang)
     else:

@@ -26,6 +26,11 @@ TEXT = {
     "v_lengths": {"en": "Piece length in characters (without ##)", "zh": "词元长度（字符数，不含 ##）"},
     "v_count_axis": {"en": "pieces", "zh": "词元数"},
     "v_length_axis": {"en": "characters", "zh": "字符数"},
+    "kind_all": {"en": "all kinds", "zh": "全部类型"},
+    "col_id": {"en": "id", "zh": "编号"},
+    "col_piece": {"en": "piece", "zh": "词元"},
+    "col_kind": {"en": "kind", "zh": "类型"},
+    "col_length": {"en": "characters", "zh": "字符数"},
     "kind_special": {"en": "special tokens", "zh": "特殊词元"},
     "kind_char": {"en": "single characters", "zh": "单个字符"},
     "kind_cjk": {"en": "single CJK characters", "zh": "单个汉字"},
@@ -75,7 +80,7 @@ def animation_controls(fig: go.Figure, steps: list, label: str, redraw: bool) ->
         updatemenus=[{"type": "buttons", "x": 0, "y": -0.08, "xanchor": "left", "yanchor": "top",
                       "direction": "left", "showactive": False, "pad": {"t": 40},
                       "buttons": [{"label": "▶", "method": "animate", "args": [None, play]},
-                                  {"label": "⏸", "method": "animate", "args": [[None], pause]}]}],
+                                  {"label": "❚❚", "method": "animate", "args": [[None], pause]}]}],
         sliders=[{"active": len(steps) - 1, "x": 0.1, "len": 0.9, "y": -0.08, "pad": {"t": 30},
                   "currentvalue": {"prefix": f"{label} "},
                   "steps": [{"label": str(s), "method": "animate",
@@ -135,6 +140,18 @@ def vocab_rows(vocab: dict[str, int], query: str = "", kind: str = "all") -> lis
     return sorted((r for r in rows if kind in ("all", r["kind"])), key=lambda r: r["id"])
 
 
+def vocab_table(vocab: dict[str, int], query: str = "", kind: str = "all", lang: str = "en") -> list[dict]:
+    """``vocab_rows`` for the screen: column names and kinds in the learner's language."""
+    names = [tr(TEXT, f"col_{c}", lang) for c in ("id", "piece", "kind", "length")]
+    return [dict(zip(names, (r["id"], r["piece"], tr(TEXT, f"kind_{r['kind']}", lang), r["length"]), strict=True))
+            for r in vocab_rows(vocab, query, kind)]
+
+
+def kind_label(kind: str, lang: str = "en") -> str:
+    """The name of a kind for a select box ("all" included)."""
+    return tr(TEXT, "kind_all" if kind == "all" else f"kind_{kind}", lang)
+
+
 def vocab_figure(vocab: dict[str, int], lang: str = "en") -> go.Figure:
     """Left: how many pieces of each kind. Right: piece lengths (characters, without ##), stacked by kind,
     in the same colours — a WordPiece vocabulary is mostly single characters plus short word parts."""
@@ -177,8 +194,10 @@ def final_axes(last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return axes, share
 
 
-def embedding_drift(frames: list, tokens: list[str], lang: str = "en") -> go.Figure:
+def embedding_drift(frames: list, tokens: list[str], lang: str = "en", labelled: int = 40) -> go.Figure:
     """Every checkpoint's (N, D) embedding rows projected on the principal axes of the LAST checkpoint.
+    Only the first ``labelled`` tokens (the most frequent, as the studio passes them) carry a text label,
+    so that the labels stay readable; every point names its token on hover.
 
     Each frame is centred by its own mean; using one fixed pair of axes makes the animation converge
     to the final layout instead of jumping between unrelated projections."""
@@ -193,12 +212,13 @@ def embedding_drift(frames: list, tokens: list[str], lang: str = "en") -> go.Fig
     points = [(m - m.mean(axis=0)) @ axes for m in mats]                      # each (N, 2)
     everything = np.concatenate(points)                                       # (F·N, 2)
     pad = 0.08 * np.maximum(np.ptp(everything, axis=0), 1e-9)
+    shown = [t if i < labelled else "" for i, t in enumerate(tokens)]
     low, high = everything.min(axis=0) - pad, everything.max(axis=0) + pad
 
     def scatter(xy: np.ndarray) -> go.Scatter:
-        return go.Scatter(x=xy[:, 0], y=xy[:, 1], text=list(tokens), mode="markers+text",
-                          textposition="top center", marker={"size": 10, "color": "#1f77b4"},
-                          hovertemplate="%{text}<extra></extra>")
+        return go.Scatter(x=xy[:, 0], y=xy[:, 1], text=shown, customdata=list(tokens), mode="markers+text",
+                          textposition="top center", marker={"size": 9, "color": "#1f77b4", "opacity": 0.7},
+                          hovertemplate="%{customdata}<extra></extra>")
 
     fig = go.Figure(data=[scatter(points[-1])],
                     frames=[go.Frame(name=str(s), data=[scatter(p)]) for s, p in zip(steps, points, strict=True)])

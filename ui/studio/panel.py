@@ -21,7 +21,7 @@ REFRESH_S = 1.0                        # the live panel re-reads the run this of
 
 TEXT = {
     "start": {"en": "▶ Start training", "zh": "▶ 开始训练"},
-    "pause": {"en": "⏸ Pause", "zh": "⏸ 暂停"},
+    "pause": {"en": "❚❚ Pause", "zh": "❚❚ 暂停"},
     "resume": {"en": "▶ Resume", "zh": "▶ 继续"},
     "stop": {"en": "■ Stop", "zh": "■ 停止"},
     "restart": {"en": "Start a new run (the current one is discarded)", "zh": "重新开始（丢弃当前这次训练）"},
@@ -142,7 +142,7 @@ def live(kind: str, task: str, lang: str, extra=None) -> None:
         status_line(view, lang)
         if view.history:
             p = fg.progress(view.history, view.total)
-            st.progress(min(1.0, view.step / view.total), text=fg.progress_line(p, lang))
+            st.progress(min(1.0, view.step / view.total), text=fg.progress_line(p, lang, view.status))
         page.chart(fg.curves(view.history, view.evaluations, task, lang), key=f"{kind}_curves")
         if extra is not None:
             extra(view)
@@ -153,9 +153,9 @@ def live(kind: str, task: str, lang: str, extra=None) -> None:
 
 def status_line(view, lang: str) -> None:
     if view.status == "preparing":
-        st.info(tr(TEXT, "preparing", lang), icon="⏳")
+        st.info(tr(TEXT, "preparing", lang))
     elif view.status == "paused":
-        st.warning(tr(TEXT, "paused_tab", lang) if view.message == "tab" else tr(TEXT, "paused", lang), icon="⏸")
+        st.warning(tr(TEXT, "paused_tab", lang) if view.message == "tab" else tr(TEXT, "paused", lang))
     elif view.status == "done":
         st.success(tr(TEXT, "done", lang, step=view.step))
     elif view.status == "stopped":
