@@ -24,6 +24,7 @@ from .distributed import from_rank0, init_from_env
 from .state import load_model
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
+HELD_OUT_EXAMPLES = 8          # seq2seq: held-out pairs handed to the app (a probe, decodes to show)
 
 
 @dataclass
@@ -171,4 +172,5 @@ def _seq2seq(config: TrainConfig, model_folder) -> RunParts:
     probes = [snapshots.Probe(s, list(s) + ["[EOS]"], {"src_ids": torch.tensor([vocab.encode(s, add_eos=True)])})
               for s in src]
     return RunParts(model, train, evals, None, probes, extra_save=lambda folder: save_vocabs(folder, vocab),
-                    info={"train_pairs": len(train_pairs), "eval_pairs": len(eval_pairs), "vocab_size": len(vocab)})
+                    info={"train_pairs": len(train_pairs), "eval_pairs": len(eval_pairs), "vocab_size": len(vocab),
+                          "vocab": vocab, "held_out_examples": eval_pairs[:HELD_OUT_EXAMPLES]})

@@ -81,8 +81,8 @@ def animation_controls(fig: go.Figure, steps: list, label: str, redraw: bool) ->
                       "direction": "left", "showactive": False, "pad": {"t": 40},
                       "buttons": [{"label": "▶", "method": "animate", "args": [None, play]},
                                   {"label": "❚❚", "method": "animate", "args": [[None], pause]}]}],
-        sliders=[{"active": len(steps) - 1, "x": 0.1, "len": 0.9, "y": -0.08, "pad": {"t": 30},
-                  "currentvalue": {"prefix": f"{label} "},
+        sliders=[{"active": len(steps) - 1, "x": 0.12, "len": 0.88, "y": -0.08, "pad": {"t": 30},
+                  "currentvalue": {"prefix": f"{label} ", "xanchor": "right"},      # clear of the buttons
                   "steps": [{"label": str(s), "method": "animate",
                              "args": [[str(s)], {"mode": "immediate", "frame": {"duration": 0, "redraw": redraw},
                                                  "transition": {"duration": 0}}]} for s in steps]}])

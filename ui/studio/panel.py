@@ -94,8 +94,8 @@ def start(kind: str, config, lang: str, capture=None, checkpoints: int = 10) -> 
                   alive=alive_check())
     try:
         run.start()
-    except Busy as err:
-        st.error(tr(TEXT, "busy", lang, detail=str(err)))
+    except Busy as err:                                # shown by controls() after the rerun that follows
+        st.session_state[f"{kind}_busy"] = tr(TEXT, "busy", lang, detail=str(err))
         return None
     runs[kind] = run
     st.session_state.pop(f"{SAVED}_{kind}", None)
@@ -108,6 +108,8 @@ def controls(kind: str, lang: str, start_run) -> None:
     """Start (``start_run()`` builds the config and calls ``start``), pause / resume, stop."""
     run = current(kind)
     status = run.view().status if run else None
+    if f"{kind}_busy" in st.session_state:
+        st.error(st.session_state.pop(f"{kind}_busy"))
     cols = st.columns(3)
     label = "start" if status is None or status in FINISHED else "restart"
     if cols[0].button(tr(TEXT, label, lang), key=f"{kind}_start", type="primary" if status is None else "secondary"):
@@ -120,9 +122,8 @@ def controls(kind: str, lang: str, start_run) -> None:
         try:
             run.resume()
         except Busy as err:
-            st.error(tr(TEXT, "busy", lang, detail=str(err)))
-        else:
-            st.rerun()
+            st.session_state[f"{kind}_busy"] = tr(TEXT, "busy", lang, detail=str(err))
+        st.rerun()
     if status in (*ACTIVE, "paused") and cols[2].button(tr(TEXT, "stop", lang), key=f"{kind}_stop"):
         run.stop()
         run.join(timeout=30)
