@@ -7,7 +7,6 @@ import numpy as np
 import torch
 
 from transformer_core.data.corpora import format_documents, load_documents, read_manifest
-from transformer_core.data.errors import DataError
 from transformer_core.data.files import MAX_CORPUS_BYTES, read_corpus_file
 from transformer_core.data.masking import MaskingRates, mask_tokens
 from transformer_core.data.pretraining import make_nsp_examples
