@@ -65,9 +65,12 @@ except CheckpointError as err:
 
 s.s2s_text = s.get("s2s_value", v.DEFAULT_SOURCE)
 st.text_input(T("source"), key="s2s_text", on_change=lambda: s.update(s2s_value=s.s2s_text))
-buttons = st.columns(len(v.EXAMPLES))
-for i, example in enumerate(v.EXAMPLES):
-    buttons[i].button(example, key=f"s2s_ex_{i}", on_click=lambda e=example: s.update(s2s_value=e), width="stretch")
+readable = [e for e in v.EXAMPLES if set(e) <= set(loaded.tokenizer[0].index)]   # a model of another task
+if readable:                                                                     # (trained in the studio) skips them
+    buttons = st.columns(len(readable))
+    for i, example in enumerate(readable):
+        buttons[i].button(example, key=f"s2s_ex_{i}", on_click=lambda e=example: s.update(s2s_value=e),
+                          width="stretch")
 try:
     run = greedy(loaded, source.key, s.s2s_text)
 except InputProblem as err:
