@@ -27,7 +27,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PAGES = ["", "sizes",     # "" is home: the default page lives at the root
          "tokenization", "embeddings", "positions", "attention-head", "multi-head", "inside-layer",
-         "mlm", "nsp", "sentiment", "seq2seq", "timelapse"]
+         "mlm", "nsp", "sentiment", "seq2seq", "train-pretrain", "train-finetune", "train-seq2seq", "timelapse"]
 LOCAL = {"127.0.0.1", "localhost"}
 
 
