@@ -1,0 +1,188 @@
+"""Fine-tuning studio, part 2: what came out — test accuracy, mistakes, a try-it box, attention before vs after.
+
+The test sentences were held out before training (see ``finetune.split_upload`` and the shipped test
+splits), so the accuracy here is an honest estimate of how the classifier does on new text. Pure
+functions, no Streamlit: the page caches their results per checkpoint and draws them.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from transformer_core.data.classification import LabelledData, encode_labelled
+from ui.encode import Encoded, encode
+from ui.i18n import tr
+from ui.sentiment_view import show_label
+
+BATCH = 64                  # test sentences per forward pass: fast on CPU, small in memory
+MISTAKES_SHOWN = 20
+
+TEXT = {
+    "h_results": {"en": "4 · How good is it?", "zh": "4 · 效果如何？"},
+    "results_at": {"en": "Results of the checkpoint at step {step} on the {n:,} held-out test sentences.",
+                   "zh": "第 {step} 步检查点在 {n:,} 个留出的测试句子上的结果。"},
+    "accuracy": {"en": "Test accuracy", "zh": "测试准确率"},
+    "baseline": {"en": "always guessing “{label}” would score {p:.1%}", "zh": "总是猜“{label}”能得到 {p:.1%}"},
+    "h_mistakes": {"en": "The most confident mistakes", "zh": "最有把握的错误"},
+    "mistakes_help": {"en": "Test sentences the classifier got wrong, the surest first. Some are hard (irony, mixed "
+                            "reviews), some are wrong labels in the data.",
+                      "zh": "分类器判断错误的测试句子，最有把握的排在前面。有些确实难（反讽、褒贬参半），"
+                            "有些是数据里的标签本身错了。"},
+    "no_mistakes": {"en": "No mistakes on the test sentences.", "zh": "测试句子全部判断正确。"},
+    "col_text": {"en": "text", "zh": "文本"},
+    "col_true": {"en": "true label", "zh": "真实标签"},
+    "col_pred": {"en": "predicted", "zh": "预测"},
+    "col_conf": {"en": "confidence", "zh": "置信度"},
+    "h_try": {"en": "Try it", "zh": "试一试"},
+    "try": {"en": "Type a sentence", "zh": "输入一句话"},
+    "try_says": {"en": "**{label}** with probability {p:.1%}", "zh": "**{label}**，概率 {p:.1%}"},
+    "h_attention": {"en": "Attention before and after fine-tuning", "zh": "微调前后的注意力"},
+    "attention_help": {
+        "en": "Left: the base model, right: your fine-tuned one, same sentence, same layer and head. Look at the "
+              "**first row**, [CLS] attending to every token: with [CLS] pooling the classifier only sees the [CLS] "
+              "vector, so fine-tuning teaches it to read the words that carry the opinion. Red cells gained weight, "
+              "blue ones lost it. Short runs change the lower layers least: start with the last layer.",
+        "zh": "左边是基础模型，右边是你微调后的模型：同一句话、同一层、同一个头。请看**第一行**，"
+              "也就是 [CLS] 对每个词元的注意力：用 [CLS] 池化时，分类层只看 [CLS] 的向量，"
+              "所以微调会教它去读那些表达观点的词。红色格子的权重增加了，蓝色的减少了。"
+              "短时间的训练对低层改变最少：先看最后一层。"},
+    "sentence": {"en": "Sentence", "zh": "句子"},
+    "typed": {"en": "the sentence typed above", "zh": "上面输入的句子"},
+    "layer": {"en": "Layer", "zh": "层"},
+    "head": {"en": "Head", "zh": "头"},
+    "all_heads": {"en": "average of all heads", "zh": "所有头的平均"},
+    "head_n": {"en": "head {n}", "zh": "第 {n} 个头"},
+    "cls_moved": {"en": "[CLS] row moved", "zh": "[CLS] 行的变化"},
+    "cls_moved_help": {"en": "Half the sum of |after − before| over the [CLS] row: 0 = unchanged, 1 = attends "
+                             "somewhere completely different.",
+                       "zh": "[CLS] 行上 |训练后 − 训练前| 之和的一半：0 表示没变，1 表示完全看向了别处。"},
+    "base_title": {"en": "base model", "zh": "基础模型"},
+    "tuned_title": {"en": "fine-tuned", "zh": "微调后"},
+}
+
+
+@dataclass(frozen=True)
+class TestResult:
+    true: np.ndarray       # (N,) label ids
+    pred: np.ndarray       # (N,) predicted ids
+    probs: np.ndarray      # (N, C) softmax of the logits
+
+    @property
+    def accuracy(self) -> float:
+        return float((self.true == self.pred).mean()) if len(self.true) else 0.0
+
+    @property
+    def matrix(self) -> np.ndarray:
+        return confusion_matrix(self.true, self.pred, self.probs.shape[1])
+
+
+# ── classifying many sentences ─────────────────────────────────────────────────────────────────────
+
+def classify_texts(model, tokenizer, texts: list[str], max_len: int,
+                   batch: int = BATCH) -> tuple[np.ndarray, np.ndarray]:
+    """Predicted ids (N,) and probabilities (N, C), a batch at a time under inference_mode.
+
+    Each text is encoded as [CLS] text [SEP] and cut to max_len, exactly as in training
+    (``encode_labelled``); a batch is padded to its own longest text and padding is masked."""
+    n_labels = model.config.n_labels
+    if not texts:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, n_labels))
+    model.eval()
+    parts = []
+    with torch.inference_mode():
+        for start in range(0, len(texts), batch):
+            chunk = texts[start:start + batch]
+            enc = encode_labelled(LabelledData(chunk, [0] * len(chunk), []), tokenizer, max_len)
+            logits = model(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"]).logits   # (b, C)
+            parts.append(logits.float().softmax(-1))
+    probs = torch.cat(parts).numpy()                                                   # (N, C)
+    return probs.argmax(-1), probs
+
+
+def confusion_matrix(true, pred, n_labels: int) -> np.ndarray:
+    """(C, C) counts: row = true label, column = predicted label."""
+    matrix = np.zeros((n_labels, n_labels), dtype=np.int64)
+    np.add.at(matrix, (np.asarray(true, dtype=np.int64), np.asarray(pred, dtype=np.int64)), 1)
+    return matrix
+
+
+def test_result(model, tokenizer, texts: list[str], labels: list[int], max_len: int) -> TestResult:
+    pred, probs = classify_texts(model, tokenizer, texts, max_len)
+    return TestResult(np.asarray(labels, dtype=np.int64), pred, probs)
+
+
+def majority_share(labels: list[int]) -> tuple[int, float]:
+    """(the most common label, its share): the score of a classifier that learned nothing but the counts."""
+    counts = np.bincount(np.asarray(labels, dtype=np.int64))
+    return int(counts.argmax()), float(counts.max() / max(1, counts.sum()))
+
+
+def mistakes(texts: list[str], result: TestResult, names: list[str], lang: str,
+             limit: int = MISTAKES_SHOWN) -> list[dict]:
+    """The wrong predictions as table rows, the most confident first (those teach the most)."""
+    wrong = np.flatnonzero(result.true != result.pred)
+    confidence = result.probs[wrong, result.pred[wrong]] if len(wrong) else np.zeros(0)
+    order = wrong[np.argsort(-confidence, kind="stable")][:limit]
+    return [{tr(TEXT, "col_text", lang): texts[i],
+             tr(TEXT, "col_true", lang): show_label(names[result.true[i]], lang),
+             tr(TEXT, "col_pred", lang): show_label(names[result.pred[i]], lang),
+             tr(TEXT, "col_conf", lang): f"{result.probs[i, result.pred[i]]:.1%}"} for i in order]
+
+
+# ── one sentence: try it, and attention before vs after ────────────────────────────────────────────
+
+def classify_one(model, tokenizer, text: str, max_len: int) -> tuple[Encoded, np.ndarray]:
+    """(what the model read, probabilities (C,)); raises ui.encode.InputProblem for unusable text."""
+    enc = encode(tokenizer, text, None, max_len)
+    ids = torch.tensor([enc.ids])                                                      # (1, T)
+    with torch.inference_mode():
+        logits = model(ids, torch.ones_like(ids), torch.zeros_like(ids)).logits       # (1, C)
+    return enc, logits[0].float().softmax(-1).numpy()
+
+
+def attention_map(model, ids: list[int], layer: int, head: int | None) -> np.ndarray:
+    """(T, T) self-attention weights of one head (None: the mean of the heads) in one layer.
+    Works for any of our BERTs: a classifier, a pretraining model or a bare encoder (``model.bert`` or itself)."""
+    encoder = getattr(model, "bert", model)
+    x = torch.tensor([ids])                                                            # (1, T)
+    with torch.inference_mode():
+        trace = encoder(x, torch.ones_like(x), torch.zeros_like(x), record=True).trace
+    weights = trace.layers[layer].self_attn.weights[0].float()                         # (H, T, T)
+    return (weights.mean(0) if head is None else weights[head]).numpy()
+
+
+def before_after_maps(base, tuned, tokenizer, text: str, layer: int, head: int | None,
+                      max_len: int) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(tokens, before (T, T), after (T, T)) for one sentence; both models share the tokenizer."""
+    enc = encode(tokenizer, text, None, max_len)
+    return enc.tokens, attention_map(base, enc.ids, layer, head), attention_map(tuned, enc.ids, layer, head)
+
+
+def cls_moved(before: np.ndarray, after: np.ndarray) -> float:
+    """Total-variation distance between the two [CLS] rows: ½ Σ_j |after[0, j] − before[0, j]| ∈ [0, 1]."""
+    return float(0.5 * np.abs(np.asarray(after)[0] - np.asarray(before)[0]).sum())
+
+
+def head_label(head: int, lang: str) -> str:
+    """Head picker labels: −1 is the average of all heads, else "head n" (1-based)."""
+    return tr(TEXT, "all_heads", lang) if head < 0 else tr(TEXT, "head_n", lang, n=head + 1)
+
+
+# ── naming the classes of the saved model ─────────────────────────────────────────────────────────
+
+def write_label_names(checkpoint: Path, names: list[str]) -> None:
+    """Put the class names into the checkpoint's config.json card, so the saved model (and the sentiment
+    page, via ``sentiment_view.label_names``) shows "positive" instead of "class 1". Idempotent."""
+    path = Path(checkpoint) / "config.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    card = data.get("attention_lab_card") or {}
+    if card.get("label_names") == list(names):
+        return
+    data["attention_lab_card"] = {**card, "label_names": list(names)}
+    tmp = path.with_suffix(".json.part")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp.replace(path)
