@@ -257,6 +257,7 @@ def test_page_upload_path_keeps_our_names(monkeypatch):
     names = {p.name for p in workspace.iterdir()}
     assert {fn.TRAIN_FILE, fn.TEST_FILE} <= names and all(n.startswith(("labelled-", "run-")) for n in names)
     assert at.metric[0].label == "Test accuracy"
+    assert [e["step"] for e in view.evaluations][-1] == 4 and "accuracy" in view.evaluations[-1]   # held-out points
 
 
 @pytest.mark.parametrize("lang, words", [("en", "not UTF-8"), ("zh", "无法使用这个文件")])

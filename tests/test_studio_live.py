@@ -69,6 +69,17 @@ def test_a_run_trains_saves_snapshots_and_frames(ws):
     assert run.trainer is None and run.parts is None            # finished: model and optimiser released
 
 
+def test_a_file_corpus_with_a_heldout_file_beside_it_gets_held_out_scores(ws):
+    from transformer_core.data.corpora import format_documents, load_documents
+    documents = load_documents("en", "train")[:40]
+    ws.save_upload(format_documents(documents[:30]).encode(), "corpus.txt")
+    ws.save_upload(format_documents(documents[30:]).encode(), "corpus-heldout.txt")
+    run = LiveRun(config(steps=4, corpus=str(ws.file("corpus.txt"))), ws.new_folder("run"), checkpoints=1)
+    run.start()
+    view = wait_for(run)
+    assert [e["step"] for e in view.evaluations] == [0, 4] and "mlm_top1" in view.evaluations[0]
+
+
 def test_pause_resume_and_stop_keep_the_model_so_far(ws):
     run = LiveRun(config(steps=5000), ws.new_folder("run"), checkpoints=2)
     run.start()

@@ -41,6 +41,14 @@ def test_a_good_upload_becomes_documents_in_the_corpus_format():
     assert pt.corpus_stats(documents) == {"documents": 2, "lines": 3, "characters": 30}
 
 
+def test_an_upload_is_split_by_hash_and_small_ones_all_train():
+    documents = [[f"document number {i} says hello.", "and more."] for i in range(200)]
+    train, held = pt.split_upload(documents)
+    assert len(train) + len(held) == 200 and 5 <= len(held) <= 40
+    assert not {id(d) for d in train} & {id(d) for d in held}
+    assert pt.split_upload(documents[:10]) == (documents[:10], [])
+
+
 def test_every_chosen_token_becomes_mask_when_the_rates_say_so(tokenizer):
     sample = pt.masking_sample(DOCS, tokenizer, 32, MaskingRates(select=1.0, mask=1.0, random=0.0), seed=0)
     assert sample["pieces"][0] == "[CLS]" and sample["pieces"][-1] == "[SEP]"

@@ -50,7 +50,11 @@ def corpus_section() -> tuple[str, list] | None:
         except DataError as err:
             s.pt_upload_path, s.pt_upload_error = None, str(err)
         else:
-            s.pt_upload_path = str(panel.workspace().save_upload(pt.upload_text(documents), "corpus.txt"))
+            train, held = pt.split_upload(documents)
+            workspace = panel.workspace()
+            s.pt_upload_path = str(workspace.save_upload(pt.upload_text(train), "corpus.txt"))
+            if held:                                        # the trainer evaluates on NAME-heldout (build.py)
+                workspace.save_upload(pt.upload_text(held), "corpus-heldout.txt")
             s.pt_upload_error = None
     if s.get("pt_upload_error"):
         st.error(f"{T('bad_file')} {s.pt_upload_error}")

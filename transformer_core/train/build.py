@@ -50,13 +50,23 @@ def build_parts(config: TrainConfig, model_folder: Path | None = None) -> RunPar
 
 
 # ------------------------------------------------------------------------------------ pretraining
+def held_out_file(path: Path) -> Path | None:
+    """Beside a corpus file NAME.ext, an optional NAME-heldout.ext: the held-out data a run evaluates on.
+    (Shipped corpora have their own validation split; a file of one's own has none unless it comes with one.)"""
+    sibling = path.with_name(f"{path.stem}-heldout{path.suffix}")
+    return sibling if sibling.is_file() else None
+
+
 def _documents(corpus: str, split: str) -> list[list[str]]:
     """A shipped corpus by name, or a text file: one sentence per line, documents split by blank lines."""
     from ..data.corpora import load_documents
     from ..data.files import read_corpus_file
     path = corpus_source(corpus, "documents")
     if path is not None:
-        return read_corpus_file(path) if split == "train" else []
+        if split == "train":
+            return read_corpus_file(path)
+        held = held_out_file(path)
+        return read_corpus_file(held) if held else []
     return load_documents(corpus, split)
 
 
@@ -107,7 +117,8 @@ def _labelled(config: TrainConfig, split: str):
     from ..data import classification, corpora
     path = corpus_source(config.corpus, "labelled")
     if path is not None:
-        if split != "train":
+        path = path if split == "train" else held_out_file(path)
+        if path is None:
             return None
         data = classification.read_labelled(path)
         return data.texts, data.labels, data.label_names
@@ -132,6 +143,8 @@ def _finetune(config: TrainConfig, model_folder) -> RunParts:
     train = LabelledBatches(encoded, config.batch_size, seed=config.seed, shuffle=True, drop_last=True)
     held = _labelled(config, "validation")
     evals = []
+    if held is not None and list(held[2]) != list(names):       # class i must mean the same on both sides
+        held = None
     if held is not None:
         held_encoded = encode_labelled(LabelledData(*held), tokenizer, max_len)
         evals = list(itertools.islice(LabelledBatches(held_encoded, config.batch_size, seed=0, shuffle=False),

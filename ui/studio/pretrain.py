@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from transformer_core.data.corpora import format_documents, load_documents, read_manifest
+from transformer_core.data.corpora import format_documents, load_documents, read_manifest, split_of
 from transformer_core.data.files import MAX_CORPUS_BYTES, read_corpus_file
 from transformer_core.data.masking import MaskingRates, mask_tokens
 from transformer_core.data.pretraining import make_nsp_examples
@@ -35,6 +35,16 @@ def read_upload(data: bytes) -> list[list[str]]:
 def upload_text(documents: list[list[str]]) -> bytes:
     """What we write into the session's workspace: the cleaned documents in the corpus format."""
     return format_documents(documents).encode("utf-8")
+
+
+def split_upload(documents: list[list[str]]) -> tuple[list, list]:
+    """(train, held-out) documents by a hash of each document (about 90 / 10, as the shipped corpora), so
+    the curves get held-out scores too. Small uploads (< 20 documents, or a side with < 2) all train."""
+    held = [d for d in documents if split_of(" ".join(d)) != "train"]
+    train = [d for d in documents if split_of(" ".join(d)) == "train"]
+    if len(documents) < 20 or len(held) < 2 or len(train) < 2:
+        return documents, []
+    return train, held
 
 
 def documents_of(corpus: str) -> list[list[str]]:
