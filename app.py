@@ -6,6 +6,9 @@ under ``views/``; the view state is mirrored into the URL so a copied link repro
 """
 from __future__ import annotations
 
+# pandas is imported here, under Python's import lock: plotly imports it lazily, and two sessions drawing their
+# first charts at the same moment met a half-imported module ("partially initialized module 'pandas'").
+import pandas  # noqa: F401
 import streamlit as st
 
 from transformer_core import CheckpointError
