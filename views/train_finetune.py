@@ -119,7 +119,7 @@ def settings_section(dataset: fn.Dataset, tokenizer) -> dict:
                f"{T('epochs', epochs=steps * batch / max(1, n_train))}")
     problems = fn.settings_problems(batch, lr_text, n_train, lang)
     for problem in problems:
-        st.warning(problem, icon="✏️")
+        st.warning(problem)
     return {"pooling": pooling, "steps": steps, "batch_size": batch, "lr": fn.parse_lr(lr_text),
             "max_len": max_len, "device": device, "ok": not problems}
 
@@ -237,7 +237,7 @@ def main() -> None:
         return
     base, tokenizer = picked
     if fn.set_lang(dataset.name) and base.lang and fn.set_lang(dataset.name) != base.lang:
-        st.warning(T("lang_mismatch"), icon="⚠️")
+        st.warning(T("lang_mismatch"))
     settings = settings_section(dataset, tokenizer)
     train_section(base, dataset, settings)
     run = panel.current(KIND)

@@ -47,7 +47,7 @@ def task_section() -> str:
     st.header(T("h_task"))
     task = choose(T("task"), list(TASKS), "keep_s2st_task", D["task"], format_func=lambda k: T(f"task_{k}"))
     st.write(T(f"what_{task}"))
-    st.info(T(f"expect_{task}"), icon="👀")
+    st.info(T(f"expect_{task}"))
     examples, _ = sl.task_sample(task, 5)
     st.caption(T("examples"))
     st.dataframe([{T("col_source"): a, T("col_target"): b} for a, b in examples], hide_index=True)
@@ -73,7 +73,7 @@ def settings_section(task: str) -> tuple[sl.Settings, list[str]]:
     settings = sl.Settings(task, layers, d_model, heads, d_ff, dropout, n_pairs, steps, batch_size, lr, device)
     problems = sl.validate(settings, lang, devices)
     for problem in problems:
-        st.warning(problem, icon="✏️")
+        st.warning(problem)
     if not problems:
         n_chars = sl.task_sample(task, n_pairs)[1]
         st.metric(T("params"), f"{sl.parameter_count(settings, n_chars):,}", help=T("params_help", vocab=n_chars))
