@@ -168,3 +168,21 @@ def test_two_sessions_train_apart():
     assert run_b.folder.parent == b.session_state["studio_workspace"].path
     run_b.stop()
     run_b.join(60)
+
+
+def test_a_run_that_fails_says_why_and_its_last_checkpoint_can_still_be_saved():
+    import torch
+    at = open_page()
+    set_tiny(at, steps=5000, frames=2)
+    at.button(key="pretrain_start").click().run()
+    run = at.session_state["studio_runs"]["pretrain"]
+    wait_for(run, ("running",), 120)
+    run.pause(wait=30)
+    with torch.no_grad():
+        run.trainer.model.bert.embeddings.word.weight.fill_(float("nan"))     # what a diverging run does
+    run.resume()
+    assert wait_for(run, timeout=120).error == "nan"
+    at.run()
+    assert any("not a finite number" in e.value and "step 0" in e.value for e in at.error), [e.value for e in at.error]
+    at.button(key="pretrain_save").click().run()                              # the app stays usable
+    assert [s.label for s in at.session_state["session_models"].values()] == ["my BERT (trained here)"]
