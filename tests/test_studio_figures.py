@@ -131,7 +131,9 @@ def test_progress_speed_and_time_left():
     p = fg.progress(rows, total_steps=100)
     assert (p.step, p.total, p.tokens_seen) == (30, 100, 3000)
     assert p.tokens_per_s == pytest.approx(20 * 100 / (19 * 0.1 + 5.0))  # the last 20 steps, summed
-    assert p.eta_s == pytest.approx(70 * 0.1)                             # median step time ignores the spike
+    assert p.eta_s == pytest.approx(70 * (19 * 0.1 + 5.0) / 20)          # the mean: slow steps are real time
+    times = [0.5 * i for i in range(60)]                                  # wall clock: 0.5 s between step ends
+    assert fg.progress(rows, 100, times).eta_s == pytest.approx(70 * 0.5)
     assert p.elapsed_s == pytest.approx(29 * 0.1 + 5.0)
     assert fg.progress([], 500) == fg.Progress(0, 500, 0, 0.0, None, 0.0)
     assert fg.progress(rows, 30).eta_s == 0

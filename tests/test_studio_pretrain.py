@@ -186,3 +186,20 @@ def test_a_run_that_fails_says_why_and_its_last_checkpoint_can_still_be_saved():
     assert any("not a finite number" in e.value and "step 0" in e.value for e in at.error), [e.value for e in at.error]
     at.button(key="pretrain_save").click().run()                              # the app stays usable
     assert [s.label for s in at.session_state["session_models"].values()] == ["my BERT (trained here)"]
+
+
+def test_one_line_documents_are_split_so_nsp_gets_isnext_pairs(tokenizer):
+    """The shipped Chinese corpus is one review per line: without the split every pair was NotNext."""
+    from transformer_core.data.corpora import load_documents
+    from transformer_core.data.pretraining import make_nsp_examples
+    from transformer_core.data.text import split_single_lines
+    documents = load_documents("zh", "train")[:300]
+    zh = pt.train_tokenizer(documents, 3500)
+    examples = make_nsp_examples(split_single_lines(documents), zh, 64, seed=0)
+    assert 0.4 < sum(e.is_next for e in examples) / len(examples) < 0.6
+    assert split_single_lines([["one. two."], ["a", "b"]]) == [["one.", "two."], ["a", "b"]]
+
+
+def test_windows_line_ends_and_blank_lines_with_spaces_still_separate_documents():
+    documents = pt.read_upload(b"first line\r\nsecond\r\n  \r\nother document\r\n\r\n\r\nthird\r\n")
+    assert documents == [["first line", "second"], ["other document"], ["third"]]

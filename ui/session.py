@@ -21,6 +21,7 @@ from .encode import Encoded, encode
 SESSION_MODELS = "session_models"      # session_state key: {key: ModelSource} trained in this browser session
 LOCAL_MODELS = "local_models"          # session_state key: {key: ModelSource} folders this learner opened
 KEEP = "keep_"                         # widget keys starting with this keep their value across pages
+SHADOW = "_kept_"                      # … through a copy under this prefix (not a widget key)
 LOADED_HERE = "session_loaded"         # session_state key: {key: Loaded} models trained in this session
 
 
@@ -31,8 +32,7 @@ def init_state() -> None:
         for name in state.FIELDS:             # re-own the shared values every run, so that Streamlit's widget
             if name in s:                     # clean-up on a page switch (st.switch_page) cannot drop them
                 s[name] = s[name]
-        for name in [k for k in s if str(k).startswith(KEEP)]:
-            s[name] = s[name]                 # the studio's settings survive a visit to another page too
+        keep_settings(s)
         return
     from_url = state.parse_params(dict(st.query_params))
     lang = from_url.get("lang", "en")
@@ -45,6 +45,19 @@ def init_state() -> None:
             s.model = ""
     s.setdefault(SESSION_MODELS, {})
     s._state_ready = True
+
+
+def keep_settings(s) -> None:
+    """The studio's settings (widget keys ``keep_…``) survive visits to other pages. Streamlit forgets
+    the state of widgets a run did not draw; while a live panel was refreshing, even re-owning the key
+    each run lost them (measured: Layers 3 → 2 after one visit elsewhere). So each value is also copied
+    to a plain key of ours, and put back whenever the widget's own state has gone."""
+    for name in [k for k in s if str(k).startswith(KEEP)]:
+        s[name] = s[name]
+        s[SHADOW + name] = s[name]
+    for shadow in [k for k in s if str(k).startswith(SHADOW)]:
+        if shadow[len(SHADOW):] not in s:
+            s[shadow[len(SHADOW):]] = s[shadow]
 
 
 def sync_url(page: str | None = None) -> None:

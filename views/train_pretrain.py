@@ -70,7 +70,7 @@ def tokenizer_section(corpus: str, documents) -> tuple | None:
     name = corpus if corpus in VOCAB_DEFAULTS else "upload"          # Chinese needs room for its characters
     vocab_size = st.number_input(T("vocab_size"), 200, 30000, step=500,
                                  key=kept(f"keep_pt_vocab_{name}", VOCAB_DEFAULTS[name]))
-    wanted = (corpus, int(vocab_size))
+    wanted = (corpus, int(vocab_size), s.get("pt_upload_id"))      # a new upload is saved under the same name
     if s.get("pt_tok_for") != wanted:
         with st.spinner(T("training_tokenizer")):
             try:
@@ -92,7 +92,7 @@ def tokenizer_section(corpus: str, documents) -> tuple | None:
     st.dataframe(fg.vocab_table(vocab, query, kind, lang), height=240, hide_index=True)
     sample = documents[0][0][:200]
     st.caption(T("sample_tokens"))
-    st.code(" ".join(tokenizer.encode(sample).tokens), language=None)
+    st.code(" ".join(tokenizer.encode(sample).tokens), language=None, wrap_lines=True)
     return tokenizer, folder
 
 

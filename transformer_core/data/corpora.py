@@ -89,9 +89,11 @@ def _split_path(name: str, split: str, root, kind: str) -> Path:
 
 
 def parse_documents(text: str) -> list[list[str]]:
-    """Blank lines separate documents; every other line is one sentence or paragraph."""
-    blocks = text.strip("\n").split("\n\n")
-    return [block.split("\n") for block in blocks if block.strip()]
+    """Blank lines separate documents (a line of only spaces counts as blank, and Windows' \\r\\n line
+    ends are read as \\n); every other line is one sentence or paragraph."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    blocks = re.split(r"\n(?:[ \t]*\n)+", text.strip("\n"))
+    return [[line.rstrip() for line in block.split("\n")] for block in blocks if block.strip()]
 
 
 def format_documents(documents: list[list[str]]) -> str:

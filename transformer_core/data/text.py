@@ -87,3 +87,10 @@ def split_documents(text: str) -> list[list[str]]:
     Empty documents are dropped."""
     documents = (split_sentences(block) for block in _BLANK_LINE.split(text))
     return [doc for doc in documents if doc]
+
+
+def split_single_lines(documents: list[list[str]]) -> list[list[str]]:
+    """A document of one line (a review, a fortune) is split into its sentences: next-sentence
+    prediction can only draw an IsNext pair from a document with two lines or more. Longer documents
+    keep their lines (paragraphs) as they are."""
+    return [split_sentences(doc[0]) or doc if len(doc) == 1 else doc for doc in documents]

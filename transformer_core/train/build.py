@@ -83,8 +83,9 @@ def _train_tokenizer(config: TrainConfig, documents):
 
 def _pretrain(config: TrainConfig, model_folder) -> RunParts:
     from ..data.pretraining import MaskingRates, PretrainingBatches, make_nsp_examples
-    documents = _documents(config.corpus, "train")
-    held_out = _documents(config.corpus, "validation")
+    from ..data.text import split_single_lines
+    documents = split_single_lines(_documents(config.corpus, "train"))
+    held_out = split_single_lines(_documents(config.corpus, "validation"))
     if model_folder is not None:
         model, tokenizer = load_model(model_folder, "BertForPreTraining")
     else:

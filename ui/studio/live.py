@@ -80,6 +80,7 @@ class RunView:
     error: str           # "" or the kind of failure: "nan", "memory", "data", "config", "other"
     info: dict           # from the build: sizes, label names …
     notes: list          # what the build changed from what was asked
+    step_times: list     # perf_counter() at the end of each step (wall clock: for the time left)
 
 
 def checkpoint_steps(total: int, n: int) -> list[int]:
@@ -154,7 +155,7 @@ class LiveRun:
         with self._lock:
             return RunView(self.status, len(self.history), self.config.steps, list(self.history),
                            list(self.evaluations), list(self.frames), self.checkpoint, self.checkpoint_step,
-                           self.message, self.error, dict(self.info), list(self.notes))
+                           self.message, self.error, dict(self.info), list(self.notes), list(self.step_times))
 
     # ---------------------------------------------------------------- the worker's side
     def _turn(self) -> bool:

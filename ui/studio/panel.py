@@ -142,7 +142,7 @@ def live(kind: str, task: str, lang: str, extra=None) -> None:
         view = run.view()
         status_line(view, lang)
         if view.history:
-            p = fg.progress(view.history, view.total)
+            p = fg.progress(view.history, view.total, view.step_times)
             st.progress(min(1.0, view.step / view.total), text=fg.progress_line(p, lang, view.status))
         page.chart(fg.curves(view.history, view.evaluations, task, lang), key=f"{kind}_curves")
         if extra is not None:

@@ -20,7 +20,7 @@ from .live import worker_threads
 
 LIMITS = {                      # what the browser studio allows: enough to learn, small enough for a laptop
     "n_layers": (1, 6), "d_model": (16, 512), "n_heads": (1, 16), "d_ff": (16, 2048), "max_len": (16, 512),
-    "vocab_size": (200, 30000), "batch_size": (1, 256), "steps": (1, 100_000),
+    "vocab_size": (30, 30000), "batch_size": (1, 256), "steps": (1, 100_000),
 }
 PROBE_BATCH, PROBE_LEN = 4, 64  # the timed probe of the estimate: rows × tokens
 MAX_PARAMS = 60_000_000         # bigger than this is hours per epoch on a CPU: use the command-line trainer

@@ -10,6 +10,7 @@ from transformer_core.data.corpora import format_documents, load_documents, read
 from transformer_core.data.files import MAX_CORPUS_BYTES, read_corpus_file
 from transformer_core.data.masking import MaskingRates, mask_tokens
 from transformer_core.data.pretraining import make_nsp_examples
+from transformer_core.data.text import split_single_lines
 from transformer_core.tokenizer import special_ids, train_wordpiece
 
 UPLOAD_LIMIT_MB = 5                          # what the studio accepts: minutes of training, not hours
@@ -64,7 +65,7 @@ def train_tokenizer(documents: list[list[str]], vocab_size: int):
 def masking_sample(documents, tokenizer, max_len: int, rates: MaskingRates, seed: int) -> dict:
     """One NSP pair and its MLM corruption, token by token, as ``figures.masking_figure`` wants it:
     {pieces, shown, fate, segments, is_next, sentences_a, sentences_b}."""
-    examples = make_nsp_examples(documents[:40], tokenizer, max_len, seed=seed)
+    examples = make_nsp_examples(split_single_lines(documents[:40]), tokenizer, max_len, seed=seed)
     example = examples[seed % len(examples)]
     ids = torch.tensor([example.input_ids])                                          # (1, T)
     special = torch.tensor([example.special_tokens_mask]).bool()                     # (1, T)
