@@ -165,7 +165,8 @@ def test_confusion_matrix_and_most_confident_mistakes_first():
     assert result.accuracy == 0.5 and result.matrix.tolist() == [[1, 1], [1, 1]]
     rows = fr.mistakes(["a", "b", "c", "d"], result, ["negative", "positive"], "en")
     assert [r["text"] for r in rows] == ["c", "b"] and rows[0]["confidence"] == "95.0%"
-    assert fr.majority_share([0, 1, 1, 1]) == (1, 0.75)
+    assert fr.majority_share([0, 1, 1, 1], [1, 1, 0, 0]) == (1, 0.5)          # the training majority, on the test
+    assert fr.majority_share([0, 0, 1], [1, 1, 1]) == (0, 0.0)
 
 
 def test_attention_before_after_and_the_cls_row(zh_classifier):

@@ -167,7 +167,7 @@ def results_section(run, view) -> None:
     result = s.ft_test
     st.header(R("h_results"))
     st.caption(R("results_at", step=view.checkpoint_step, n=len(dataset.test_texts)))
-    top, share = fr.majority_share(dataset.test_labels)
+    top, share = fr.majority_share(dataset.train_labels, dataset.test_labels)
     shown = [sv.show_label(n, lang) for n in names]
     left, right = st.columns([1, 3])
     left.metric(R("accuracy"), f"{result.accuracy:.1%}")

@@ -113,7 +113,8 @@ def size_section(tokenizer, batch_size: int) -> plans.Plan:
     if plan.config is not None:
         m = st.columns(3)
         m[0].metric(T("params"), f"{plan.params:,}")
-        m[1].metric(T("step_time"), fg.format_duration(plan.step_seconds, lang))
+        m[1].metric(T("step_time"), f"{plan.step_seconds:.2g} s" if plan.step_seconds < 10
+                    else fg.format_duration(plan.step_seconds, lang))
         s.pt_step_estimate = plan.step_seconds
     return plan
 

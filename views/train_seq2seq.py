@@ -165,7 +165,7 @@ def explore_section(run, view) -> None:
     st.header(T("h_explore"))
     st.write(T("explore_help"))
     panel.save_box(KIND, lang, T("default_label", task=T(f"task_{task}")), "zh" if task.endswith("-zh") else "en")
-    saved = s.get(f"{panel.SAVED}_{KIND}")
+    saved = panel.saved_source(KIND)
     examples = view.info.get("held_out_examples") or [("", "")]
     if saved is not None and st.button(T("open"), key="s2st_open", type="primary"):
         s.update(sl.explorer_state(saved.key, examples[0][0]))

@@ -81,6 +81,7 @@ TEXT = {
     "left": {"en": "about {t} left", "zh": "约剩 {t}"},
     "estimating": {"en": "estimating the time left…", "zh": "正在估算剩余时间…"},
     "done": {"en": "done", "zh": "已完成"},
+    "almost": {"en": "almost done", "zh": "快完成了"},
     "st_paused": {"en": "paused", "zh": "已暂停"},
     "st_stopped": {"en": "stopped", "zh": "已停止"},
     "st_error": {"en": "stopped by a problem", "zh": "因问题而停止"},
@@ -289,6 +290,8 @@ def progress_line(p: Progress, lang: str = "en", status: str = "running") -> str
         left = tr(TEXT, f"st_{status}", lang)
     elif p.eta_s is None:
         left = tr(TEXT, "estimating", lang)
+    elif p.eta_s < 1:
+        left = tr(TEXT, "almost", lang)
     else:
         left = tr(TEXT, "left", lang, t=_about(p.eta_s, lang))
     return tr(TEXT, "line", lang, step=p.step, total=p.total, rate=_two_digits(p.tokens_per_s),

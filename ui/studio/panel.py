@@ -6,6 +6,8 @@ What belongs to whom: the ``Workspace`` and every ``LiveRun`` live in this brows
 """
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from ui import page, session
@@ -42,8 +44,10 @@ TEXT = {
     "save_title": {"en": "Save the model", "zh": "保存模型"},
     "save_name": {"en": "Name in the model picker", "zh": "在模型选择器中的名称"},
     "save": {"en": "Add to the model picker", "zh": "加入模型选择器"},
-    "saved": {"en": "“{label}” is now in the sidebar's model picker: every explorer page can open it.",
-              "zh": "“{label}”已加入侧边栏的模型选择器：每个探索页面都可以打开它。"},
+    "saved": {"en": "“{label}” is now in the sidebar's model picker, and selected: every explorer page shows it.",
+              "zh": "“{label}”已加入侧边栏的模型选择器并被选中：每个探索页面都会显示它。"},
+    "saved_s2s": {"en": "“{label}” is now in the model list of the Encoder-decoder page (the sidebar lists BERTs).",
+                  "zh": "“{label}”已加入“编码器-解码器”页面的模型列表（侧边栏只列出 BERT 模型）。"},
     "download": {"en": "⬇ Download (zip, Hugging Face layout)", "zh": "⬇ 下载（zip，Hugging Face 格式）"},
     "notes": {"en": "Note", "zh": "注意"},
 }
@@ -166,7 +170,7 @@ def status_line(view, lang: str) -> None:
                 if view.checkpoint else tr(TEXT, "nothing_kept", lang))
         st.error(f"{tr(TEXT, 'error', lang)} {view.message}\n\n{kept}")
     for note in view.notes:
-        st.caption(f"{tr(TEXT, 'notes', lang)}: {note}")
+        st.caption(f"{tr(TEXT, 'notes', lang)}: {note.removeprefix('note: ')}")
 
 
 # ── saving ───────────────────────────────────────────────────────────────────────────────────────────
@@ -178,15 +182,33 @@ def save_box(kind: str, lang: str, default_label: str, model_lang: str) -> None:
     if view is None or view.checkpoint is None or view.status in ACTIVE:
         return
     st.subheader(tr(TEXT, "save_title", lang))
+    this = (str(view.checkpoint), view.checkpoint_step)
     saved = st.session_state.get(f"{SAVED}_{kind}")
     name = st.text_input(tr(TEXT, "save_name", lang), value=default_label, key=f"{kind}_save_name", max_chars=60)
+    label = clean_label(name, default_label)
     if st.button(tr(TEXT, "save", lang), key=f"{kind}_save"):
-        label = clean_label(name, default_label)
-        source = export_model(view.checkpoint, workspace().new_folder("model"), label, model_lang)
-        session.register_session_model(source)
-        st.session_state[f"{SAVED}_{kind}"] = source
+        if saved is None or saved[0] != this or saved[1].label != label:    # the same model twice: one entry
+            source = export_model(view.checkpoint, workspace().new_folder("model"), label, model_lang)
+            session.register_session_model(source)
+            st.session_state[f"{SAVED}_{kind}"] = (this, source)
+            if source.is_encoder:
+                st.session_state["pending_model"] = source.key     # the sidebar's picker selects it
         st.rerun()                                     # the sidebar's picker is drawn before this page: redraw
     if saved is not None:
-        st.success(tr(TEXT, "saved", lang, label=saved.label))
-        st.download_button(tr(TEXT, "download", lang), data=zip_bytes(saved.folder), file_name=f"{kind}-model.zip",
-                           mime="application/zip", key=f"{kind}_download")
+        source = saved[1]
+        where = "saved_s2s" if not source.is_encoder else "saved"
+        st.success(tr(TEXT, where, lang, label=source.label))
+        st.download_button(tr(TEXT, "download", lang), data=zip_bytes(source.folder),
+                           file_name=f"{zip_name(source.label, kind)}.zip", mime="application/zip",
+                           key=f"{kind}_download")
+
+
+def saved_source(kind: str):
+    """The model this session last saved from the ``kind`` page (a ModelSource), or None."""
+    saved = st.session_state.get(f"{SAVED}_{kind}")
+    return saved[1] if saved else None
+
+
+def zip_name(label: str, fallback: str) -> str:
+    """A file name from the model's label: letters, digits, - and _ only (never a path)."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", label).strip("-")[:40] or f"{fallback}-model"
