@@ -273,3 +273,12 @@ def test_page_shows_why_an_upload_is_refused(monkeypatch, lang, words):
     monkeypatch.setattr(st, "file_uploader", lambda *a, **k: Upload())
     at.selectbox(key="keep_ft_set").set_value(fn.UPLOAD).run()
     assert words in at.error[0].value and "finetune_start" not in [b.key for b in at.button]
+
+
+@pytest.mark.parametrize("lang, words", [("en", "different languages"), ("zh", "不是同一种语言")])
+def test_a_chinese_set_on_an_english_model_is_stopped_before_training(lang, words):
+    at = _open(lang)
+    at.selectbox(key="keep_ft_base").set_value("bert-mini-en")
+    at.selectbox(key="keep_ft_set").set_value("sentiment-zh").run()
+    assert any(words in e.value and "[UNK]" in e.value for e in at.error), [e.value for e in at.error]
+    assert "finetune_start" not in [b.key for b in at.button]

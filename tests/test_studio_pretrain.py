@@ -203,3 +203,14 @@ def test_one_line_documents_are_split_so_nsp_gets_isnext_pairs(tokenizer):
 def test_windows_line_ends_and_blank_lines_with_spaces_still_separate_documents():
     documents = pt.read_upload(b"first line\r\nsecond\r\n  \r\nother document\r\n\r\n\r\nthird\r\n")
     assert documents == [["first line", "second"], ["other document"], ["third"]]
+
+
+@pytest.mark.parametrize("data, words", [
+    (b"", "文件是空的"), (b"\x00\x01PK", "二进制"), ("caf\u00e9\n\nx".encode("latin-1"), "UTF-8"),
+    (b"one document only", "只有一篇文档"), (b"x" * (pt.UPLOAD_LIMIT + 1), "超过了"),
+])
+def test_refused_files_are_explained_in_chinese_on_the_chinese_page(data, words):
+    from ui.studio.file_errors import explain
+    with pytest.raises(DataError) as err:
+        pt.read_upload(data)
+    assert words in explain(str(err.value), "zh") and explain(str(err.value), "en") == str(err.value)

@@ -11,6 +11,7 @@ import torch
 from transformer_core import CheckpointError, load_pretrained
 from transformer_core.config import ConfigError
 from transformer_core.data.errors import DataError
+from transformer_core.train.checks import MAX_UNKNOWN_SHARE, unknown_share
 from ui import page, session
 from ui import sentiment_view as sv
 from ui.encode import InputProblem
@@ -19,6 +20,7 @@ from ui.studio import figures as fg
 from ui.studio import finetune as fn
 from ui.studio import finetune_results as fr
 from ui.studio import panel
+from ui.studio.file_errors import explain
 from ui.studio.live import ACTIVE
 from ui.studio.panel import kept
 
@@ -87,7 +89,7 @@ def upload_section() -> fn.Dataset | None:
         try:
             s.ft_upload_data = fn.split_upload(upload.getvalue())
         except DataError as err:
-            s.ft_upload_error = f"{T('bad_file')} {err}"
+            s.ft_upload_error = f"{T('bad_file')} {explain(str(err), lang)}"
         except fn.SplitProblem as err:
             s.ft_upload_error = tr(fn.TEXT, err.key, lang, **err.values)
     if s.get("ft_upload_error"):
@@ -236,8 +238,10 @@ def main() -> None:
     if dataset is None:
         return
     base, tokenizer = picked
-    if fn.set_lang(dataset.name) and base.lang and fn.set_lang(dataset.name) != base.lang:
-        st.warning(T("lang_mismatch"))
+    unknown = unknown_share(tokenizer, dataset.train_texts)          # a Chinese set on an English model …
+    if unknown > MAX_UNKNOWN_SHARE:
+        st.error(f"{T('lang_mismatch')} ({T('unknown_share', share=unknown)})")
+        return                                                      # … would train on [UNK]: no start button
     settings = settings_section(dataset, tokenizer)
     train_section(base, dataset, settings)
     run = panel.current(KIND)

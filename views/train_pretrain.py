@@ -20,6 +20,7 @@ from ui.i18n import tr
 from ui.studio import figures as fg
 from ui.studio import panel, plans
 from ui.studio import pretrain as pt
+from ui.studio.file_errors import explain
 from ui.studio.panel import kept
 from ui.studio.pretrain_text import TEXT
 
@@ -48,7 +49,7 @@ def corpus_section() -> tuple[str, list] | None:
         try:
             documents = pt.read_upload(upload.getvalue())
         except DataError as err:
-            s.pt_upload_path, s.pt_upload_error = None, str(err)
+            s.pt_upload_path, s.pt_upload_error = None, explain(str(err), lang)
         else:
             train, held = pt.split_upload(documents)
             workspace = panel.workspace()

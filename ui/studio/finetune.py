@@ -55,6 +55,7 @@ TEXT = {
     "base_classifier": {"en": "This model is already a classifier: its old linear layer is thrown away and a new "
                               "one is trained for your labels.",
                         "zh": "这个模型本来就是分类器：它原来的线性层会被丢掉，为你的标签重新训练一个新的。"},
+    "unknown_share": {"en": "{share:.0%} of its word pieces would be [UNK]", "zh": "{share:.0%} 的词元会变成 [UNK]"},
     "lang_mismatch": {"en": "The base model and the data are in different languages: most words would become [UNK] "
                             "for this model's tokenizer. Pick a model and a dataset in the same language.",
                       "zh": "基础模型和数据不是同一种语言：对这个模型的分词器来说，大多数词都会变成 [UNK]。"
