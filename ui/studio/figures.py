@@ -3,7 +3,7 @@
 The learner trains a small model in the browser and watches it learn; these builders turn the
 trainer's per-step log (``history``, one dict per step) and held-out scores (``evaluations``) into
 plotly figures and short sentences, in English and 中文. Pure functions, no Streamlit: the page
-calls them about once a second, so they stay cheap (at most ~1,000 points per line).
+calls them every two seconds, so they stay cheap (at most ~1,000 points per line).
 The figures about what the model learned live in ``figures_more.py`` and are re-exported here.
 """
 from __future__ import annotations

@@ -7,7 +7,7 @@
     view = run.view()           # a consistent copy for the page: status, curves, checkpoints, frames
 
 Why a thread and not the page's own script run: training then keeps going while the learner looks at
-other pages, and the page only *reads* progress every second. PyTorch releases Python's GIL inside its
+other pages, and the page only *reads* progress every two seconds. PyTorch releases Python's GIL inside its
 kernels, so the server stays responsive while a step runs.
 
 Ownership. The run object lives in the session's ``st.session_state`` and nowhere else. The worker holds

@@ -1,5 +1,5 @@
 """Streamlit glue shared by the three studio pages: the session's workspace and runs, the run controls,
-the live panel (a fragment that re-reads the run every second), and saving a trained model.
+the live panel (a fragment that re-reads the run every two seconds), and saving a trained model.
 
 What belongs to whom: the ``Workspace`` and every ``LiveRun`` live in this browser session's
 ``st.session_state`` only, so two learners never see each other's model, curves or files.
@@ -137,7 +137,7 @@ def controls(kind: str, lang: str, start_run) -> None:
 
 
 def live(kind: str, task: str, lang: str, extra=None) -> None:
-    """Progress and curves, redrawn every second while the run trains; ``extra(view)`` draws more."""
+    """Progress and curves, redrawn every two seconds while the run trains; ``extra(view)`` draws more."""
     run = current(kind)
     if run is None:
         return
