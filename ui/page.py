@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import inspect
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from transformer_core import CheckpointError
@@ -36,6 +37,7 @@ def formula(latex: str, caption: str | None = None) -> None:
 def chart(fig, key: str | None = None, height: int | None = None) -> None:
     """A plotly figure at full width; bigger type and taller in presentation mode."""
     if presenting():
+        fig = go.Figure(fig)                 # a copy: a cached figure must not grow at every rerun
         base = fig.layout.font.size or 12
         fig.update_layout(font_size=base * PRESENT_SCALE)
         height = height or fig.layout.height

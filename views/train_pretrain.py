@@ -34,6 +34,15 @@ def T(key: str, **values) -> str:
     return tr(TEXT, key, lang, **values)
 
 
+def memo(name: str, key, make):
+    """This session's last ``make()`` for ``name``, rebuilt only when ``key`` changes: the vocabulary
+    chart and the masking sample cost ~70 ms together and would otherwise be redrawn on every rerun."""
+    found = s.setdefault("pt_memo", {}).get(name)
+    if found is None or found[0] != key:
+        found = s.pt_memo[name] = (key, make())
+    return found[1]
+
+
 def corpus_section() -> tuple[str, list] | None:
     """(corpus for the TrainConfig: a shipped name or our workspace file, its documents) or None."""
     st.header(T("s_corpus"))
@@ -85,7 +94,7 @@ def tokenizer_section(corpus: str, documents) -> tuple | None:
     tokenizer, folder = s.pt_tok
     vocab = tokenizer.get_vocab()
     st.caption(T("vocab_learned", n=len(vocab)))
-    page.chart(fg.vocab_figure(vocab, lang), key="pt_vocab_fig")
+    page.chart(memo("vocab", (folder, lang), lambda: fg.vocab_figure(vocab, lang)), key="pt_vocab_fig")
     c1, c2 = st.columns(2)
     query = c1.text_input(T("vocab_search"), key=kept("keep_pt_vocab_q", ""), max_chars=40)
     kind = c2.selectbox(T("vocab_kind"), ["all", "word", "continuation", "char", "cjk", "special"],
@@ -135,13 +144,20 @@ def data_section(documents, tokenizer, max_len: int) -> MaskingRates | None:
         st.error(T("rates_sum"))
         return None
     c[3].caption(T("kept_share", keep=round(rates.keep * 100)))
-    sample = pt.masking_sample(documents, tokenizer, max_len, rates, s.get("pt_sample_seed", 0))
-    page.chart(fg.masking_figure(sample["pieces"], sample["shown"], sample["fate"], sample["segments"],
-                                 sample["is_next"], lang), key="pt_masking")
+    seed = s.get("pt_sample_seed", 0)
+    sample, figure = memo("sample", (s.pt_tok[1], max_len, rates, seed, lang), lambda: _sample(
+        documents, tokenizer, max_len, rates, seed))
+    page.chart(figure, key="pt_masking")
     counts = fg.masking_counts(sample["fate"])
     st.caption(T("counts", **{k: counts.get(k, 0) for k in ("mask", "random", "kept")},
                  share=round(100 * counts.get("chosen_share", 0))))
     return rates
+
+
+def _sample(documents, tokenizer, max_len: int, rates: MaskingRates, seed: int):
+    sample = pt.masking_sample(documents, tokenizer, max_len, rates, seed)
+    return sample, fg.masking_figure(sample["pieces"], sample["shown"], sample["fate"], sample["segments"],
+                                     sample["is_next"], lang)
 
 
 def run_section(corpus, documents, tokenizer, folder, plan, rates) -> None:
