@@ -70,9 +70,9 @@ def animation(meta: dict, by_step: dict, probe: int, layer: int, head: int, lang
     where = list(range(len(tokens)))
     steps = sorted(by_step)
     hover = [[f"{q} → {k}" for k in tokens] for q in tokens]
-    # colours up to the largest weight this head ever reaches: early in training every weight is ≈ 1/T,
-    # and a 0…1 scale would show a blank map
-    top = max(0.05, max(float(by_step[s][probe][layer, head].max()) for s in steps))
+    # colours up to the largest weight this head ever reaches, but at least 3/T: early in training every
+    # weight is ≈ 1/T, which on a 0…1 scale is a blank map — and on a 0…max scale a uniformly dark one
+    top = max(3 / len(tokens), max(float(by_step[s][probe][layer, head].max()) for s in steps))
     frames = [go.Frame(name=str(s), data=[go.Heatmap(z=by_step[s][probe][layer, head].tolist(), x=where, y=where,
                                                      zmin=0, zmax=top, colorscale="Blues", customdata=hover,
                                                      hovertemplate="%{customdata}: %{z:.2f}<extra></extra>")])
