@@ -49,6 +49,8 @@ TEXT = {
     "probability": {"en": "probability (%)", "zh": "概率（%）"},
     "before": {"en": "before training", "zh": "训练前"},
     "after": {"en": "after training", "zh": "训练后"},
+    "cls_row": {"en": "What {token} reads (row 0): before vs after", "zh": "{token} 读取的内容（第 0 行）：微调前后"},
+    "weight": {"en": "attention weight", "zh": "注意力权重"},
     "difference": {"en": "after − before", "zh": "训练后 − 训练前"},
     "ba_title": {"en": "Attention before and after training (red: gained weight, blue: lost)",
                  "zh": "训练前后的注意力（红：权重增加，蓝：权重减少）"},
@@ -278,29 +280,39 @@ def _pair_text(rows: list[str], cols: list[str], arrow: str = "→") -> list[lis
 
 def before_after(before, after, tokens: list[str], lang: str = "en",
                  title_before: str | None = None, title_after: str | None = None) -> go.Figure:
-    """Two (T, T) attention maps side by side and their difference (red = gained weight, blue = lost)."""
+    """Two (T, T) attention maps, their difference (red = gained weight, blue = lost), and the [CLS] row
+    (row 0) before vs after as bars — the row a [CLS]-pooled classifier reads its sentence vector from.
+    A 2 × 2 grid, not 1 × 3: three maps side by side left each too narrow for its token labels."""
     a, b = np.asarray(before, dtype=float), np.asarray(after, dtype=float)   # (T, T) each
     t = len(tokens)
     if a.shape != (t, t) or b.shape != (t, t):
         raise ValueError(f"before and after must both be ({t}, {t}); got {a.shape} and {b.shape}.")
     diff = b - a
     reach = float(np.abs(diff).max()) or 1e-9                                 # symmetric colour range, centred on 0
-    titles = [title_before or tr(TEXT, "before", lang), title_after or tr(TEXT, "after", lang),
-              tr(TEXT, "difference", lang)]
-    fig = make_subplots(rows=1, cols=3, subplot_titles=titles, horizontal_spacing=0.05)
+    names = [title_before or tr(TEXT, "before", lang), title_after or tr(TEXT, "after", lang)]
+    fig = make_subplots(rows=2, cols=2, subplot_titles=[*names, tr(TEXT, "difference", lang),
+                                                         tr(TEXT, "cls_row", lang, token=tokens[0])],
+                        horizontal_spacing=0.14, vertical_spacing=0.2)
     hover = _pair_text(tokens, tokens)
-    for col, (z, axis) in enumerate([(a, "coloraxis"), (b, "coloraxis"), (diff, "coloraxis2")], 1):
+    for (row, col), z, axis in zip(((1, 1), (1, 2), (2, 1)), (a, b, diff), ("coloraxis", "coloraxis", "coloraxis2"),
+                                   strict=True):
         fig.add_trace(go.Heatmap(z=z, coloraxis=axis, text=hover, hovertemplate="%{text}: %{z:.2f}<extra></extra>"),
-                      row=1, col=col)
-        fig.update_xaxes(_token_ticks({"title": tr(TEXT, "key", lang), "tickangle": -60}, tokens), row=1, col=col)
-        fig.update_yaxes(_token_ticks({"autorange": "reversed", "showticklabels": col == 1}, tokens), row=1, col=col)
-    fig.update_yaxes(title=tr(TEXT, "query", lang), row=1, col=1)
+                      row=row, col=col)
+        fig.update_xaxes(_token_ticks({"title": tr(TEXT, "key", lang), "tickangle": -60}, tokens), row=row, col=col)
+        fig.update_yaxes(_token_ticks({"autorange": "reversed", "showticklabels": col == 1,
+                                       "title": tr(TEXT, "query", lang) if col == 1 else None}, tokens),
+                         row=row, col=col)
+    for name, values, colour in zip(names, (a[0], b[0]), ("#9ecae1", "#08519c"), strict=True):
+        fig.add_bar(x=list(range(t)), y=values, name=name, marker_color=colour, row=2, col=2,
+                    hovertemplate="%{y:.2f}<extra>" + name + "</extra>")
+    fig.update_xaxes(_token_ticks({"tickangle": -60}, tokens), row=2, col=2)
+    fig.update_yaxes(title=tr(TEXT, "weight", lang), rangemode="tozero", row=2, col=2)
     fig.update_layout(coloraxis={"colorscale": "Blues", "cmin": 0, "cmax": 1,
-                                 "colorbar": {"orientation": "h", "x": 0.33, "xanchor": "center", "y": -0.3,
-                                              "yanchor": "top", "len": 0.5, "thickness": 14}},
-                      coloraxis2={"colorscale": "RdBu_r", "cmin": -reach, "cmax": reach, "cmid": 0})
-    style(fig, tr(TEXT, "ba_title", lang), 560)
-    return fig.update_layout(margin={"b": 130})
+                                 "colorbar": {"x": 1.02, "y": 0.8, "len": 0.4, "thickness": 14}},
+                      coloraxis2={"colorscale": "RdBu_r", "cmin": -reach, "cmax": reach, "cmid": 0,
+                                  "colorbar": {"x": 0.43, "y": 0.2, "len": 0.4, "thickness": 14}},
+                      barmode="group", legend={"orientation": "h", "x": 0.57, "y": -0.12})
+    return style(fig, tr(TEXT, "ba_title", lang), 900)
 
 
 def cross_attention_timelapse(frames: list, src_tokens: list[str], tgt_tokens: list[str],
