@@ -4,7 +4,8 @@ live.py        a training run owned by one browser session, advanced by a backgr
 workspace.py   the session's private temporary folder: uploads are saved there under our own names
 plans.py       size controls → validated configs, parameter count, time per step
 figures.py     curves, progress, the masking view (figures_more.py: vocabulary, embedding drift,
-               confusion matrix, before/after attention, cross-attention time-lapse)
+               confusion matrix, before/after attention, cross-attention time-lapse; figures_text.py:
+               their strings)
 panel.py       the Streamlit glue every studio page shares: controls, the live fragment, saving
 saving.py      a checkpoint → a model folder for the picker, and a zip for download
 pretrain.py, pretrain_text.py        the pretraining page's logic and strings

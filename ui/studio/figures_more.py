@@ -15,52 +15,11 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ui.i18n import tr
+from ui.studio.figures_text import MORE_TEXT as TEXT
 
 UIREVISION = "studio"          # a constant: zoom and pan survive the once-a-second rebuilds
 FONT = {"size": 15}            # readable from the back of a lecture room
 
-TEXT = {
-    "step": {"en": "step", "zh": "训练步"},
-    "v_title": {"en": "Vocabulary: {n:,} pieces", "zh": "词表：{n:,} 个词元"},
-    "v_counts": {"en": "Pieces of each kind", "zh": "各类词元的数量"},
-    "v_lengths": {"en": "Piece length in characters (without ##)", "zh": "词元长度（字符数，不含 ##）"},
-    "v_count_axis": {"en": "pieces", "zh": "词元数"},
-    "v_length_axis": {"en": "characters", "zh": "字符数"},
-    "kind_all": {"en": "all kinds", "zh": "全部类型"},
-    "col_id": {"en": "id", "zh": "编号"},
-    "col_piece": {"en": "piece", "zh": "词元"},
-    "col_kind": {"en": "kind", "zh": "类型"},
-    "col_length": {"en": "characters", "zh": "字符数"},
-    "kind_special": {"en": "special tokens", "zh": "特殊词元"},
-    "kind_char": {"en": "single characters", "zh": "单个字符"},
-    "kind_cjk": {"en": "single CJK characters", "zh": "单个汉字"},
-    "kind_word": {"en": "whole-word pieces", "zh": "整词词元"},
-    "kind_continuation": {"en": "continuations (##…)", "zh": "词内续接片段（##…）"},
-    "drift_title": {"en": "Word embeddings settling in (projected on the final principal axes)",
-                    "zh": "词嵌入逐渐就位（投影到最终的主轴上）"},
-    "pc": {"en": "principal axis {i} ({share:.0%} of the final variance)",
-           "zh": "主轴 {i}（占最终方差的 {share:.0%}）"},
-    "confusion_title": {"en": "Confusion matrix · accuracy {acc} ({right:,} / {total:,})",
-                        "zh": "混淆矩阵 · 准确率 {acc}（{right:,} / {total:,}）"},
-    "true": {"en": "true label", "zh": "真实标签"},
-    "predicted": {"en": "predicted label", "zh": "预测标签"},
-    "row_share": {"en": "share of the row", "zh": "占该行比例"},
-    "probs_title": {"en": "Predicted probability of each label", "zh": "每个标签的预测概率"},
-    "probability": {"en": "probability (%)", "zh": "概率（%）"},
-    "before": {"en": "before training", "zh": "训练前"},
-    "after": {"en": "after training", "zh": "训练后"},
-    "cls_row": {"en": "What {token} reads (row 0): before vs after", "zh": "{token} 读取的内容（第 0 行）：微调前后"},
-    "weight": {"en": "attention weight", "zh": "注意力权重"},
-    "difference": {"en": "after − before", "zh": "训练后 − 训练前"},
-    "ba_title": {"en": "Attention before and after training (red: gained weight, blue: lost)",
-                 "zh": "训练前后的注意力（红：权重增加，蓝：权重减少）"},
-    "key": {"en": "key (attended to)", "zh": "键（被关注）"},
-    "query": {"en": "query (attending)", "zh": "查询（发出注意力）"},
-    "cross_title": {"en": "Cross-attention: which source token each output token reads",
-                    "zh": "交叉注意力：每个输出词元在读哪个源词元"},
-    "source": {"en": "source token (keys)", "zh": "源词元（键）"},
-    "target": {"en": "token being written (queries)", "zh": "正在写出的词元（查询）"},
-}
 
 
 # ── shared look ───────────────────────────────────────────────────────────────────────────────
