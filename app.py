@@ -59,6 +59,8 @@ def model_picker(lang: str) -> None:
         st.session_state.model = st.session_state.pop("pending_model")
     if st.session_state.get("model") not in keys:               # first visit: a model of the page's language
         st.session_state.model = next((s.key for s in found if s.lang == lang and s.has_mlm), keys[0])
+    if st.session_state.pop("lost_session_model", False):
+        sb.info(t("sb_lost_session_model", lang))
     labels = {s.key: s.label for s in found}
     sb.selectbox(t("sb_model", lang), keys, format_func=labels.get, key="model")
     with sb.expander(t("sb_open_folder", lang)):

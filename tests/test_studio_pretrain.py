@@ -214,3 +214,14 @@ def test_refused_files_are_explained_in_chinese_on_the_chinese_page(data, words)
     with pytest.raises(DataError) as err:
         pt.read_upload(data)
     assert words in explain(str(err.value), "zh") and explain(str(err.value), "en") == str(err.value)
+
+
+@pytest.mark.parametrize("lang, words", [("en", "another browser session"), ("zh", "另一个浏览器会话")])
+def test_a_link_to_another_sessions_model_says_why_it_shows_another(lang, words):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"lang": lang, "model": "session:0123456789"})
+    at.run()
+    assert any(words in i.value for i in at.sidebar.info), [i.value for i in at.sidebar.info]
+    assert at.session_state["model"] == f"bert-mini-{lang}"
+    at.run()
+    assert not any(words in i.value for i in at.sidebar.info)                 # said once, not on every rerun

@@ -195,6 +195,11 @@ FRAME: dict[str, dict[str, str]] = {
     "p_nsp": {"en": "Next sentence prediction", "zh": "下一句预测"},
     "p_sentiment": {"en": "Sentiment", "zh": "情感分类"},
     "p_seq2seq": {"en": "Encoder-decoder", "zh": "编码器-解码器"},
+    "sb_lost_session_model": {"en": "This link named a model trained in another browser session. Models trained in "
+                                    "the studio belong to the session that trained them (download the zip to keep "
+                                    "one), so a model of this language is shown instead.",
+                             "zh": "这个链接指向另一个浏览器会话里训练的模型。训练工作室里训练的模型只属于训练它的会话"
+                                   "（想保留就下载 zip），所以这里改为显示同一语言的模型。"},
     "p_train_pretrain": {"en": "Pretrain a BERT", "zh": "预训练 BERT"},
     "p_train_finetune": {"en": "Fine-tune a classifier", "zh": "微调分类器"},
     "p_train_seq2seq": {"en": "Train an encoder-decoder", "zh": "训练编码器-解码器"},

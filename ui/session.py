@@ -38,6 +38,8 @@ def init_state() -> None:
     lang = from_url.get("lang", "en")
     for name, value in {**state.defaults(lang), **from_url}.items():
         s.setdefault(name, value)
+    if str(s.model).startswith("session:"):        # a link to a model trained in another browser session
+        s.model, s.lost_session_model = "", True
     if str(s.model).startswith("local:"):          # a shared link to a folder on this machine
         try:
             add_local_folder(s.model.removeprefix("local:"))
