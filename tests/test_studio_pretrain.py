@@ -225,3 +225,16 @@ def test_a_link_to_another_sessions_model_says_why_it_shows_another(lang, words)
     assert at.session_state["model"] == f"bert-mini-{lang}"
     at.run()
     assert not any(words in i.value for i in at.sidebar.info)                 # said once, not on every rerun
+
+
+def test_failures_found_while_building_a_run_are_explained_in_chinese():
+    from transformer_core.tokenizer import train_wordpiece
+    from transformer_core.train.checks import need_one_batch
+    from ui.studio.file_errors import explain
+    with pytest.raises(DataError) as small:
+        train_wordpiece(["你好世界今天天气很好"] * 3, vocab_size=5)
+    with pytest.raises(DataError) as batch:
+        need_one_batch(3, 32, "sentence pairs", "Use a larger corpus.")
+    assert explain(str(small.value), "zh").startswith("词表大小 5 太小") and "≥ 13" in explain(str(small.value), "zh")
+    assert explain(str(batch.value), "zh").startswith("用于训练的样本只有 3 个，而一个批次需要 32 个。")
+    assert explain("something new", "zh") == "（英文说明）something new"

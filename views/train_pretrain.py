@@ -86,7 +86,7 @@ def tokenizer_section(corpus: str, documents) -> tuple | None:
             try:
                 tokenizer = pt.train_tokenizer(documents, int(vocab_size))
             except DataError as err:
-                st.error(str(err))
+                st.error(explain(str(err), lang))
                 return None
         folder = panel.workspace().new_folder("tokenizer")
         tokenizer.save(str(folder / "tokenizer.json"))

@@ -1,4 +1,4 @@
-"""Why an uploaded file was refused, in the learner's language.
+"""Why an uploaded file was refused, or a run could not be built, in the learner's language.
 
 ``transformer_core`` explains every bad file in English (its messages also serve the command line).
 The studio's 中文 pages match the common cases by pattern and say them in Chinese, keeping the numbers;
@@ -25,6 +25,15 @@ PATTERNS = [   # (English message pattern, Chinese template with the same named 
     (r"Line (?P<line>\d+) of .* has an empty", "第 {line} 行的文本或标签是空的。请补上或删除这一行。"),
     (r"Every example has the label", "所有样本的标签都相同。分类器至少需要两个类别。"),
     (r"The labels mix numbers", "标签里既有数字又有名称。请所有样本都用同一种。"),
+    # found while a run is built (shown when it stops)
+    (r"Only (?P<n>\d+) .* for training, but one batch needs (?P<b>\d+)",
+     "用于训练的样本只有 {n} 个，而一个批次需要 {b} 个。请用更多数据，或把批大小调小。"),
+    (r"(?P<share>\d+%) of the word pieces of .* are \[UNK\]",
+     "{share} 的词元都是 [UNK]：这个模型的分词器是在别的文本（另一种语言？）上训练的，模型从这些文本里学不到东西。"
+     "请先用这种语言预训练一个模型，再从它开始。"),
+    (r"vocab_size=(?P<v>\d+) is too small: .* Choose vocab_size ≥ (?P<need>\d+)",
+     "词表大小 {v} 太小：特殊词元、文本中的不同字符和它们的续接片段就已经需要 {need} 个位置。"
+     "请把词表大小设为 ≥ {need}。"),
     (r"is neither a whole number nor a name",
      "有的标签既不是整数也不是名称。请用 0/1 或 positive/negative 这样的标签。"),
 ]

@@ -14,6 +14,7 @@ from ui import page, session
 from ui.i18n import tr
 
 from . import figures as fg
+from .file_errors import explain
 from .live import ACTIVE, FINISHED, Busy, LiveRun
 from .saving import clean_label, export_model, zip_bytes
 from .workspace import Workspace
@@ -170,7 +171,8 @@ def status_line(view, lang: str) -> None:
     elif view.status == "error":
         kept = (tr(TEXT, "kept", lang, step=view.checkpoint_step)
                 if view.checkpoint else tr(TEXT, "nothing_kept", lang))
-        st.error(f"{tr(TEXT, 'error', lang)} {view.message}\n\n{kept}")
+        message = explain(view.message, lang) if view.error == "data" else view.message
+        st.error(f"{tr(TEXT, 'error', lang)} {message}\n\n{kept}")
     for note in view.notes:
         st.caption(f"{tr(TEXT, 'notes', lang)}: {note.removeprefix('note: ')}")
 
