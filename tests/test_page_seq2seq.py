@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest import open_app_page
 from fixtures_models import models_root
 from streamlit.testing.v1 import AppTest
 
@@ -30,12 +31,7 @@ def _only(monkeypatch, folder: Path | None) -> None:
 
 
 def _open(lang: str = "en") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    if lang != "en":
-        at.sidebar.radio(key="lang").set_value(lang).run()
-    at.switch_page("views/seq2seq.py").run()
-    assert not at.exception
-    return at
+    return open_app_page("views/seq2seq.py", lang, 120)
 
 
 def _spec(at: AppTest, i: int) -> dict:

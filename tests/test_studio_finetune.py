@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import streamlit as st
+from apptest import open_app_page
 from plotly_data import array
 from streamlit.testing.v1 import AppTest
 
@@ -190,12 +191,7 @@ def test_label_names_are_written_into_the_card(tmp_path):
 # ── the page ─────────────────────────────────────────────────────────────────────────────────────────
 
 def _open(lang: str = "en") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    if lang != "en":
-        at.sidebar.radio(key="lang").set_value(lang).run()
-    at.switch_page("views/train_finetune.py").run()
-    assert not at.exception
-    return at
+    return open_app_page("views/train_finetune.py", lang, 60)
 
 
 def _train(at: AppTest, steps: int, max_len: int = 48):

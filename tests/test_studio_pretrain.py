@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import pytest
+from apptest import open_app_page
 from streamlit.testing.v1 import AppTest
 
 from transformer_core.data.errors import DataError
@@ -85,12 +86,7 @@ def test_drift_follows_frequent_whole_words_and_captures_their_rows(tokenizer):
 # ── the page ────────────────────────────────────────────────────────────────────────────────────────
 
 def open_page(lang="en") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.query_params["lang"] = lang
-    at.run()
-    at.switch_page("views/train_pretrain.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page("views/train_pretrain.py", lang, 180)
 
 
 def set_tiny(at: AppTest, steps=12, frames=3) -> None:
