@@ -133,6 +133,16 @@ def test_table_rounds_cuts_columns_and_highlights_the_query():
     assert "row1_col0" not in css and "row3_col0" not in css
 
 
+def test_token_tables_keep_every_column_up_to_sixteen_pieces():
+    """Issue 12.1: a 12-piece sentence lost its last key columns, and a row of weights summed to 0.952."""
+    names = av.labels([f"w{i}" for i in range(16)])
+    w = np.random.default_rng(2).dirichlet(np.ones(16), size=16)
+    df = av.table(w, names, names, query=1).data
+    assert list(df.columns) == names
+    np.testing.assert_allclose(df.to_numpy().sum(-1), 1.0, atol=0.01)
+    assert av.is_small(13) and av.is_small(16) and not av.is_small(17)   # the default sentence is a table
+
+
 def test_heatmap_json_frames_the_query_row_and_keeps_labels():
     w = np.random.default_rng(1).dirichlet(np.ones(5), size=5)
     names = av.labels(["[CLS]", "a", "b", "a", "[SEP]"])

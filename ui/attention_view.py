@@ -18,8 +18,8 @@ import torch
 
 from transformer_core.attention import additive_mask, attention_steps
 
-SMALL_T = 12        # up to this many tokens a matrix is shown as a table of numbers; more → heatmap
-TABLE_DIMS = 8      # columns shown of a (T, d) matrix in a table
+SMALL_T = 16        # up to this many tokens a matrix is shown as a table of numbers; more → heatmap
+TABLE_DIMS = 8      # dimension columns shown of a (T, d) matrix in a table (token columns are never cut)
 HEAT_DIMS = 64      # columns shown of a (T, d) matrix in a heatmap
 HIGHLIGHT = "#d62728"
 
@@ -138,9 +138,12 @@ def is_small(n_tokens: int) -> bool:
 
 def table(m: np.ndarray, rows: list[str], cols: list[str] | None = None, query: int | None = None,
           max_cols: int = TABLE_DIMS):
-    """A rounded table (first ``max_cols`` columns) with the query's row highlighted → pandas Styler."""
-    m = m[:, :max_cols]
-    cols = cols[:max_cols] if cols else [str(j) for j in range(m.shape[1])]
+    """A rounded table with the query's row highlighted → pandas Styler. Columns that are tokens (``cols``
+    given) are all shown: a row of weights cut short would not sum to 1. Columns that are dimensions
+    (``cols`` None) are cut to the first ``max_cols``."""
+    if cols is None:
+        m = m[:, :max_cols]
+        cols = [str(j) for j in range(m.shape[1])]
     df = pd.DataFrame(np.round(m, 3), index=rows, columns=cols)
     style = df.style.format(precision=3)
     if query is not None:
@@ -227,9 +230,10 @@ TEXT: dict[str, dict[str, str]] = {
     "shapes": {"en": "T = {T} tokens · model width D = {D} · {H} heads · each head works in d_k = D / H = {dk} "
                      "dimensions.",
                "zh": "T = {T} 个词元 · 模型宽度 D = {D} · {H} 个头 · 每个头在 d_k = D / H = {dk} 维中计算。"},
-    "small_note": {"en": "Short sentence: matrices are tables of numbers (first {n} columns), the query's row "
-                         "highlighted.",
-                   "zh": "句子较短：矩阵以数字表格显示（前 {n} 列），查询所在行高亮。"},
+    "small_note": {"en": "Short sentence: matrices are tables of numbers, the query's row highlighted. Token × token "
+                         "tables show every column; X, Q, K, V and the output show their first {n} dimensions.",
+                   "zh": "句子较短：矩阵以数字表格显示，查询所在行高亮。词元 × 词元的表格显示全部列；"
+                         "X、Q、K、V 和输出只显示前 {n} 维。"},
     "large_note": {"en": "Long sentence: matrices are heatmaps (at most the first {n} columns), the query's row "
                          "framed in red.",
                    "zh": "句子较长：矩阵以热力图显示（最多前 {n} 列），查询所在行用红框标出。"},
