@@ -94,6 +94,26 @@ def test_examples_and_model_switch(app):
     assert list(table["trained on it?"]) == ["no", "✓ yes"]
 
 
+def test_a_classifier_picked_in_the_sidebar_is_used_here(app):
+    """Issue 12.2: a classifier selected in the sidebar (as the fine-tune studio does on saving) is the one
+    this page shows; a choice made here afterwards stays."""
+    app.sidebar.selectbox(key="model").set_value("sentiment-zh").run()
+    assert not app.exception and app.selectbox(key="sentiment_model@en").value == "sentiment-zh"
+    app.selectbox(key="sentiment_model@en").set_value("sentiment-en").run()
+    app.run()
+    assert app.selectbox(key="sentiment_model@en").value == "sentiment-en"
+
+
+def test_follow_sidebar_only_when_a_classifier_is_newly_picked():
+    found = [models.ModelSource("a", "a", None, models.CLASSIFIER, "en", "shipped"),
+             models.ModelSource("b", "b", None, models.CLASSIFIER, "zh", "session")]
+    assert sv.follow_sidebar(found, "b", "bert", "a", "en") == "b"
+    assert sv.follow_sidebar(found, "b", "b", "a", "en") == "a"         # seen already: the page's choice stays
+    assert sv.follow_sidebar(found, "bert-mini-en", None, "a", "en") == "a"   # not a classifier
+    assert sv.follow_sidebar(found, "b", None, None, "en") is None      # first visit: not another language's
+    assert sv.follow_sidebar(found, "b", None, None, "zh") == "b"
+
+
 def test_typed_text_is_classified(app, root):
     app.text_area(key="sentiment_text").set_value("The film was wonderful.").run()
     assert not app.exception

@@ -234,6 +234,8 @@ def test_page_fine_tunes_tests_and_saves_a_zh_classifier():
     saved = list(at.session_state["session_models"].values())
     assert len(saved) == 1 and saved[0].architecture == models.CLASSIFIER and saved[0].lang == "zh"
     assert sv.label_names(saved[0].folder, 2) == (["negative", "positive"], True)
+    assert at.session_state["model"] == saved[0].key                      # selected, as the message says
+    assert "情感分类" in at.success[-1].value
 
 
 def test_page_upload_path_keeps_our_names(monkeypatch):

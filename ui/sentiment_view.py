@@ -109,6 +109,19 @@ def default_classifier(found: list[ModelSource], lang: str) -> str | None:
     return next((s.key for s in found if s.lang == lang), found[0].key if found else None)
 
 
+def follow_sidebar(found: list[ModelSource], sidebar_key: str | None, last_seen: str | None,
+                   current: str | None, lang: str) -> str | None:
+    """The page's classifier: the sidebar's model when a classifier was newly picked there (or just saved by
+    the fine-tune studio, which selects it in the sidebar); on a first visit only a classifier of the
+    learner's language (or of unknown language) is followed. Otherwise the page's own choice stays."""
+    picked = next((s for s in found if s.key == sidebar_key), None)
+    if picked is None or sidebar_key == last_seen:
+        return current
+    if last_seen is None and picked.lang not in (lang, ""):
+        return current
+    return sidebar_key
+
+
 def label_names(folder: str | None, n_labels: int) -> tuple[list[str], bool]:
     """(names, known). Looked up in order: the shipping card, HF's id2label (when it is not the
     placeholder LABEL_i), the shipped corpus named in trainer_state.json. Else ("class 0", …), False."""

@@ -44,6 +44,9 @@ if not found:
     st.stop()
 
 labels = {src.key: src.label for src in found}
+s.sentiment_model = sv.follow_sidebar(found, s.get("model"), s.get("_sentiment_sidebar"), s.get("sentiment_model"),
+                                      lang)
+s._sentiment_sidebar = s.get("model")
 key = synced_select(T("pick_model"), list(labels), "sentiment_model", sv.default_classifier(found, lang), labels.get)
 source = next(src for src in found if src.key == key)
 try:

@@ -12,6 +12,7 @@ import streamlit as st
 
 from ui import page, session
 from ui.i18n import tr
+from ui.models import CLASSIFIER
 
 from . import figures as fg
 from .file_errors import explain
@@ -49,6 +50,11 @@ TEXT = {
     "save": {"en": "Add to the model picker", "zh": "加入模型选择器"},
     "saved": {"en": "“{label}” is now in the sidebar's model picker, and selected: every explorer page shows it.",
               "zh": "“{label}”已加入侧边栏的模型选择器并被选中：每个探索页面都会显示它。"},
+    "saved_classifier": {
+        "en": "“{label}” is now in the sidebar's model picker, and selected there and on the Sentiment page: the "
+              "explorer pages show it (a page that needs a masked-LM head says which model it uses instead).",
+        "zh": "“{label}”已加入侧边栏的模型选择器，并在侧边栏和“情感分类”页面中被选中：各探索页面都会显示它"
+              "（需要掩码语言模型头的页面会说明改用了哪个模型）。"},
     "saved_s2s": {"en": "“{label}” is now in the model list of the Encoder-decoder page (the sidebar lists BERTs).",
                   "zh": "“{label}”已加入“编码器-解码器”页面的模型列表（侧边栏只列出 BERT 模型）。"},
     "download": {"en": "⬇ Download (zip, Hugging Face layout)", "zh": "⬇ 下载（zip，Hugging Face 格式）"},
@@ -200,11 +206,18 @@ def save_box(kind: str, lang: str, default_label: str, model_lang: str) -> None:
         st.rerun()                                     # the sidebar's picker is drawn before this page: redraw
     if saved is not None:
         source = saved[1]
-        where = "saved_s2s" if not source.is_encoder else "saved"
+        where = saved_message(source)
         st.success(tr(TEXT, where, lang, label=source.label))
         st.download_button(tr(TEXT, "download", lang), data=zip_bytes(source.folder),
                            file_name=f"{zip_name(source.label, kind)}.zip", mime="application/zip",
                            key=f"{kind}_download")
+
+
+def saved_message(source) -> str:
+    """Which "saved" message is true: a classifier is also selected on the Sentiment page."""
+    if not source.is_encoder:
+        return "saved_s2s"
+    return "saved_classifier" if source.architecture == CLASSIFIER else "saved"
 
 
 def saved_source(kind: str):
