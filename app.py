@@ -81,10 +81,8 @@ def language_changed() -> None:
     s = st.session_state
     new = s.lang
     old = "en" if new == "zh" else "zh"
-    if s.get("text") == state.DEFAULT_TEXT[old]:
-        s.text = state.DEFAULT_TEXT[new]
-    if s.get("pair") == state.DEFAULT_PAIR[old]:
-        s.pair = state.DEFAULT_PAIR[new]
+    for name, value in state.switched_defaults({"text": s.get("text"), "pair": s.get("pair")}, new).items():
+        s[name] = value
     found = [x for x in session.sources() if x.is_encoder]
     current = next((x for x in found if x.key == s.get("model")), None)
     if current is None or current.lang == old:

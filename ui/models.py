@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import torch
 
 from transformer_core import BertForPreTraining, CheckpointError, TransformerConfig, load_pretrained, load_seq2seq
 from transformer_core.tokenizer import train_wordpiece
+
+from .language import model_language
 
 MODELS_ROOT = Path(__file__).resolve().parents[1] / "assets" / "models"
 EXTRA_ROOTS = "ATTENTION_LAB_MODELS"   # env: more folders of model folders (os.pathsep-separated), listed first
@@ -55,6 +58,12 @@ class Loaded:
     @property
     def config(self) -> TransformerConfig:
         return self.model.config
+
+    @cached_property
+    def lang(self) -> str:
+        """The language this model reads ("en", "zh" or ""), from its vocabulary, so that a folder without a
+        card has one too; the card's language when the vocabulary does not say."""
+        return model_language(self.tokenizer, self.source.lang)
 
 
 def _architecture(data: dict, folder: Path) -> str:

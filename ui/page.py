@@ -12,7 +12,7 @@ import streamlit as st
 
 from transformer_core import CheckpointError
 
-from . import session
+from . import language, session
 from .encode import Encoded, InputProblem
 from .i18n import t
 
@@ -70,6 +70,13 @@ def problem(err: Exception, lang: str) -> None:
         st.error(t("model_error", lang, message=str(err)))
     else:
         st.warning(str(err))
+
+
+def language_warning(loaded, text: str | None, pair: str | None, lang: str) -> None:
+    """A warning when the sentence is written in another language than the one the model reads."""
+    message = language.warning(text, loaded.lang, loaded.source.label, lang, pair)
+    if message:
+        st.warning(message)
 
 
 def random_warning(loaded, lang: str) -> None:
@@ -130,6 +137,7 @@ def model_and_run(lang: str, want=None, pair: bool = False, masked=(), head_mask
         return None, None
     random_warning(loaded, lang)
     s = st.session_state
+    language_warning(loaded, s.get("text", ""), s.get("pair") if pair else None, lang)
     try:
         run = session.run_bert(loaded, s.get("text", ""), s.get("pair") if pair else None, tuple(masked), head_mask)
     except InputProblem as err:

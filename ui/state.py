@@ -72,3 +72,19 @@ def defaults(lang: str = "en") -> dict:
     values = {name: default for name, (default, _, _) in FIELDS.items()}
     values.update(lang=lang, text=DEFAULT_TEXT[lang], pair=DEFAULT_PAIR[lang])
     return values
+
+
+def switched_defaults(values: dict, new_lang: str) -> dict:
+    """On a language switch: each sentence that is still one of the other language's examples (in either
+    box: the NSP page can swap them) becomes the new language's example; the masked positions of the old
+    sentence are dropped with it. What the learner typed stays. → {field: new value} to apply."""
+    old = "zh" if new_lang == "en" else "en"
+    examples = {DEFAULT_TEXT[old]: DEFAULT_TEXT[new_lang], DEFAULT_PAIR[old]: DEFAULT_PAIR[new_lang]}
+    out = {}
+    for name in ("text", "pair"):
+        value = str(values.get(name) or "").strip()
+        if value in examples:
+            out[name] = examples[value]
+    if "text" in out:
+        out["masked"] = ()
+    return out

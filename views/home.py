@@ -47,6 +47,7 @@ def main() -> None:
         page.problem(err, lang)
         return
     page.random_warning(loaded, lang)
+    page.language_warning(loaded, st.session_state.get("text", ""), None, lang)
     c = loaded.config
     st.markdown(tr(TEXT, "model", lang, name=loaded.source.label, layers=c.n_layers, heads=c.n_heads, d=c.d_model,
                    f=c.d_ff, v=c.vocab_size, params=arch.format_count(sum(p.numel() for p in

@@ -54,6 +54,7 @@ except InputProblem as err:
     page.problem(err, lang)
     st.stop()
 page.notes(encoded, lang)
+page.language_warning(loaded, s.get("text", ""), None, lang)
 tokens, options = encoded.tokens, mv.maskable(encoded)
 s.mlm_pick = [p for p in s.get("masked", ()) if p in options]
 st.pills(tr(T, "pick", lang), options, selection_mode="multi", format_func=lambda i: tokens[i], key="mlm_pick",

@@ -73,6 +73,7 @@ except InputProblem as err:
     page.problem(err, lang)
     st.stop()
 page.notes(run.encoded, lang)
+page.language_warning(loaded, s.sentiment_value, None, lang)
 names, known = sv.label_names(source.folder, len(run.probs))
 pooling = T(f"pool_{run.pooling}")
 
