@@ -142,7 +142,7 @@ def test_chinese_page(monkeypatch, root):
     at = _open("zh")
     assert at.title[-1].value == "情感分类：把 BERT 用作分类器"
     assert at.selectbox(key="sentiment_model@zh").value == "sentiment-zh"           # 中文 UI → the zh model
-    assert at.button(key="sentiment_ex_zh_pos").label == "😊 正面（中文）"
+    assert at.button(key="sentiment_ex_zh_pos").label == "正面例句（中文）"
     assert "[CLS] 在看哪里？" in [s.value for s in at.subheader]
     at.sidebar.radio(key="lang").set_value("en").run()
     assert not at.exception and at.selectbox(key="sentiment_model@en").value == "sentiment-zh"   # choice kept

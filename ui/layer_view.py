@@ -82,7 +82,7 @@ TEXT: dict[str, dict[str, str]] = {
                      "LayerNorm after the last layer",
                "zh": "GPT-2 及许多较新的模型：先对子层输入归一化，再把子层的原始输出加回；最后一层之后还有一个 "
                      "LayerNorm"},
-    "ln_uses": {"en": "This model ({model}) uses **{kind}**.", "zh": "当前模型（{model}）使用**{kind}**。"},
+    "ln_uses": {"en": "This model ({model}) uses **{kind}**.", "zh": "当前模型（{model}）使用 **{kind}**。"},
     "post": {"en": "post-LN", "zh": "后置 LN"},
     "pre": {"en": "pre-LN", "zh": "前置 LN"},
     "ln_why": {"en": "Post-LN keeps the stream itself normalised (‖x‖ stays about the same from layer to layer); "

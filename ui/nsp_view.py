@@ -49,7 +49,7 @@ TEXT: dict[str, dict[str, str]] = {
     "empty_pair": {"en": "Sentence B is empty. Type a second sentence in the sidebar (“Second sentence”), or press "
                          "“Random sentence as B” below.",
                    "zh": "句子 B 是空的。请在侧边栏的“第二个句子”中输入，或点击下面的“随机句子作为 B”。"},
-    "random_b": {"en": "🎲 Random sentence as B", "zh": "🎲 随机句子作为 B"},
+    "random_b": {"en": "Random sentence as B", "zh": "随机句子作为 B"},
     "random_help": {"en": "An unrelated sentence: P(IsNext) should drop (for a trained model).",
                     "zh": "一个不相关的句子：（对训练好的模型来说）P(IsNext) 应该下降。"},
     "swap": {"en": "⇅ Swap A and B", "zh": "⇅ 交换 A 和 B"},

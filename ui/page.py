@@ -59,13 +59,13 @@ def show_code(*objects, lang: str) -> None:
 def notes(encoded: Encoded, lang: str) -> None:
     """What we changed in the learner's input (truncated, control characters…), said plainly."""
     for key, values in encoded.notes:
-        st.info(t(key, lang, **values), icon="ℹ️")
+        st.info(t(key, lang, **values))
 
 
 def problem(err: Exception, lang: str) -> None:
     """Bad input or an unusable model: a friendly message instead of a traceback."""
     if isinstance(err, InputProblem):
-        st.warning(t(err.key, lang, **err.values), icon="✏️")
+        st.warning(t(err.key, lang, **err.values))
     elif isinstance(err, CheckpointError):
         st.error(t("model_error", lang, message=str(err)))
     else:
@@ -81,7 +81,7 @@ def language_warning(loaded, text: str | None, pair: str | None, lang: str) -> N
 
 def random_warning(loaded, lang: str) -> None:
     if loaded.source.origin == "random":
-        st.warning(t("random_warning", lang), icon="⚠️")
+        st.warning(t("random_warning", lang))
 
 
 def _shared_select(container, name: str, label: str, n: int, widget_key: str) -> int:
@@ -110,7 +110,7 @@ def layer_head(config, lang: str, container=None, page: str = "") -> tuple[int, 
     return layer, head
 
 
-def model_with(want, lacking: str, differs: str, lang: str, icon: str = "ℹ️"):
+def model_with(want, lacking: str, differs: str, lang: str):
     """The picked model if ``want(source)`` holds, else the first model that qualifies, with a note
     (``differs``: a message with {model} and {other}); stops the page with ``lacking`` when none does."""
     picked = session.current_source()
@@ -120,10 +120,10 @@ def model_with(want, lacking: str, differs: str, lang: str, icon: str = "ℹ️"
         problem(err, lang)
         st.stop()
     if not want(loaded.source):
-        st.warning(lacking, icon=icon)
+        st.warning(lacking)
         st.stop()
     if loaded.source.key != picked.key:
-        st.info(differs.format(model=picked.label, other=loaded.source.label), icon="ℹ️")
+        st.info(differs.format(model=picked.label, other=loaded.source.label))
     return loaded
 
 

@@ -35,7 +35,7 @@ TEXT: dict[str, dict[str, str]] = {
               "把位置信息加进去。最初的 Transformer **加上固定的正弦和余弦**；BERT 为每个位置**学习**一个向量；许多"
               "新模型则在注意力内部**旋转**查询和键（RoPE）。"},
     "uses": {"en": "The picked model ({model}) uses **{kind}** positions: d_model = {d}, at most {n} positions.",
-             "zh": "当前模型（{model}）使用**{kind}**位置编码：d_model = {d}，最多 {n} 个位置。"},
+             "zh": "当前模型（{model}）使用 **{kind}** 位置编码：d_model = {d}，最多 {n} 个位置。"},
     "kind_learned": {"en": "learned", "zh": "可学习"},
     "kind_sinusoidal": {"en": "sinusoidal", "zh": "正弦"},
     "kind_rotary": {"en": "rotary", "zh": "旋转"},

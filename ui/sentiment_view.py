@@ -39,8 +39,8 @@ TEXT: dict[str, dict[str, str]] = {
              "zh": "还没有安装情感分类模型。安装后（应用会在 assets/models/ 下提供 sentiment-en 和 sentiment-zh）"
                    "它会出现在这里。你也可以自己微调一个："},
     "text": {"en": "Review to classify", "zh": "要分类的评论"},
-    "ex_pos": {"en": "😊 positive ({language})", "zh": "😊 正面（{language}）"},
-    "ex_neg": {"en": "☹️ negative ({language})", "zh": "☹️ 负面（{language}）"},
+    "ex_pos": {"en": "Positive example ({language})", "zh": "正面例句（{language}）"},
+    "ex_neg": {"en": "Negative example ({language})", "zh": "负面例句（{language}）"},
     "prediction": {"en": "Prediction", "zh": "预测"},
     "predicted": {"en": "**{label}** with probability {p:.1%}", "zh": "**{label}**，概率 {p:.1%}"},
     "probability": {"en": "probability", "zh": "概率"},
@@ -51,8 +51,9 @@ TEXT: dict[str, dict[str, str]] = {
                            "on the **{pooling}** vector, so only that one means anything to its classifier: the "
                            "other column shows what the same weights W, b say when handed a vector they never saw "
                            "in training.",
-                     "zh": "下面两个向量来自**同一个**最后一层隐藏状态 h。这个模型微调时用的是**{pooling}**得到的向量，"
-                           "所以只有它对分类层有意义：另一列显示同一组权重 W、b 拿到训练时从未见过的向量会说什么。"},
+                     "zh": "下面两个向量来自**同一个**最后一层隐藏状态 h。这个模型微调时用的是 **{pooling}** "
+                           "得到的向量，所以只有它对分类层有意义：另一列显示同一组权重 W、b "
+                           "拿到训练时从未见过的向量会说什么。"},
     "no_pooler": {"en": "This model was trained with mean pooling and has no pooler layer, so its [CLS] vector is the "
                         "raw h_[CLS] (no tanh(W_p·h + b_p)).",
                   "zh": "这个模型用平均池化训练，没有池化层（pooler），因此它的 [CLS] 向量就是原始的 h_[CLS]"

@@ -83,9 +83,9 @@ def chosen_piece(loaded, run, names: dict, lang: str) -> int | None:
     if found is not None and found in names:
         return found
     if split and any(tok != "[UNK]" for tok in split):
-        st.warning(tr(ev.TEXT, "piece_unknown", lang, text=typed, split=" ".join(split)), icon="✏️")
+        st.warning(tr(ev.TEXT, "piece_unknown", lang, text=typed, split=" ".join(split)))
     else:
-        st.warning(tr(ev.TEXT, "piece_none", lang, text=typed), icon="✏️")
+        st.warning(tr(ev.TEXT, "piece_none", lang, text=typed))
     return None
 
 

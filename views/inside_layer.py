@@ -46,7 +46,7 @@ with right:
     page.chart(lv.ranked_bars([f"{p}: {tokens[p]}" for p, _ in excite], [v for _, v in excite],
                               tr(T, "top_tokens", lang, n=neuron), color=lv.GREEN), key="top_tokens")
 diff = lv.ffn_alone_difference(loaded.model, run.trace, layer, position)
-st.success(tr(T, "ffn_alone", lang, token=tokens[position], f=config.d_ff, diff=diff), icon="✅")
+st.success(tr(T, "ffn_alone", lang, token=tokens[position], f=config.d_ff, diff=diff))
 
 # ── the residual stream ──
 st.subheader(tr(T, "residual_header", lang))

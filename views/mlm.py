@@ -40,10 +40,10 @@ def store_masked() -> None:
 
 # ── a model that can fill [MASK] ──
 loaded = page.model_with(lambda src: src.has_mlm, tr(T, "no_mlm", lang), t("needs_mlm", lang, model="{model}",
-                                                                                   other="{other}"), lang, "🎭")
+                                                                                   other="{other}"), lang)
 page.random_warning(loaded, lang)
 if loaded.tokenizer.token_to_id(mv.MASK) is None:
-    st.warning(tr(T, "no_mask_token", lang), icon="🎭")
+    st.warning(tr(T, "no_mask_token", lang))
     st.stop()
 
 # ── which pieces are hidden ──
@@ -64,7 +64,7 @@ typed = [p for p in positions if tokens[p] == mv.MASK]
 if typed:
     st.caption(tr(T, "typed", lang, where=", ".join(map(str, typed))))
 if not positions:
-    st.info(tr(T, "no_mask", lang), icon="👆")
+    st.info(tr(T, "no_mask", lang))
     st.stop()
 run = session.run_bert(loaded, text, None, positions)
 

@@ -20,7 +20,7 @@ page.header(tr(T, "title", lang), tr(T, "intro", lang))
 page.formula(nv.FORMULA, tr(T, "formula_caption", lang))
 
 loaded = page.model_with(lambda src: src.has_nsp, tr(T, "no_nsp", lang), tr(T, "needs_nsp", lang, model="{model}",
-                                                                                    other="{other}"), lang, "🔗")
+                                                                                    other="{other}"), lang)
 
 
 def random_b(sentence_lang: str) -> None:
@@ -43,7 +43,7 @@ def buttons() -> None:
 try:
     clean(s.get("pair", ""))
 except InputProblem:
-    st.warning(tr(T, "empty_pair", lang), icon="✏️")
+    st.warning(tr(T, "empty_pair", lang))
     buttons()
     st.stop()
 _, run = page.model_and_run(lang, want=lambda src: src.has_nsp, pair=True)     # the same model as above

@@ -85,7 +85,7 @@ def learned_section(loaded, n: int, lang: str) -> None:
         st.info(tr(pv.TEXT, "learned_none", lang, kind=tr(pv.TEXT, f"kind_{config.position}", lang)))
         return
     if loaded.source.origin == "random":
-        st.warning(tr(pv.TEXT, "learned_random", lang), icon="⚠️")
+        st.warning(tr(pv.TEXT, "learned_random", lang))
     table, sim, offsets = learned_figures(loaded, loaded.source.key, min(n, config.max_len), lang)
     show(table, key="pos_learned_table")
     left, right = st.columns(2)

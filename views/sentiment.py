@@ -39,7 +39,7 @@ def synced_select(label: str, options: list, name: str, default, format_func=str
 page.header(T("title"), T("intro"))
 found = sv.classifiers(session.sources())
 if not found:
-    st.info(T("none"), icon="ℹ️")
+    st.info(T("none"))
     st.code(sv.TRAIN_COMMAND, language="bash")
     st.stop()
 

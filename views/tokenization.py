@@ -35,7 +35,7 @@ def main_grid(loaded, run, lang: str) -> None:
     st.caption(tr(tv.TEXT, "grid_caption", lang))
     unknown = tv.unknown_sources(list(enc.pieces), enc.text, enc.pair)
     if unknown:
-        st.warning(tr(tv.TEXT, "unk_explain", lang, chars=" ".join(f"“{c}”" for c in unknown)), icon="❓")
+        st.warning(tr(tv.TEXT, "unk_explain", lang, chars=" ".join(f"“{c}”" for c in unknown)))
     with st.expander(tr(tv.TEXT, "words_header", lang)):
         spans = word_pieces(loaded.tokenizer, enc.text, enc.pair)
         st.dataframe(tv.word_records(spans, list(enc.pieces), lang), hide_index=True, width="stretch")
@@ -57,7 +57,7 @@ def other_example(loaded, lang: str, container) -> None:
         return
     for key, values in enc.notes:
         if key != "note_unknown":                   # the caption below says it, for this example
-            container.info(t(key, lang, **values), icon="ℹ️")
+            container.info(t(key, lang, **values))
     with container:
         grid(list(enc.pieces), lang, "tok_other", rows=("piece", "id"), per_line=8, sources=(enc.text, None))
     if tokenizer:

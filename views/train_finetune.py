@@ -49,7 +49,7 @@ def base_section():
     st.header(T("h_base"))
     bases = fn.base_models(session.sources())
     if not bases:
-        st.info(T("no_base"), icon="ℹ️")
+        st.info(T("no_base"))
         return None
     names = {b.key: b.label for b in bases}
     key = choose(T("base"), list(names), "keep_ft_base", fn.default_base(bases, lang), format_func=names.get)
