@@ -171,6 +171,7 @@ def test_positions_sinusoids_learned_and_rotary():
     np.testing.assert_allclose(offsets[0], offsets[2], atol=1e-3)
     learned = [t["y"] for t in spec(at, 6)["data"]]
     assert not np.allclose(learned[0][1:10], learned[1][1:10], atol=1e-2)   # random table: no such property
+    assert any("neighbouring positions have mean cosine similarity" in m.value for m in at.markdown)
     rope = spec(at, 7)["data"]
     np.testing.assert_allclose(rope[0]["y"], rope[1]["y"], atol=1e-3)
     assert not np.allclose(rope[2]["y"], rope[3]["y"], atol=1e-1)

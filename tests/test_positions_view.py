@@ -90,3 +90,16 @@ def test_figures_carry_the_numbers():
     assert [t.name for t in offsets.data] == ["start p = 0", "start p = 10"]
     rope = pv.rope_figure(pv.rope_scores(8, [0, 5], 10))
     assert len(rope.data) == 4 and len(rope.data[0].y) == 11
+
+
+def test_smoothness_is_measured_not_assumed():
+    """Issue 12.6: the page said trained tables "usually come out smooth" beside one that looks like noise."""
+    walk = np.cumsum(np.random.default_rng(0).normal(size=(64, 128)), axis=0)     # each row a small step on
+    smooth = pv.cosine_similarity(walk - walk.mean(0))
+    near, far, gap, verdict = pv.smoothness(smooth)
+    assert near > far and gap == 16 and verdict == "verdict_smooth"
+    noise = pv.cosine_similarity(np.random.default_rng(1).normal(size=(64, 128)))
+    near, far, _, verdict = pv.smoothness(noise)
+    assert abs(near) < 0.1 and abs(far) < 0.1 and verdict == "verdict_noise"
+    assert all(k in pv.TEXT for k in ("verdict_smooth", "verdict_partly", "verdict_noise", "smooth_measured"))
+    assert "usually come out smooth" not in pv.TEXT["learned_intro"]["en"]

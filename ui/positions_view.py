@@ -77,12 +77,26 @@ TEXT: dict[str, dict[str, str]] = {
     "learned_header": {"en": "Learned positions (BERT)", "zh": "可学习的位置编码（BERT）"},
     "learned_intro": {
         "en": "BERT has no formula: its position table is a weight matrix (max_len × d_model) trained with "
-              "everything else, so it can only encode positions it saw in training (at most max_len). Trained "
-              "tables usually come out smooth, with neighbouring positions similar; nothing forces the offset "
-              "curves to coincide. Cosine similarity is used because learned vectors differ in length.",
+              "everything else, so it can only encode positions it saw in training (at most max_len). A long "
+              "training on many long sentences tends to make the table smooth, neighbouring positions similar; a "
+              "short one leaves much of it noise. Nothing forces the offset curves to coincide. Cosine similarity "
+              "is used because learned vectors differ in length; the line under the table measures this model's.",
         "zh": "BERT 没有公式：它的位置表是一个权重矩阵（max_len × d_model），与其他参数一起训练，因此只能表示训练中"
-              "见过的位置（最多 max_len 个）。训练后的表通常比较平滑，相邻位置彼此相似；但没有什么强制不同起点的偏移"
-              "曲线重合。这里用余弦相似度，因为学到的向量长度各不相同。"},
+              "见过的位置（最多 max_len 个）。在大量长句上长时间训练，位置表往往会变得平滑，相邻位置彼此相似；"
+              "训练较短时，表的大部分仍是噪声。没有什么强制不同起点的偏移曲线重合。这里用余弦相似度，因为学到的"
+              "向量长度各不相同；表格下面的一行给出了当前模型的实测结果。"},
+    "smooth_measured": {
+        "en": "Measured on this model's first {n} positions: neighbouring positions have mean cosine similarity "
+              "{near:.2f}, positions at least {gap} apart {far:.2f}. {verdict}",
+        "zh": "在当前模型的前 {n} 个位置上实测：相邻位置的平均余弦相似度为 {near:.2f}，相距至少 {gap} 的位置为 "
+              "{far:.2f}。{verdict}"},
+    "verdict_smooth": {"en": "The table is smooth: neighbours are far more alike than distant positions.",
+                       "zh": "这张表是平滑的：相邻位置远比相距较远的位置相似。"},
+    "verdict_partly": {"en": "Only partly smooth: neighbours are somewhat more alike, but most of what you see is "
+                             "still noise (this model trained briefly).",
+                       "zh": "只是部分平滑：相邻位置稍微更相似，但看到的大部分仍是噪声（这个模型训练时间较短）。"},
+    "verdict_noise": {"en": "No smoothness: neighbours are no more alike than distant positions; the table is noise.",
+                      "zh": "没有平滑性：相邻位置并不比相距较远的位置更相似；这张表就是噪声。"},
     "learned_random": {"en": "This model has random weights, so its position table is noise: no smooth pattern, and "
                              "only a position with itself is similar.",
                        "zh": "该模型是随机权重，位置表只是噪声：没有平滑的规律，只有位置与自身相似。"},
@@ -157,6 +171,18 @@ def cosine_similarity(table: np.ndarray) -> np.ndarray:
     """(P, P) cosine of the angle between position vectors (learned vectors differ in length)."""
     unit = table / np.maximum(np.linalg.norm(table, axis=1, keepdims=True), 1e-12)
     return unit @ unit.T
+
+
+def smoothness(sim: np.ndarray) -> tuple[float, float, int, str]:
+    """(mean cosine of neighbouring positions, mean cosine of positions ≥ gap apart, gap, verdict key) for a
+    (P, P) cosine table: how smooth a learned position table really is, measured, not assumed."""
+    n = sim.shape[0]
+    gap = max(4, n // 4)
+    near = float(np.diag(sim, 1).mean()) if n > 1 else 1.0
+    far_values = np.concatenate([np.diag(sim, k) for k in range(gap, n)]) if n > gap else np.array([near])
+    far = float(far_values.mean())
+    verdict = "verdict_smooth" if near - far >= 0.5 else "verdict_partly" if near - far >= 0.15 else "verdict_noise"
+    return near, far, gap, verdict
 
 
 def offset_curves(sim: np.ndarray, starts: list[int], max_offset: int) -> dict[int, list[float]]:

@@ -39,7 +39,7 @@ def learned_figures(_loaded, key: str, n: int, lang: str):
     sim = pv.cosine_similarity(table)
     starts = [0, n // 4, n // 2]
     return (pv.table_figure(table, lang), pv.similarity_figure(sim, lang, "cos"),
-            pv.offset_figure(pv.offset_curves(sim, starts, n // 2 - 1), lang, "cos"))
+            pv.offset_figure(pv.offset_curves(sim, starts, n // 2 - 1), lang, "cos"), pv.smoothness(sim))
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -86,8 +86,11 @@ def learned_section(loaded, n: int, lang: str) -> None:
         return
     if loaded.source.origin == "random":
         st.warning(tr(pv.TEXT, "learned_random", lang))
-    table, sim, offsets = learned_figures(loaded, loaded.source.key, min(n, config.max_len), lang)
+    n = min(n, config.max_len)
+    table, sim, offsets, (near, far, gap, verdict) = learned_figures(loaded, loaded.source.key, n, lang)
     show(table, key="pos_learned_table")
+    st.markdown(tr(pv.TEXT, "smooth_measured", lang, n=n, near=near, far=far, gap=gap,
+                   verdict=tr(pv.TEXT, verdict, lang)))
     left, right = st.columns(2)
     with left:
         show(sim, key="pos_learned_sim")
