@@ -58,7 +58,8 @@ def test_head_view_is_self_contained(weights):
     assert html.startswith("<!DOCTYPE html>") and '"cat"' in html
     assert "Sentence A -> Sentence B" in html                           # the pair filters bertviz adds
     params = json.loads(re.search(r"const params = (\{.*?\}); //", html, re.DOTALL).group(1))
-    assert params["layer"] == 2 and len(params["attention"][0]["attn"]) == 3
+    assert params["layer"] == 3 and params["include_layers"] == [1, 2, 3]      # counted from 1, as in the app
+    assert len(params["attention"][0]["attn"]) == 3
     assert params["attention"][0]["attn"][2][1][4] == pytest.approx(weights[2, 1, 4].tolist(), abs=5e-4)
 
 
@@ -66,6 +67,8 @@ def test_model_view_is_self_contained(weights):
     html = bv.model_view_html(weights, TOKENS)
     assert_offline(html)
     assert '"display_mode": "light"' in html and '"total_heads": 2' in html
+    params = json.loads(re.search(r"const params = (\{.*?\}); //", html, re.DOTALL).group(1))
+    assert params["include_layers"] == [1, 2, 3] and params["include_heads"] == [1, 2]
 
 
 def test_offline_rewrites_bertviz_markup():

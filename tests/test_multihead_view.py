@@ -81,8 +81,13 @@ def test_grid_has_one_map_per_head_and_pools_long_inputs(run):
     assert len(heatmaps) == 2 * 4
     np.testing.assert_allclose(array(heatmaps[6]["z"]), np.round(w[1, 2], 3))    # row-major: layer 2, head 3
     assert fig["layout"]["shapes"][0]["xref"] == "x7"                                # the picked head is framed
+    names = [f"{i} t{i}" for i in range(w.shape[-1])]
+    named = mv.grid_figure(w, (1, 2), "Layer", "Head", names)
+    assert list(named.data[0].x) == names and list(named.data[0].y) == names        # hover names the tokens
+    assert named.layout.annotations[0].text == "Head 1"                              # counted from 1
     long = np.random.default_rng(0).dirichlet(np.ones(60), size=(1, 2, 60))          # (1, 2, 60, 60)
-    pooled = mv.grid_figure(long, (0, 0), "L", "H")
+    pooled = mv.grid_figure(long, (0, 0), "L", "H", [f"{i} w" for i in range(60)])
+    assert pooled.data[0].x[0] == "0 w … 2 w"
     z = np.array(pooled.data[0].z)
     assert z.shape[0] <= mv.GRID_T
     np.testing.assert_allclose(z.sum(-1), 1.0, atol=0.02)                            # rows still sum to 1

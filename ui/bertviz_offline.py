@@ -12,6 +12,7 @@ The result is one HTML document that a page shows with ``st.iframe``. Pure funct
 """
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 from pathlib import Path
@@ -84,6 +85,25 @@ def model_view_height(n_layers: int, n_heads: int, n_tokens: int) -> int:
     return int(max(n_layers * thumbnail + 38, detail) + 30)
 
 
+_PARAMS = re.compile(r"const params = (\{.*?\}); //", re.DOTALL)
+
+
+def one_based(html: str) -> str:
+    """bertviz numbers layers and heads from 0; the app counts them from 1 everywhere. Only the names it
+    shows change (``include_layers`` / ``include_heads`` / the starting ``layer``): its data is indexed by
+    position in those lists, never by the numbers themselves."""
+    found = _PARAMS.search(html)
+    if found is None:
+        return html
+    params = json.loads(found.group(1))
+    for name in ("include_layers", "include_heads"):
+        if params.get(name) is not None:
+            params[name] = [i + 1 for i in params[name]]
+    if params.get("layer") is not None:
+        params["layer"] += 1
+    return html[:found.start(1)] + json.dumps(params) + html[found.end(1):]
+
+
 def head_view_html(weights: torch.Tensor, tokens: list[str], sentence_b_start: int | None = None,
                    layer: int = 0, heads: list[int] | None = None) -> str:
     """bertviz head view of (L, H, T, T) attention weights, as an offline HTML document."""
@@ -91,7 +111,7 @@ def head_view_html(weights: torch.Tensor, tokens: list[str], sentence_b_start: i
     from bertviz import head_view
     html = head_view(for_bertviz(weights), list(tokens), sentence_b_start=sentence_b_start, layer=layer,
                      heads=heads, html_action="return")
-    return offline(html.data)
+    return offline(one_based(html.data))
 
 
 def model_view_html(weights: torch.Tensor, tokens: list[str], sentence_b_start: int | None = None) -> str:
@@ -99,4 +119,4 @@ def model_view_html(weights: torch.Tensor, tokens: list[str], sentence_b_start: 
     from bertviz import model_view
     html = model_view(for_bertviz(weights), list(tokens), sentence_b_start=sentence_b_start,
                       display_mode="light", html_action="return")
-    return offline(html.data)
+    return offline(one_based(html.data))

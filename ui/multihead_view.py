@@ -63,19 +63,25 @@ def block_groups(n_tokens: int, n_blocks: int) -> list[tuple[int, ...]]:
 
 # ── figures ─────────────────────────────────────────────────────────────────────────────────────────
 
-def grid_figure(weights: np.ndarray, selected: tuple[int, int], layer_name: str, head_name: str) -> go.Figure:
-    """Layers × heads small heatmaps (rows: layers, bottom layer first), the selected head framed.
+def grid_figure(weights: np.ndarray, selected: tuple[int, int], layer_name: str, head_name: str,
+                names: list[str] | None = None) -> go.Figure:
+    """Layers × heads small heatmaps (rows: layers, counted from 1 like everywhere in the app), the selected
+    head framed; hovering a cell names its query and key tokens (``names``, unique, e.g. "3 cat").
     Long sentences are pooled into ≤ GRID_T blocks with ``aggregate`` so the grid stays light."""
     n_layers, n_heads, t, _ = weights.shape
+    names = list(names) if names else [str(i) for i in range(t)]
     if t > GRID_T:
-        weights = aggregate(weights, block_groups(t, GRID_T))              # (L, H, GRID_T, GRID_T)
+        groups = block_groups(t, GRID_T)
+        weights = aggregate(weights, groups)                                # (L, H, GRID_T, GRID_T)
+        names = [f"{names[g[0]]} … {names[g[-1]]}" if len(g) > 1 else names[g[0]] for g in groups]
         t = weights.shape[-1]
     fig = make_subplots(rows=n_layers, cols=n_heads, horizontal_spacing=0.008, vertical_spacing=0.012,
                         column_titles=[f"{head_name} {h + 1}" for h in range(n_heads)],
                         row_titles=[f"{layer_name} {i + 1}" for i in range(n_layers)])
     for i in range(n_layers):
         for h in range(n_heads):
-            fig.add_trace(go.Heatmap(z=np.round(weights[i, h], 3), coloraxis="coloraxis",      # array: fast to validate
+            # z as an array: fast to validate
+            fig.add_trace(go.Heatmap(z=np.round(weights[i, h], 3), x=names, y=names, coloraxis="coloraxis",
                                      hovertemplate=f"{layer_name} {i + 1} · {head_name} {h + 1}<br>"
                                                    "%{y} → %{x}: %{z:.3f}<extra></extra>"), row=i + 1, col=h + 1)
     layer, head = selected
@@ -193,9 +199,12 @@ TEXT: dict[str, dict[str, str]] = {
     "use_pair": {"en": "Add the second sentence (sentence B)", "zh": "加入第二个句子（句子 B）"},
     "grid_title": {"en": "Every head of every layer", "zh": "每一层的每一个头"},
     "grid_body": {"en": "{L} layers × {H} heads = {n} attention maps. In each map row i is query token i and "
-                        "column j key token j; bright = much attention. The head picked above is framed in red.",
+                        "column j key token j; bright = much attention. Hover over a map to read its tokens. The "
+                        "head picked above is framed in red and drawn large, with its tokens, below. Layers and "
+                        "heads are counted from 1 everywhere in this app, the bertviz views included.",
                   "zh": "{L} 层 × {H} 个头 = {n} 张注意力图。每张图中第 i 行是查询词元 i，第 j 列是键词元 j；"
-                        "越亮表示注意力越大。上面选中的头用红框标出。"},
+                        "越亮表示注意力越大。把鼠标移到图上可以看到对应的词元。上面选中的头用红框标出，"
+                        "并在下方放大显示（带词元标签）。本应用中层和头都从 1 开始编号，bertviz 视图也一样。"},
     "grid_pooled": {"en": "The sentence has {T} tokens, so each small map groups neighbouring tokens into {n} "
                           "blocks (weights summed over key blocks and averaged over query blocks, so rows still "
                           "sum to 1).",
@@ -216,9 +225,9 @@ TEXT: dict[str, dict[str, str]] = {
     "view_model": {"en": "model view", "zh": "模型视图"},
     "head_view_help": {"en": "Left: queries, right: keys. Hover over a token to see only its lines; click a colour "
                              "square to switch heads on or off (double-click: only that head). The layer menu is "
-                             "inside the view; bertviz counts layers from 0.",
+                             "inside the view; its layers are numbered from 1, as everywhere in the app.",
                        "zh": "左边是查询，右边是键。把鼠标移到一个词元上只看它的连线；点击彩色方块开关对应的头"
-                             "（双击：只看这个头）。层的选择菜单在视图内部；bertviz 的层号从 0 开始。"},
+                             "（双击：只看这个头）。层的选择菜单在视图内部；层号从 1 开始，与本应用其他地方一致。"},
     "model_view_help": {"en": "Every layer (rows) × head (columns) as a thumbnail; click one to enlarge it.",
                         "zh": "每一层（行）× 每个头（列）一张缩略图；点击一张即可放大。"},
     "long_mode": {"en": "The input has {T} tokens: drawing all {lines:,} lines of one head would be a blur, so "

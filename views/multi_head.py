@@ -49,7 +49,7 @@ st.subheader(s("grid_title"))
 st.write(s("grid_body", L=L, H=H, n=L * H))
 if T > mv.GRID_T:
     st.caption(s("grid_pooled", T=T, n=mv.GRID_T))
-chart(mv.grid_figure(weights, (layer, head), t("layer", lang), t("head", lang)), key="mh_grid")
+chart(mv.grid_figure(weights, (layer, head), t("layer", lang), t("head", lang), names), key="mh_grid")
 sums = weights.sum(-1)
 st.caption(s("rows_sum", lo=float(sums.min()), hi=float(sums.max())))
 
