@@ -60,6 +60,21 @@ def test_animation_has_a_frame_per_checkpoint_and_rows_sum_to_one(model_root):
     assert list(fig.layout.yaxis.ticktext) == tokens and list(fig.layout.yaxis.tickvals) == list(range(len(tokens)))
 
 
+def test_readable_axes_and_a_short_legend(model_root):
+    """Issue 12.8: clipped y ticks, the x title over the ticks, a 16-line legend, an unlabelled second axis."""
+    meta, by_step = tv.load(str(model_root / "tiny-timelapse"))
+    fig = tv.animation(meta, by_step, probe=0, layer=0, head=0, lang="en")
+    assert fig.layout.xaxis.side == "top" and fig.layout.updatemenus[0].y == 0        # ticks up, controls down
+    ent = tv.entropy_figure(by_step, 0, "en", selected=(1, 0))
+    assert [t.name for t in ent.data if t.showlegend is not False] == ["each head (hover for its name)",
+                                                                      "the head picked above: layer 2, head 1"]
+    assert ent.layout.yaxis.automargin and ent.layout.yaxis.title.text == "entropy (bits)"
+    assert ent.layout.xaxis.title.text == "step"
+    curve = tv.curve(str(model_root / "tiny-timelapse"), "zh")
+    if curve is not None:
+        assert curve.layout.yaxis.title.text == "损失" and "准确率" in curve.layout.yaxis2.title.text
+
+
 def test_the_page_plays_back_the_injected_model(model_root, monkeypatch):
     monkeypatch.setenv("ATTENTION_LAB_MODELS", str(model_root))
     at = AppTest.from_file(APP, default_timeout=90).run()

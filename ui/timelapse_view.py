@@ -15,6 +15,7 @@ from plotly.subplots import make_subplots
 
 from transformer_core.train.snapshots import META, read
 
+from .attention_view import HIGHLIGHT
 from .i18n import tr
 
 TEXT = {
@@ -39,6 +40,12 @@ TEXT = {
                 "zh": "每个头注意力行的平均熵（比特）：高 = 分散，低 = 集中"},
     "curve": {"en": "Training curve (masked-LM accuracy on training batches)",
               "zh": "训练曲线（训练批次上的 MLM 准确率）"},
+    "bits": {"en": "entropy (bits)", "zh": "熵（比特）"},
+    "each_head": {"en": "each head (hover for its name)", "zh": "每个头（悬停可见名称）"},
+    "this_head": {"en": "the head picked above: layer {layer}, head {head}",
+                  "zh": "上面选中的头：第 {layer} 层，第 {head} 个头"},
+    "loss": {"en": "loss", "zh": "损失"},
+    "accuracy": {"en": "accuracy (right axis, 0–1)", "zh": "准确率（右轴，0–1）"},
 }
 
 
@@ -80,32 +87,43 @@ def animation(meta: dict, by_step: dict, probe: int, layer: int, head: int, lang
     fig = go.Figure(data=frames[-1].data, frames=frames)
     axis = {"tickmode": "array", "tickvals": where, "ticktext": tokens, "automargin": True}
     label = tr(TEXT, "step", lang)
-    fig.update_layout(
-        height=560, margin={"l": 10, "r": 10, "t": 70, "b": 10}, xaxis={**axis, "title": tr(TEXT, "key", lang)},
+    fig.update_layout(      # keys along the top: their title stays clear of the tick labels and of the slider
+        height=600, margin={"l": 10, "r": 10, "t": 110, "b": 10},
+        xaxis={**axis, "side": "top", "tickangle": -45, "title": {"text": tr(TEXT, "key", lang), "standoff": 8}},
         yaxis={**axis, "autorange": "reversed", "title": tr(TEXT, "query", lang)},
-        updatemenus=[{"type": "buttons", "direction": "left", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom",
-                      "showactive": False, "buttons": [
+        updatemenus=[{"type": "buttons", "direction": "left", "x": 0, "y": 0, "xanchor": "left", "yanchor": "top",
+                      "pad": {"t": 48}, "showactive": False, "buttons": [
             {"label": "▶", "method": "animate", "args": [None, {"frame": {"duration": 500, "redraw": True},
                                                                "fromcurrent": True}]},
             {"label": "❚❚", "method": "animate", "args": [[None], {"mode": "immediate",
                                                                  "frame": {"duration": 0, "redraw": False}}]}]}],
         sliders=[{"active": len(steps) - 1, "currentvalue": {"prefix": f"{label} "}, "pad": {"t": 40},
+                  "x": 0.14, "len": 0.86,
                   "steps": [{"label": str(s), "method": "animate",
                              "args": [[str(s)], {"mode": "immediate", "frame": {"duration": 0, "redraw": True}}]}
                             for s in steps]}])
     return fig
 
 
-def entropy_figure(by_step: dict, probe: int, lang: str) -> go.Figure:
-    """One line per head: how focused it became, step by step."""
+def entropy_figure(by_step: dict, probe: int, lang: str, selected: tuple[int, int] = (0, 0)) -> go.Figure:
+    """How focused each head became, step by step: every head a thin grey line (named on hover, not in a
+    legend of L × H entries), the head picked above drawn thick in the highlight colour."""
     steps = sorted(by_step)
     ent = torch.stack([head_entropy(by_step[s][probe]) for s in steps])          # (S, L, H)
     fig = go.Figure()
     for layer in range(ent.shape[1]):
         for head in range(ent.shape[2]):
-            fig.add_scatter(x=steps, y=ent[:, layer, head].tolist(), mode="lines", name=f"L{layer + 1} H{head + 1}")
-    fig.update_layout(height=340, title=tr(TEXT, "entropy", lang), margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                      xaxis_title=tr(TEXT, "step", lang))
+            fig.add_scatter(x=steps, y=ent[:, layer, head].tolist(), mode="lines", name=tr(TEXT, "each_head", lang),
+                            line={"color": "rgba(120,120,120,0.45)", "width": 1}, legendgroup="all",
+                            showlegend=layer == head == 0,
+                            hovertemplate=f"L{layer + 1} H{head + 1}: %{{y:.2f}}<extra></extra>")
+    layer, head = selected
+    fig.add_scatter(x=steps, y=ent[:, layer, head].tolist(), mode="lines", line={"color": HIGHLIGHT, "width": 3},
+                    name=tr(TEXT, "this_head", lang, layer=layer + 1, head=head + 1))
+    fig.update_layout(height=380, title=tr(TEXT, "entropy", lang), margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                      legend={"orientation": "h", "y": -0.25, "x": 0})
+    fig.update_xaxes(title_text=tr(TEXT, "step", lang), automargin=True)
+    fig.update_yaxes(title_text=tr(TEXT, "bits", lang), automargin=True, rangemode="tozero")
     return fig
 
 
@@ -123,15 +141,21 @@ def strip(by_step: dict, tokens: list, probe: int, layer: int, head: int, n: int
 
 
 def curve(folder: str, lang: str) -> go.Figure | None:
+    """Loss (left axis) and accuracy (right axis, 0–1), both axes titled."""
     path = Path(folder) / "training_log.json"
     if not path.is_file():
         return None
     points = json.loads(path.read_text(encoding="utf-8"))["curve"]
     key = next((k for k in ("mlm_accuracy", "accuracy", "token_accuracy") if k in points[0]), None)
     fig = go.Figure()
-    fig.add_scatter(x=[p["step"] for p in points], y=[p["loss"] for p in points], name="loss")
+    fig.add_scatter(x=[p["step"] for p in points], y=[p["loss"] for p in points], name=tr(TEXT, "loss", lang))
     if key:
-        fig.add_scatter(x=[p["step"] for p in points], y=[p[key] for p in points], name=key, yaxis="y2")
-    fig.update_layout(height=300, title=tr(TEXT, "curve", lang), margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                      yaxis2={"overlaying": "y", "side": "right", "range": [0, 1]})
+        fig.add_scatter(x=[p["step"] for p in points], y=[p[key] for p in points], name=tr(TEXT, "accuracy", lang),
+                        yaxis="y2")
+    fig.update_layout(height=340, title=tr(TEXT, "curve", lang), margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                      legend={"orientation": "h", "y": -0.3, "x": 0},
+                      xaxis={"title": {"text": tr(TEXT, "step", lang)}, "automargin": True},
+                      yaxis={"title": {"text": tr(TEXT, "loss", lang)}, "automargin": True},
+                      yaxis2={"overlaying": "y", "side": "right", "range": [0, 1], "automargin": True,
+                              "title": {"text": tr(TEXT, "accuracy", lang)}})
     return fig

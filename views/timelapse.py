@@ -32,7 +32,7 @@ def main() -> None:
     page.chart(tv.animation(meta, by_step, probe, layer, head, lang), key="timelapse_anim")
     page.chart(tv.strip(by_step, meta["probes"][probe]["tokens"], probe, layer, head), key="timelapse_strip")
     page.formula(r"H(\text{row}) = -\sum_j a_{ij}\log_2 a_{ij}\quad(\le \log_2 T)")
-    page.chart(tv.entropy_figure(by_step, probe, lang), key="timelapse_entropy")
+    page.chart(tv.entropy_figure(by_step, probe, lang, (layer, head)), key="timelapse_entropy")
     curve = tv.curve(source.folder, lang)
     if curve is not None:
         page.chart(curve, key="timelapse_curve")
