@@ -141,6 +141,7 @@ def test_token_tables_keep_every_column_up_to_sixteen_pieces():
     assert list(df.columns) == names
     np.testing.assert_allclose(df.to_numpy().sum(-1), 1.0, atol=0.01)
     assert av.is_small(13) and av.is_small(16) and not av.is_small(17)   # the default sentence is a table
+    assert av.table_height(16) == 35 * 17 + 3                           # every row visible, no inner scrolling
 
 
 def test_heatmap_json_frames_the_query_row_and_keeps_labels():

@@ -152,6 +152,11 @@ def table(m: np.ndarray, rows: list[str], cols: list[str] | None = None, query: 
     return style
 
 
+def table_height(n_rows: int) -> int:
+    """Pixels for st.dataframe to show every row (35 px a row plus the header) with no inner scrolling."""
+    return 35 * (n_rows + 1) + 3
+
+
 def heatmap(m: np.ndarray, rows: list[str], cols: list[str] | None = None, query: int | None = None,
             title: str = "", max_cols: int = HEAT_DIMS, colorscale: str = "Viridis",
             zmin: float | None = None, zmax: float | None = None) -> go.Figure:

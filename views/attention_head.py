@@ -22,7 +22,8 @@ def s(key: str, **values) -> str:
 def matrix(m, rows, cols=None, query=None, key=None, narrow=False, **heat) -> None:
     """Numbers for a short sentence (fewer columns in a narrow column), a heatmap for a long one."""
     if av.is_small(len(rows)):
-        st.dataframe(av.table(m, rows, cols, query, max_cols=av.TABLE_DIMS // 2 if narrow else av.TABLE_DIMS))
+        st.dataframe(av.table(m, rows, cols, query, max_cols=av.TABLE_DIMS // 2 if narrow else av.TABLE_DIMS),
+                     height=av.table_height(len(rows)))
     else:
         chart(av.heatmap(m, rows, cols, query, **heat), key=key)
 
