@@ -73,6 +73,7 @@ def test_readable_axes_and_a_short_legend(model_root):
     curve = tv.curve(str(model_root / "tiny-timelapse"), "zh")
     if curve is not None:
         assert curve.layout.yaxis.title.text == "损失" and "准确率" in curve.layout.yaxis2.title.text
+        assert curve.layout.yaxis2.dtick == 0.2                                  # 0, 0.2 … 1, not 0.794 / 0.583
 
 
 def test_the_page_plays_back_the_injected_model(model_root, monkeypatch):

@@ -157,5 +157,6 @@ def curve(folder: str, lang: str) -> go.Figure | None:
                       xaxis={"title": {"text": tr(TEXT, "step", lang)}, "automargin": True},
                       yaxis={"title": {"text": tr(TEXT, "loss", lang)}, "automargin": True},
                       yaxis2={"overlaying": "y", "side": "right", "range": [0, 1], "automargin": True,
+                              "tickmode": "linear", "tick0": 0, "dtick": 0.2, "showgrid": False,
                               "title": {"text": tr(TEXT, "accuracy", lang)}})
     return fig
