@@ -18,6 +18,8 @@ import torch
 
 from transformer_core.attention import additive_mask, attention_steps
 
+from . import colors
+
 SMALL_T = 16        # up to this many tokens a matrix is shown as a table of numbers; more → heatmap
 TABLE_DIMS = 8      # dimension columns shown of a (T, d) matrix in a table (token columns are never cut)
 HEAT_DIMS = 64      # columns shown of a (T, d) matrix in a heatmap
@@ -158,19 +160,22 @@ def table_height(n_rows: int) -> int:
 
 
 def heatmap(m: np.ndarray, rows: list[str], cols: list[str] | None = None, query: int | None = None,
-            title: str = "", max_cols: int = HEAT_DIMS, colorscale: str = "Viridis",
+            title: str = "", max_cols: int = HEAT_DIMS,
             zmin: float | None = None, zmax: float | None = None) -> go.Figure:
-    """A heatmap with row 0 at the top and the query's row framed in red."""
+    """A heatmap with row 0 at the top and the query's row framed in red. With ``zmin`` (weights,
+    probabilities) the sequential scale from ``zmin``; without, the values are signed: the diverging scale,
+    white at 0 (ui/colors.py)."""
     m = m[:, :max_cols]
     m = np.where(m < -1e30, np.nan, m)                      # blocked by the mask: drawn as a gap
     dims = cols is None                                     # columns are dimensions, not tokens
     cols = (cols or [str(j) for j in range(m.shape[1])])[:max_cols]
     if zmin is not None and zmax is None:
         zmax = float(np.nanmax(m))
+    scale = colors.positive(zmax, zmin) if zmin is not None else colors.signed(m)
     # z as a numpy array: plotly validates a nested list element by element (13.7 ms for 64 × 64, measured)
     # and an array at once (1.3 ms); the figure JSON then carries it base64-encoded.
     fig = go.Figure(go.Heatmap(z=np.round(m, 4), x=list(range(len(cols))), y=list(range(len(rows))),
-                               colorscale=colorscale, zmin=zmin, zmax=zmax,
+                               **scale,
                                hovertemplate="%{y} → %{x}: %{z:.4f}<extra></extra>"))
     step = max(1, len(rows) // 40)                          # at most ~40 tick labels per axis
     fig.update_yaxes(autorange="reversed", tickvals=list(range(0, len(rows), step)), ticktext=rows[::step])

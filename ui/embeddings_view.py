@@ -18,6 +18,7 @@ from plotly.subplots import make_subplots
 
 from transformer_core.tokenizer import pieces
 
+from . import colors
 from .i18n import tr
 
 PARTS = ("token", "segment", "position", "summed")
@@ -165,7 +166,7 @@ def parts_figure(vectors: dict, tokens: list[str], window: tuple[int, int], lang
             continue
         fig.add_trace(_heat(vectors[name][:, start:end], tokens, start, "coloraxis"), row=1, col=col)
     _token_axis(fig, tokens)
-    fig.update_layout(coloraxis={"colorscale": "RdBu_r", "cmin": -limit, "cmax": limit, "cmid": 0},
+    fig.update_layout(coloraxis=colors.signed_axis(limit),
                       height=_height(len(tokens)), margin={"l": 10, "r": 10, "t": 40, "b": 30})
     fig.update_xaxes(title_text=tr(TEXT, "dim", lang))
     return tidy(fig)
@@ -197,10 +198,8 @@ def norm_figure(summed: np.ndarray, output: np.ndarray, tokens: list[str], windo
         fig.add_trace(_heat(values[:, start:end], tokens, start, axis), row=1, col=col)
     limits = [colour_limit(v[:, start:end]) for v in (summed, output)]
     bar = {"thickness": 12, "len": 0.9}
-    fig.update_layout(coloraxis={"colorscale": "RdBu_r", "cmin": -limits[0], "cmax": limits[0],
-                                 "colorbar": {**bar, "x": 0.46}},
-                      coloraxis2={"colorscale": "RdBu_r", "cmin": -limits[1], "cmax": limits[1],
-                                  "colorbar": {**bar, "x": 1.0}},
+    fig.update_layout(coloraxis={**colors.signed_axis(limits[0]), "colorbar": {**bar, "x": 0.46}},
+                      coloraxis2={**colors.signed_axis(limits[1]), "colorbar": {**bar, "x": 1.0}},
                       height=_height(len(tokens)), margin={"l": 10, "r": 10, "t": 40, "b": 30})
     _token_axis(fig, tokens)
     fig.update_xaxes(title_text=tr(TEXT, "dim", lang))

@@ -12,6 +12,8 @@ from plotly.subplots import make_subplots
 
 from transformer_core.trace import ModelTrace
 
+from . import colors
+
 MAX_NEURONS = 256        # the heatmap shows at most this many FFN neurons (bert-base has 3,072)
 BLUE, ORANGE, GREEN, GREY = "#4C78A8", "#F58518", "#54A24B", "#9D9D9D"
 
@@ -131,7 +133,7 @@ def ffn_heatmap(act: torch.Tensor, tokens: list[str], lang: str = "en") -> go.Fi
     cols = shown_neurons(act)
     z = act[:, cols]                                                           # (T, n shown)
     fig = go.Figure(go.Heatmap(z=np.asarray(z), x=[str(c) for c in cols], y=list(range(len(tokens))),   # array: fast
-                               colorscale="RdBu", zmid=0, colorbar={"title": TEXT["activation"][lang]},
+                               **colors.signed(z), colorbar={"title": TEXT["activation"][lang]},
                                hovertemplate="%{y}: neuron %{x}<br>%{z:.3f}<extra></extra>"))
     fig.update_layout(xaxis={"title": TEXT["neuron"][lang], "type": "category", "showticklabels": len(cols) <= 64},
                       yaxis={"tickvals": list(range(len(tokens))), "ticktext": tick_labels(tokens),
@@ -211,7 +213,7 @@ def stream_figure(trace: ModelTrace, tokens: list[str], lang: str = "en") -> go.
     fig = make_subplots(rows=1, cols=2, column_widths=[0.58, 0.42], horizontal_spacing=0.12,
                         subplot_titles=(TEXT["stream_norm"][lang], TEXT["updates"][lang]))
     fig.add_trace(go.Heatmap(z=norms.tolist(), x=list(range(len(tokens))), y=stage_names(n_layers, lang),
-                             colorscale="Viridis", colorbar={"x": 0.5, "len": 0.9}, zmin=0, zmax=float(norms.max()),
+                             **colors.positive(float(norms.max())), colorbar={"x": 0.5, "len": 0.9},
                              hovertemplate="%{y} · %{x}<br>‖x‖ = %{z:.2f}<extra></extra>"), 1, 1)
     layers = stage_names(n_layers, lang)[1:]
     for key, color in (("stream", GREY), ("attn", ORANGE), ("ffn", GREEN)):

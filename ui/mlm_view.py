@@ -15,6 +15,7 @@ from plotly.subplots import make_subplots
 
 from transformer_core.trace import ModelTrace
 
+from . import colors
 from .layer_view import BLUE, ORANGE, stage_names, tidy
 
 MASK = "[MASK]"
@@ -253,7 +254,8 @@ def lens_figure(lens: Lens, lang: str = "en") -> go.Figure:
     fig.add_trace(go.Heatmap(
         z=[[g.prob for g in row] for row in lens.top], x=[f"#{r + 1}" for r in range(k)], y=names,
         text=[[g.token for g in row] for row in lens.top], texttemplate="%{text}<br>%{z:.0%}", zmin=0, zmax=1,
-        colorscale="Blues", showscale=False, hovertemplate="%{y} · %{x}: %{text} %{z:.2%}<extra></extra>"), 1, 1)
+        colorscale=colors.SEQUENTIAL, showscale=False,
+        hovertemplate="%{y} · %{x}: %{text} %{z:.2%}<extra></extra>"), 1, 1)
     fig.add_trace(go.Bar(x=lens.final_prob, y=names, orientation="h", marker_color=ORANGE, showlegend=False,
                          text=[f"{p:.0%}" for p in lens.final_prob], textposition="auto",
                          hovertemplate="%{y}: %{x:.2%}<extra></extra>"), 1, 2)
@@ -329,7 +331,7 @@ def importance_figure(drop: torch.Tensor, lang: str = "en") -> go.Figure:
     """Heatmap layer × head of the probability lost when that head alone is switched off."""
     n_layers, n_heads = drop.shape
     fig = go.Figure(go.Heatmap(z=drop.tolist(), x=[str(h + 1) for h in range(n_heads)],
-                               y=[str(layer + 1) for layer in range(n_layers)], colorscale="RdBu_r", zmid=0,
+                               y=[str(layer + 1) for layer in range(n_layers)], **colors.signed(drop.numpy()),
                                colorbar={"tickformat": ".1%"},
                                hovertemplate="L%{y}·H%{x}: %{z:.2%}<extra></extra>"))
     fig.update_layout(xaxis={"title": TEXT["head"][lang], "type": "category"},

@@ -13,6 +13,7 @@ from plotly.subplots import make_subplots
 
 from transformer_core.tokenizer import word_pieces
 
+from . import colors
 from .attention_view import HIGHLIGHT
 
 GRID_T = 24          # a grid cell shows at most this many rows/columns; longer sentences are pooled into blocks
@@ -89,7 +90,7 @@ def grid_figure(weights: np.ndarray, selected: tuple[int, int], layer_name: str,
                   line={"color": HIGHLIGHT, "width": 3})
     fig.update_xaxes(showticklabels=False)
     fig.update_yaxes(showticklabels=False, autorange="reversed")
-    fig.update_layout(coloraxis={"colorscale": "Viridis", "cmin": 0.0, "cmax": float(weights.max())},
+    fig.update_layout(coloraxis={"colorscale": colors.SEQUENTIAL, "cmin": 0.0, "cmax": float(weights.max())},
                       height=60 + n_layers * max(60, min(140, 900 // n_heads)),
                       margin={"l": 10, "r": 10, "t": 40, "b": 10}, font_size=10)
     return fig

@@ -11,6 +11,7 @@ from plotly.subplots import make_subplots
 
 from transformer_core.trace import ModelTrace
 
+from . import colors
 from .layer_view import BLUE, GREY, ORANGE, tidy
 
 MAX_DIMS = 256           # vectors wider than this are drawn as their first MAX_DIMS dimensions
@@ -120,7 +121,7 @@ def segment_vectors(trace: ModelTrace, encoded) -> torch.Tensor | None:
 def vectors_figure(rows: torch.Tensor, names: list[str], lang: str = "en", limit: int = MAX_DIMS) -> go.Figure:
     """Heatmap of a few vectors (rows) over their first ``limit`` dimensions."""
     z = rows[:, :limit]                                                      # (n, ≤ limit)
-    fig = go.Figure(go.Heatmap(z=z.tolist(), x=list(range(z.shape[1])), y=names, colorscale="RdBu", zmid=0,
+    fig = go.Figure(go.Heatmap(z=z.tolist(), x=list(range(z.shape[1])), y=names, **colors.signed(z),
                                hovertemplate="%{y} · dim %{x}: %{z:.3f}<extra></extra>"))
     fig.update_layout(xaxis={"title": TEXT["dimension"][lang]}, yaxis={"autorange": "reversed"},
                       height=110 + 40 * len(names),

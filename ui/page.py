@@ -12,7 +12,7 @@ import streamlit as st
 
 from transformer_core import CheckpointError
 
-from . import language, session
+from . import colors, language, session
 from .encode import Encoded, InputProblem
 from .i18n import t
 
@@ -26,6 +26,11 @@ def presenting() -> bool:
 def header(title: str, intro: str) -> None:
     st.title(title)
     st.write(intro)
+
+
+def colour_legend(lang: str) -> None:
+    """The one statement of the app's two colour scales, under the first chart that uses them."""
+    st.caption(colors.TEXT["legend"][lang])
 
 
 def formula(latex: str, caption: str | None = None) -> None:

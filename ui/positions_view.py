@@ -19,6 +19,7 @@ from plotly.subplots import make_subplots
 
 from transformer_core.embeddings import apply_rotary, rotary_angles, sinusoidal_table
 
+from . import colors
 from .i18n import tr
 
 MAX_COLUMNS = 128          # dimensions drawn in a heatmap (pairs sampled evenly beyond this)
@@ -246,7 +247,7 @@ def table_figure(table: np.ndarray, lang: str = "en") -> go.Figure:
     limit = float(np.percentile(np.abs(table), 99)) or 1.0       # robust: outlier dimensions do not wash it out
     names = [str(d) for d in dims]                           # one column per shown dimension, named by it
     fig = go.Figure(go.Heatmap(z=np.round(table[:, dims], 3).tolist(), x=names, y=list(range(table.shape[0])),
-                               colorscale="RdBu_r", zmin=-limit, zmax=limit,
+                               **colors.signed(None, limit),
                                hovertemplate="pos %{y} · dim %{x}<br>%{z:.3f}<extra></extra>"))
     fig.update_xaxes(type="category", tickvals=names[::max(1, len(names) // 12)], title_text=tr(TEXT, "dim", lang))
     fig.update_yaxes(autorange="reversed", title_text=tr(TEXT, "position", lang), automargin=True)
@@ -256,7 +257,7 @@ def table_figure(table: np.ndarray, lang: str = "en") -> go.Figure:
 
 def similarity_figure(sim: np.ndarray, lang: str = "en", key: str = "dot") -> go.Figure:
     """Position × position similarity; for sinusoids every diagonal is constant (it depends on p − q)."""
-    fig = go.Figure(go.Heatmap(z=np.round(sim, 3).tolist(), colorscale="Viridis",
+    fig = go.Figure(go.Heatmap(z=np.round(sim, 3).tolist(), **colors.signed(sim),
                                hovertemplate="p %{y} · q %{x}<br>%{z:.3f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", title_text="p", automargin=True)
     fig.update_xaxes(title_text="q")

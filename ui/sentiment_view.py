@@ -17,6 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
+from . import colors
 from .encode import Encoded, encode
 from .i18n import tr
 from .models import CLASSIFIER, Loaded, ModelSource
@@ -260,8 +261,9 @@ def cls_attention_bar(run: SentimentRun, layer: int, head: int | None, lang: str
 def cls_attention_heatmap(run: SentimentRun, layer: int, lang: str) -> go.Figure:
     weights = run.cls_attention[layer]                                               # (H, T)
     heads = [tr(TEXT, "head_n", lang, n=h + 1) for h in range(weights.shape[0])]
-    fig = go.Figure(go.Heatmap(z=weights.tolist(), x=list(range(len(run.tokens))), y=heads, colorscale="Blues",
-                               zmin=0, zmax=float(weights.max()), customdata=[run.tokens] * len(heads),
+    fig = go.Figure(go.Heatmap(z=weights.tolist(), x=list(range(len(run.tokens))), y=heads,
+                               colorscale=colors.SEQUENTIAL, zmin=0, zmax=float(weights.max()),
+                               customdata=[run.tokens] * len(heads),
                                hovertemplate="%{y} → %{customdata}: %{z:.3f}<extra></extra>"))
     _token_axis(fig, run.tokens)
     fig.update_layout(title=tr(TEXT, "heat_title", lang, layer=layer + 1), height=120 + 28 * len(heads),

@@ -15,6 +15,7 @@ from plotly.subplots import make_subplots
 
 from transformer_core.train.snapshots import META, read
 
+from . import colors
 from .attention_view import HIGHLIGHT
 from .i18n import tr
 
@@ -81,7 +82,7 @@ def animation(meta: dict, by_step: dict, probe: int, layer: int, head: int, lang
     # weight is ≈ 1/T, which on a 0…1 scale is a blank map — and on a 0…max scale a uniformly dark one
     top = max(3 / len(tokens), max(float(by_step[s][probe][layer, head].max()) for s in steps))
     frames = [go.Frame(name=str(s), data=[go.Heatmap(z=by_step[s][probe][layer, head].tolist(), x=where, y=where,
-                                                     zmin=0, zmax=top, colorscale="Blues", customdata=hover,
+                                                     zmin=0, zmax=top, colorscale=colors.SEQUENTIAL, customdata=hover,
                                                      hovertemplate="%{customdata}: %{z:.2f}<extra></extra>")])
               for s in steps]
     fig = go.Figure(data=frames[-1].data, frames=frames)
@@ -134,7 +135,7 @@ def strip(by_step: dict, tokens: list, probe: int, layer: int, head: int, n: int
     fig = make_subplots(rows=1, cols=len(picks), subplot_titles=[str(s) for s in picks], horizontal_spacing=0.02)
     for col, s in enumerate(picks, 1):
         fig.add_heatmap(z=by_step[s][probe][layer, head].tolist(), x=tokens, y=tokens, zmin=0, zmax=1,
-                        colorscale="Blues", showscale=False, row=1, col=col)
+                        colorscale=colors.SEQUENTIAL, showscale=False, row=1, col=col)
         fig.update_yaxes(autorange="reversed", showticklabels=col == 1, row=1, col=col)
     fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 30, "b": 10})
     return fig

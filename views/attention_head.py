@@ -10,7 +10,7 @@ import streamlit as st
 from transformer_core.attention import attention_steps
 from ui import attention_view as av
 from ui.i18n import t, tr
-from ui.page import chart, formula, header, layer_head, model_and_run, show_code
+from ui.page import chart, colour_legend, formula, header, layer_head, model_and_run, show_code
 
 lang = st.session_state.get("lang", "en")
 
@@ -49,6 +49,7 @@ st.caption(s("shapes", T=T, D=config.d_model, H=config.n_heads, dk=dk) + " "
 st.subheader(s("s1_title"))
 st.write(s("s1_body", T=T, D=config.d_model) + s("which_pre" if config.norm_first else "which_post"))
 matrix(steps.x, names, query=query, key="ah_x")
+colour_legend(lang)
 
 st.subheader(s("s2_title"))
 formula(r"Q = XW_Q^{(h)} + b_Q^{(h)},\quad K = XW_K^{(h)} + b_K^{(h)},\quad V = XW_V^{(h)} + b_V^{(h)}")

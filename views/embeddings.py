@@ -61,6 +61,7 @@ def vectors_section(loaded, run, lang: str) -> None:
     enc = run.encoded
     parts_fig, norm_fig, stats_fig = vector_figures(run, loaded.source.key, enc.text, enc.pair, window, lang)
     show(parts_fig, key="emb_parts")
+    page.colour_legend(lang)
     st.caption(tr(ev.TEXT, "parts_caption", lang))
     st.subheader(tr(ev.TEXT, "ln_header", lang))
     st.write(tr(ev.TEXT, "ln_intro", lang))

@@ -30,6 +30,7 @@ act = lv.ffn_activations(run.trace, layer)                                  # (T
 if config.d_ff > lv.MAX_NEURONS:
     st.caption(tr(T, "ffn_subset", lang, n=lv.MAX_NEURONS, f=config.d_ff))
 page.chart(lv.ffn_heatmap(act, tokens, lang), key="ffn_heatmap")
+page.colour_legend(lang)
 
 left, right = st.columns(2)
 with left:

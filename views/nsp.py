@@ -67,6 +67,7 @@ if vectors is not None:
     d = vectors.shape[1]
     st.caption(tr(T, "seg_vectors", lang, n=min(d, nv.MAX_DIMS), d=d))
     page.chart(nv.vectors_figure(vectors, ["A (0)", "B (1)"], lang), key="segment_vectors")
+    page.colour_legend(lang)
 
 # ── the [CLS] vector ──
 st.subheader(tr(T, "cls_header", lang))

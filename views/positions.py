@@ -58,6 +58,7 @@ def sinusoidal_section(config, lang: str) -> int:
     curves, table, sim, offsets, error = sinusoid_figures(n, d, config.rope_base, tuple(dims), lang)
     show(curves, key="pos_curves")
     show(table, key="pos_table")
+    page.colour_legend(lang)
     st.caption(tr(pv.TEXT, "table_caption", lang, shown=len(pv.dim_sample(d)), d=d))
     st.subheader(tr(pv.TEXT, "rel_header", lang))
     st.write(tr(pv.TEXT, "rel_intro", lang))
