@@ -183,3 +183,9 @@ def test_rotary_queries_are_the_projection_turned_by_position():
     np.testing.assert_allclose(projected[0], s.q[0], atol=1e-5)                 # position 0: rotation by 0
     assert not np.allclose(projected[3], s.q[3], atol=1e-3)
     np.testing.assert_allclose(np.linalg.norm(projected, axis=-1), np.linalg.norm(s.q, axis=-1), rtol=1e-4)
+
+
+def test_variance_chart_keeps_its_axis_title_clear_of_the_ticks():
+    sim = {"d_k": [1, 4], "raw": [1.0, 4.0], "scaled": [1.0, 1.0]}
+    fig = av.variance_figure(sim, 4, 3.0, 0.75, {"raw": "r", "scaled": "s", "head": "h", "y": "v"})
+    assert fig.layout.xaxis.automargin and fig.layout.margin.b >= 10 and fig.layout.xaxis.title.text == "d_k"

@@ -148,3 +148,8 @@ def test_every_string_has_english_and_real_chinese():
         if re.search("[A-Za-z]{4,}", entry["en"]) and key not in ("pos_title",):
             assert re.search("[\u4e00-\u9fff]", entry["zh"]), key
         assert set(re.findall(r"{(\w+)", entry["en"])) == set(re.findall(r"{(\w+)", entry["zh"])), key
+
+
+def test_guess_labels_stay_inside_the_chart():
+    """Issue 12.10: a long bar's label ran past 100 % over the next panel; now it sits inside the bar."""
+    assert mv.label_position(0.9) == "inside" and mv.label_position(0.2) == "outside"

@@ -330,3 +330,11 @@ def test_every_string_has_both_languages_and_no_streamlit():
         assert [k for k, v in table.items() if not (v.get("en") and v.get("zh"))] == []
     for module in (fg, fm):
         assert "streamlit" not in Path(module.__file__).read_text(encoding="utf-8")
+
+
+def test_vocabulary_counts_have_room_for_their_labels():
+    """Issue 12.10: the Chinese vocabulary's largest count showed as "2,61…" (no room after its bar)."""
+    from ui.studio import figures_more
+    vocab = {chr(0x4E00 + i): i for i in range(2614)} | {"[CLS]": 2614, "##a": 2615}
+    fig = figures_more.vocab_figure(vocab, "zh")
+    assert fig.layout.xaxis.range[1] >= 2614 * 1.25

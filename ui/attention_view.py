@@ -212,9 +212,9 @@ def variance_figure(sim: dict, head_dk: int, head_raw: float, head_scaled: float
         go.Scatter(x=sim["d_k"], y=sim["scaled"], mode="lines+markers", name=names["scaled"]),
         go.Scatter(x=[head_dk, head_dk], y=[head_raw, head_scaled], mode="markers", name=names["head"],
                    marker={"size": 14, "symbol": "star", "color": HIGHLIGHT})])
-    fig.update_xaxes(type="log", title="d_k")
-    fig.update_yaxes(type="log", title=names["y"])
-    fig.update_layout(height=380, margin={"l": 80, "r": 10, "t": 30, "b": 10}, legend={"orientation": "h", "y": 1.1})
+    fig.update_xaxes(type="log", title={"text": "d_k", "standoff": 6}, automargin=True)   # title below the ticks
+    fig.update_yaxes(type="log", title=names["y"], automargin=True)
+    fig.update_layout(height=400, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h", "y": 1.12})
     return fig
 
 

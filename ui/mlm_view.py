@@ -152,6 +152,11 @@ def top_k(logits: torch.Tensor, position: int, tokenizer, k: int = 5) -> list[Gu
     return [Guess(i, tokenizer.id_to_token(i), p) for i, p in zip(ids.tolist(), values.tolist(), strict=True)]
 
 
+def label_position(prob: float) -> str:
+    """A bar's percentage inside it when the bar is long (it would run past 100 % outside), else after it."""
+    return "inside" if prob >= 0.5 else "outside"
+
+
 def guesses_figure(guesses: dict[int, list[Guess]], tokens: list[str], lang: str = "en", per_row: int = 3) -> go.Figure:
     """One bar chart per masked position (a grid, ``per_row`` across): its top-k pieces and probabilities."""
     n = max(len(guesses), 1)
@@ -161,7 +166,9 @@ def guesses_figure(guesses: dict[int, list[Guess]], tokens: list[str], lang: str
     for i, found in enumerate(guesses.values()):
         fig.add_trace(go.Bar(x=[g.prob for g in found], y=[f"{r + 1}. {g.token}" for r, g in enumerate(found)],
                              orientation="h", marker_color=BLUE, showlegend=False,
-                             text=[f"{g.prob:.1%}" for g in found], textposition="auto",
+                             text=[f"{g.prob:.1%}" for g in found], cliponaxis=False,        # label inside a
+                             textposition=[label_position(g.prob) for g in found],           # long bar, else
+                             insidetextanchor="end",                                         # just after it
                              hovertemplate="%{y}: %{x:.2%}<extra></extra>"), i // cols + 1, i % cols + 1)
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(range=[0, 1], tickformat=".0%")

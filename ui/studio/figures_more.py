@@ -9,6 +9,7 @@ figures out, every string in English and 中文. ``figures.py`` re-exports all o
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 
 import numpy as np
 import plotly.graph_objects as go
@@ -128,7 +129,8 @@ def vocab_figure(vocab: dict[str, int], lang: str = "en") -> go.Figure:
         fig.add_bar(x=np.arange(1, len(per_length)), y=per_length[1:], name=name, legendgroup=kind,
                     marker_color=colour, showlegend=False, row=1, col=2)
     fig.update_layout(barmode="stack", showlegend=False)          # the left panel names each colour
-    fig.update_xaxes(title=tr(TEXT, "v_count_axis", lang), row=1, col=1)
+    most = max(list(Counter(kinds.values()).values()) or [1])
+    fig.update_xaxes(title=tr(TEXT, "v_count_axis", lang), range=[0, most * 1.3], row=1, col=1)   # room for "2,614"
     fig.update_yaxes(autorange="reversed", type="category", row=1, col=1)          # KINDS order, top down
     fig.update_xaxes(title=tr(TEXT, "v_length_axis", lang), dtick=1, row=1, col=2)
     fig.update_yaxes(title=tr(TEXT, "v_count_axis", lang), row=1, col=2)
