@@ -38,9 +38,16 @@ SECTIONS = {
                      ("views/train_seq2seq.py", "p_train_seq2seq", None, "train-seq2seq"),
                      ("views/timelapse.py", "p_timelapse", None, "timelapse")],
 }
+# Presentation mode: everything a projector shows grows, not only body text — headings, formulas (KaTeX),
+# widget labels and values, captions, tables; plotly fonts grow in ui/page.chart. Wide formulas scroll inside
+# their own box instead of widening the page.
 PRESENT_CSS = """<style>
 html, body, [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.35rem; }
-h1 { font-size: 3.2rem !important; } h2 { font-size: 2.4rem !important; }
+h1 { font-size: 3.2rem !important; } h2 { font-size: 2.4rem !important; } h3 { font-size: 1.9rem !important; }
+.katex { font-size: 1.6em !important; } .katex-display { overflow-x: auto; overflow-y: hidden; }
+[data-testid="stWidgetLabel"] p, [data-testid="stCaptionContainer"] { font-size: 1.2rem !important; }
+input, textarea, [data-baseweb="select"] div, [data-testid="stMarkdownContainer"] code,
+[data-baseweb="radio"] div, [data-testid="stToggle"] div, button p { font-size: 1.2rem !important; }
 [data-testid="stSidebar"] p, [data-testid="stSidebar"] label { font-size: 1.15rem; }
 </style>"""
 
@@ -90,6 +97,8 @@ def language_changed() -> None:
 
 
 def sidebar() -> str:
+    """What a learner types or picks comes first in the sidebar (language, model, sentence); the page list
+    follows (``navigation``), so the sentence box is in view at 1280 × 720 and 1440 × 900."""
     sb = st.sidebar
     lang = sb.radio(t("language"), list(LANGS), format_func=LANGS.get, key="lang", horizontal=True,
                     on_change=language_changed)
@@ -101,12 +110,28 @@ def sidebar() -> str:
     return lang
 
 
+def navigation(sections: dict[str, list]) -> None:
+    """The page list, below the learner's controls: a heading per section, a link per page."""
+    sb = st.sidebar
+    sb.divider()
+    for section, entries in sections.items():
+        sb.caption(section)
+        for entry in entries:
+            sb.page_link(entry)
+
+
 def main() -> None:
     session.init_state()
+    present = bool(st.session_state.get("present"))
+    # presentation mode folds the sidebar away (its toggle brings it back); sent on every run, so a change of
+    # the toggle — or a shared link with present=1 — folds or unfolds it
+    st.set_page_config(initial_sidebar_state="collapsed" if present else "expanded")
     lang = sidebar()
-    if st.session_state.get("present"):
+    if present:
         st.html(PRESENT_CSS)
-    page = st.navigation(pages(lang), expanded=True)     # every page listed: no "View more" (English-only)
+    sections = pages(lang)
+    page = st.navigation(sections, position="hidden")   # drawn by navigation(), below the learner's controls
+    navigation(sections)
     session.sync_url()
     page.run()
 

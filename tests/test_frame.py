@@ -172,3 +172,34 @@ def test_a_chinese_link_opens_a_chinese_model():
     at = _app(lang="zh")
     zh = [s for s in models.available() if s.lang == "zh" and s.has_mlm]
     assert not zh or at.session_state["model"] == zh[0].key
+
+
+# ── the classroom frame (issue 12.12, 12.13) ───────────────────────────────────────────────────────
+
+def test_language_model_and_sentence_come_before_the_page_list():
+    at = _app()
+    order = [type(e).__name__ for e in at.sidebar]
+    first_link = order.index("PageLink")
+    assert order.index("Radio") < order.index("Selectbox") < order.index("TextArea") < first_link
+    assert order.count("PageLink") == 16                          # every page, listed below the learner's controls
+
+
+def test_presentation_scaling_stays_inside_a_projector_view():
+    from ui import page
+    assert page.present_height(300) == 450 and page.present_height(560) == 560
+    assert page.present_height(900) == page.PRESENT_LIMIT and page.present_height(None) is None
+    assert page.wrap("a b c d e f", 5) == "a b c<br>d e f" and page.wrap("short", 60) == "short"
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["a", "b"])
+    big = page.for_projector(fig)
+    assert big.layout.font.size == 18 and big.layout.annotations[0].font.size == 16 * 1.5
+    assert fig.layout.font.size is None                                              # the original is untouched
+    assert isinstance(big, go.Figure)
+
+
+def test_a_present_link_opens_in_presentation_mode():
+    at = _app(present="1")
+    assert not at.exception and at.session_state["present"] is True
+    assert at.sidebar.toggle(key="present").value is True
+    assert any(".katex" in str(e.proto) for e in at.get("html"))          # formulas grow too

@@ -17,6 +17,9 @@ from .encode import Encoded, InputProblem
 from .i18n import t
 
 PRESENT_SCALE = 1.5          # presentation mode: fonts and chart heights × this
+PRESENT_MAX_HEIGHT = 560     # … but a chart grows no taller than this (it stays inside a 1280 × 720 view)
+PRESENT_LIMIT = 680          # and a taller chart is brought down to this
+PRESENT_TITLE_CHARS = 60     # a title line at projector size holds about this many characters
 
 
 def presenting() -> bool:
@@ -39,18 +42,69 @@ def formula(latex: str, caption: str | None = None) -> None:
         st.caption(caption)
 
 
-def chart(fig, key: str | None = None, height: int | None = None) -> None:
-    """A plotly figure at full width; bigger type and taller in presentation mode."""
+def present_height(height: int | None) -> int | None:
+    """A chart's height in presentation mode: taller, up to PRESENT_MAX_HEIGHT; a chart already taller than a
+    720-pixel projector shows is brought down to PRESENT_LIMIT, so each chart can be seen whole."""
+    if not height:
+        return height
+    return min(max(height, min(int(height * PRESENT_SCALE), PRESENT_MAX_HEIGHT)), PRESENT_LIMIT)
+
+
+def wrap(text: str | None, width: int) -> str | None:
+    """A title broken into lines of at most ~``width`` characters (plotly does not wrap titles itself)."""
+    if not text or "<br>" in text or len(text) <= width:
+        return text
+    lines, line = [], ""
+    for word in text.split(" "):
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return "<br>".join([*lines, line])
+
+
+def for_projector(fig) -> go.Figure:
+    """A copy of ``fig`` with every font PRESENT_SCALE × larger (title, axes, ticks, legend, annotations), long
+    titles wrapped and every axis making room for its larger tick labels."""
+    fig = go.Figure(fig)                     # a copy: a cached figure must not grow at every rerun
+    base = fig.layout.font.size or 12
+    fig.update_layout(font_size=base * PRESENT_SCALE)
+    if fig.layout.title.text:
+        fig.update_layout(title_text=wrap(fig.layout.title.text, PRESENT_TITLE_CHARS))
+    columns = max(1, len({a.x for a in fig.layout.annotations or () if a.yref == "paper"}))
+    for annotation in fig.layout.annotations or ():     # subplot titles carry their own font size
+        if annotation.font.size:
+            annotation.font.size = annotation.font.size * PRESENT_SCALE
+        annotation.text = wrap(annotation.text, PRESENT_TITLE_CHARS // columns)
+    lines = max([1] + [str(x.text).count("<br>") + 1 for x in (fig.layout.title, *(fig.layout.annotations or ()))
+                       if x.text])
+    top = fig.layout.margin.t if fig.layout.margin.t is not None else 80
+    fig.update_layout(margin_t=int(top * PRESENT_SCALE) + 28 * (lines - 1))   # room for larger, wrapped titles
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
+    return fig
+
+
+def chart(fig, key: str | None = None, height: int | None = None, fonts: bool = True) -> None:
+    """A plotly figure at full width; bigger type (unless ``fonts`` is False: a diagram whose labels must fit
+    its boxes) and taller, within a projector's view, in presentation mode."""
     if presenting():
-        fig = go.Figure(fig)                 # a copy: a cached figure must not grow at every rerun
-        base = fig.layout.font.size or 12
-        fig.update_layout(font_size=base * PRESENT_SCALE)
-        height = height or fig.layout.height
+        fig = for_projector(fig) if fonts else go.Figure(fig)
+        height = present_height(height or fig.layout.height)
         if height:
-            fig.update_layout(height=int(height * PRESENT_SCALE))
+            fig.update_layout(height=height)
     elif height:
         fig.update_layout(height=height)
     st.plotly_chart(fig, width="stretch", theme=None, key=key, config={"displayModeBar": False})
+
+
+def chart_columns(spec) -> list:
+    """Columns for charts side by side (``spec`` as for st.columns); stacked in presentation mode, where a
+    narrow chart's larger type would not fit (its titles ran out of the chart)."""
+    if presenting():
+        return [st.container() for _ in range(spec if isinstance(spec, int) else len(spec))]
+    return st.columns(spec)
 
 
 def show_code(*objects, lang: str) -> None:

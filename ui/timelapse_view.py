@@ -136,7 +136,8 @@ def strip(by_step: dict, tokens: list, probe: int, layer: int, head: int, n: int
     for col, s in enumerate(picks, 1):
         fig.add_heatmap(z=by_step[s][probe][layer, head].tolist(), x=tokens, y=tokens, zmin=0, zmax=1,
                         colorscale=colors.SEQUENTIAL, showscale=False, row=1, col=col)
-        fig.update_yaxes(autorange="reversed", showticklabels=col == 1, row=1, col=col)
+        fig.update_yaxes(autorange="reversed", showticklabels=col == 1, automargin=True, row=1, col=col)
+    fig.update_xaxes(automargin=True)                       # rotated token labels keep their room (projector type)
     fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 30, "b": 10})
     return fig
 

@@ -11,6 +11,7 @@ import streamlit as st
 from transformer_core import PRESETS, ConfigError, TransformerConfig
 from transformer_core.config import POSITIONS
 from ui import architecture as arch
+from ui import page
 from ui.i18n import error_text, t
 
 # widget key → (min, max, step of the +/− buttons); any whole number in range may be typed
@@ -117,7 +118,7 @@ def show_details(config: TransformerConfig, lang: str) -> None:
     st.latex(r"\mathrm{Attention}(Q,K,V)=\mathrm{softmax}\!\left(\frac{QK^{\top}}{\sqrt{d_k}}\right)V")
     st.caption(t("formula_caption", lang))
     st.subheader(t("diagram_header", lang))
-    st.plotly_chart(figure(config, lang), width="stretch", theme=None, config={"displayModeBar": False})
+    page.chart(figure(config, lang), fonts=False)
     st.subheader(t("shapes_header", lang))
     try:
         st.table(shape_table(config, int(st.session_state.batch), int(st.session_state.seq_len), lang),

@@ -10,7 +10,7 @@ import streamlit as st
 from transformer_core.attention import attention_steps
 from ui import attention_view as av
 from ui.i18n import t, tr
-from ui.page import chart, colour_legend, formula, header, layer_head, model_and_run, show_code
+from ui.page import chart, chart_columns, colour_legend, formula, header, layer_head, model_and_run, show_code
 
 lang = st.session_state.get("lang", "en")
 
@@ -109,7 +109,7 @@ show_b = right.toggle(s("toggle_b"), key="ah_unscaled")
 
 
 def side_by_side(variant, title: str, key: str) -> None:
-    for column, m, name in zip(st.columns(2), (steps.weights, variant), (s("map_real"), title), strict=True):
+    for column, m, name in zip(chart_columns(2), (steps.weights, variant), (s("map_real"), title), strict=True):
         with column:
             chart(av.heatmap(m, names, names, query, title=name, zmin=0.0, zmax=1.0), key=f"{key}_{name}")
 

@@ -102,7 +102,7 @@ def map_section(loaded, run, lang: str) -> None:
     query = chosen_piece(loaded, run, sample.names, lang)
     own = tuple(dict.fromkeys(p.id for p in run.encoded.pieces if not p.is_special and p.id in sample.names))
     cloud, bars = map_figures(loaded, loaded.source.key, own, query, dims, lang)
-    cols = st.columns([3, 2]) if bars else [st.container()]
+    cols = page.chart_columns([3, 2]) if bars else [st.container()]
     with cols[0]:
         show(cloud, key="emb_map")
     if bars:

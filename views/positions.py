@@ -70,7 +70,7 @@ def sinusoidal_section(config, lang: str) -> int:
     table_values = pv.sinusoids(k + 1, d, config.rope_base)
     m[1].metric(f"PE(0)·PE({k})", f"{float(table_values[0] @ table_values[k]):.4f}")
     m[2].metric(tr(pv.TEXT, "closed_metric", lang, k=k), f"{pv.closed_form(k, d, config.rope_base):.4f}")
-    left, right = st.columns(2)
+    left, right = page.chart_columns(2)
     with left:
         show(sim, key="pos_sim")
     with right:
@@ -92,7 +92,7 @@ def learned_section(loaded, n: int, lang: str) -> None:
     show(table, key="pos_learned_table")
     st.markdown(tr(pv.TEXT, "smooth_measured", lang, n=n, near=near, far=far, gap=gap,
                    verdict=tr(pv.TEXT, verdict, lang)))
-    left, right = st.columns(2)
+    left, right = page.chart_columns(2)
     with left:
         show(sim, key="pos_learned_sim")
     with right:
