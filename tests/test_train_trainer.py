@@ -11,7 +11,14 @@ from transformer_core.data.pretraining import PretrainingBatches, make_nsp_examp
 from transformer_core.tokenizer import train_wordpiece
 from transformer_core.train import snapshots, state
 from transformer_core.train.config import TrainConfig
-from transformer_core.train.trainer import Trainer, TrainingStopped, autocast_dtype, make_optimizer, pick_device
+from transformer_core.train.trainer import (
+    Trainer,
+    TrainingStopped,
+    autocast_dtype,
+    cpu_has_native_bf16,
+    make_optimizer,
+    pick_device,
+)
 
 WORDS = "the cat dog sat ran on a mat park bird sang tree sun rose over hill river flowed past town".split()
 
@@ -151,6 +158,7 @@ def test_device_and_precision_choice():
     assert pick_device("cpu").type == "cpu"
     if not torch.cuda.is_available():
         assert pick_device("auto").type in ("cpu", "mps")
-    assert autocast_dtype("auto", torch.device("cpu")) is None                        # bf16 is slower on CPU
+    native = autocast_dtype("auto", torch.device("cpu"))          # bf16 only where the CPU multiplies it natively
+    assert native is (torch.bfloat16 if cpu_has_native_bf16() else None)
     assert autocast_dtype("bf16", torch.device("cpu")) is torch.bfloat16
     assert autocast_dtype("fp32", torch.device("cpu")) is None

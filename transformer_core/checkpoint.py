@@ -25,6 +25,7 @@ from torch import nn
 from .bert import BertForMaskedLM, BertForPreTraining, BertForSequenceClassification, BertModel
 from .data.seq2seq_tasks import CharVocab
 from .hf_names import IGNORED, TIED, config_from_hf, config_to_hf, normalise_hf_name, to_hf_name
+from .quantize import pack, unpack
 from .seq2seq import Seq2SeqTransformer
 from .tokenizer import load_tokenizer
 
@@ -54,9 +55,11 @@ def _atomic_write(path: Path, write) -> None:
             os.remove(tmp)
 
 
-def save_pretrained(model: nn.Module, folder, tokenizer=None, dtype: torch.dtype | None = None) -> Path:
+def save_pretrained(model: nn.Module, folder, tokenizer=None, dtype: torch.dtype | None = None,
+                    int8: bool = False) -> Path:
     """Write ``config.json``, ``model.safetensors`` (HF key names; the tied decoder stored once) and,
-    when given, ``tokenizer.json``. ``dtype=torch.float16`` halves the file; loading casts back."""
+    when given, ``tokenizer.json``. ``dtype=torch.float16`` halves the file; loading casts back.
+    ``int8=True`` stores large matrices as int8 rows with a scale each (quantize.py): half again."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     architecture = type(model).__name__
@@ -67,6 +70,8 @@ def save_pretrained(model: nn.Module, folder, tokenizer=None, dtype: torch.dtype
         key = name if architecture in OWN_NAMES else to_hf_name(name, bert_prefix=architecture != "BertModel")
         if key not in TIED:
             tensors[key] = tensor.detach().to(dtype or tensor.dtype).contiguous().cpu()
+    if int8:
+        tensors = pack(tensors, dtype or torch.float16)
     _atomic_write(folder / "model.safetensors", lambda p: save_file(tensors, p, metadata={"format": "pt"}))
     if architecture in OWN_NAMES:
         data = {"architectures": [architecture], "model_type": "attention_lab", "attention_lab": model.config.to_dict()}
@@ -97,7 +102,8 @@ def _read_weights(folder: Path) -> tuple[Path, dict[str, torch.Tensor]]:
     if path.is_file():
         try:
             with safe_open(str(path), framework="pt") as f:
-                return path, {normalise_hf_name(k): f.get_tensor(k) for k in f.keys()}
+                raw = unpack({k: f.get_tensor(k) for k in f.keys()})       # int8 storage → floats
+            return path, {normalise_hf_name(k): v for k, v in raw.items()}
         except (SafetensorError, OSError, RuntimeError) as err:
             raise CheckpointError(f"{path} is corrupt or truncated and cannot be read ({err}).") from err
     path = folder / "pytorch_model.bin"

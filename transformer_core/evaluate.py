@@ -3,6 +3,9 @@
     python -m transformer_core.evaluate runs/bert-en                      # the held-out split of its corpus
     python -m transformer_core.evaluate runs/bert-en --corpus zh --split validation
     python -m transformer_core.evaluate runs/sent-zh --json scores.json
+    python -m transformer_core.evaluate runs/bert-en --cloze assets/eval/cloze_en.tsv --show
+    python -m transformer_core.evaluate runs/bert-en --nsp-pairs assets/eval/nsp_pairs.tsv --language en --coherence
+    python -m transformer_core.evaluate runs/sent-en --clear assets/eval/sentiment_clear.tsv --language en
 
 What is measured depends on the model: a pretrained BERT gets masked-LM top-1 / top-5 accuracy and
 perplexity plus next-sentence accuracy; a classifier gets accuracy, macro-F1 and the confusion matrix;
@@ -119,6 +122,41 @@ def evaluate_folder(folder, corpus: str | None = None, split: str = "test", batc
     return {**result, **_pretraining(model, tokenizer, corpus, split, batch_size, seed)}
 
 
+@torch.inference_mode()
+def classroom_scores(folder, cloze=None, nsp_pairs=None, clear=None, language=None, coherence_corpus=None,
+                     split: str = "test", show=None) -> dict:
+    """Scores on the committed classroom sets (see classroom.py); ``show`` receives one line per item."""
+    from . import classroom as C
+    model, tokenizer = load_pretrained(folder)
+    result = {}
+    if cloze:
+        items = C.cloze(model, tokenizer, C.read_cloze(cloze))
+        result |= C.cloze_summary(items)
+        for item in items if show else ():
+            show(f"{'ok ' if item.rank else 'MISS'} {item.sentence}  → {', '.join(item.guesses)}"
+                 f"  (want {'|'.join(item.answers)})")
+    if nsp_pairs:
+        rows = C.read_tsv(nsp_pairs)
+        scored = C.nsp_pairs(model, tokenizer, C.for_language(rows, language) if language else rows)
+        result |= {"nsp_pairs": len(scored), "nsp_pairs_accuracy": sum(ok for *_, ok in scored) / max(len(scored), 1)}
+        for row, p, ok in scored if show else ():
+            pair = f"{row['sentence_a']} | {row['sentence_b']}"
+            show(f"{'ok ' if ok else 'MISS'} {row['label']:<7} P(IsNext) {p:.3f}  {pair}")
+    if coherence_corpus:
+        from .data.corpora import load_documents
+        from .data.files import read_corpus_file
+        path = split_file(coherence_corpus, split, ".txt")
+        docs = read_corpus_file(path) if path is not None else load_documents(coherence_corpus, split)
+        result |= C.nsp_coherence(model, tokenizer, docs)
+    if clear:
+        rows = C.read_tsv(clear)
+        scored = C.clear_sentences(model, tokenizer, C.for_language(rows, language) if language else rows)
+        result |= {"clear_sentences": len(scored), "clear_accuracy": sum(ok for *_, ok in scored) / max(len(scored), 1)}
+        for row, p, ok in scored if show else ():
+            show(f"{'ok ' if ok else 'MISS'} label {row['label']} P {max(p):.3f}  {row['text']}")
+    return result
+
+
 def _print(result: dict) -> None:
     width = max(len(k) for k in result)
     for key, value in result.items():
@@ -136,10 +174,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0, help="seed of the masks and sentence pairs")
     parser.add_argument("--json", help="also write the scores to this JSON file")
+    parser.add_argument("--cloze", help="TSV of sentences with one [MASK] and their answers: top-1 / top-5")
+    parser.add_argument("--nsp-pairs", help="TSV of sentence pairs labelled IsNext / NotNext")
+    parser.add_argument("--clear", help="TSV of clear sentiment sentences (for a classifier)")
+    parser.add_argument("--language", help="only the rows of this language in --nsp-pairs / --clear")
+    parser.add_argument("--coherence", action="store_true", help="NSP on consecutive sentences vs a sentence "
+                        "of another document of the same held-out split")
+    parser.add_argument("--show", action="store_true", help="print every classroom item with the model's answer")
     args = parser.parse_args(argv)
+    classroom = args.cloze or args.nsp_pairs or args.clear or args.coherence
     try:
-        result = evaluate_folder(args.folder, args.corpus, args.split, args.batch_size, args.seed)
-    except (CheckpointError, ConfigError, DataError) as err:
+        if classroom:
+            corpus = (args.corpus or _saved_settings(Path(args.folder)).get("corpus")) if args.coherence else None
+            result = classroom_scores(args.folder, args.cloze, args.nsp_pairs, args.clear, args.language, corpus,
+                                      args.split, print if args.show else None)
+        else:
+            result = evaluate_folder(args.folder, args.corpus, args.split, args.batch_size, args.seed)
+    except (CheckpointError, ConfigError, DataError, OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     _print(result)

@@ -51,10 +51,14 @@ def build_parts(config: TrainConfig, model_folder: Path | None = None) -> RunPar
 
 # ------------------------------------------------------------------------------------ pretraining
 def held_out_file(path: Path) -> Path | None:
-    """Beside a corpus file NAME.ext, an optional NAME-heldout.ext: the held-out data a run evaluates on.
-    (Shipped corpora have their own validation split; a file of one's own has none unless it comes with one.)"""
-    sibling = path.with_name(f"{path.stem}-heldout{path.suffix}")
-    return sibling if sibling.is_file() else None
+    """Beside a corpus file NAME.ext, an optional NAME-heldout.ext: the held-out data a run evaluates on;
+    beside a built corpus's train.ext, its validation.ext. (Shipped corpora have their own validation
+    split; a file of one's own has none unless it comes with one.)"""
+    for sibling in (path.with_name(f"{path.stem}-heldout{path.suffix}"),
+                    path.with_name(f"validation{path.suffix}") if path.stem == "train" else None):
+        if sibling is not None and sibling.is_file():
+            return sibling
+    return None
 
 
 def _documents(corpus: str, split: str) -> list[list[str]]:
@@ -88,6 +92,11 @@ def _pretrain(config: TrainConfig, model_folder) -> RunParts:
     held_out = split_single_lines(_documents(config.corpus, "validation"))
     if model_folder is not None:
         model, tokenizer = load_model(model_folder, "BertForPreTraining")
+    elif config.pretrained:                          # continued pretraining: real weights, heads added if missing
+        model, tokenizer = load_pretrained(config.pretrained, model_class="BertForPreTraining",
+                                           init_missing_heads=True)
+        model.train()
+        check_tokenizer_fits(tokenizer, [line for doc in documents for line in doc], config.corpus, config.pretrained)
     else:
         tokenizer = load_tokenizer(config.tokenizer) if config.tokenizer else _train_tokenizer(config, documents)
         if config.tokenizer:

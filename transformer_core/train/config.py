@@ -50,7 +50,7 @@ class TrainConfig:
     seed: int = 0                     # seeds weights, data order, masking and dropout: same seed, same run on CPU
     # ---- hardware
     device: str = "auto"              # "auto" picks CUDA, then Apple MPS, then CPU
-    precision: str = "auto"           # "auto" = bf16 autocast only on CUDA that supports it (slower on CPU)
+    precision: str = "auto"           # "auto" = bf16 autocast where the hardware multiplies bf16 natively, else fp32
     masked_logits_only: bool = True   # pretrain: vocabulary scores only where a label is (fast path)
     # ---- bookkeeping
     out_dir: str = "runs/run"         # the checkpoint folder (replaced atomically at each save)
