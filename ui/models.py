@@ -34,7 +34,8 @@ class ModelSource:
     folder: str | None        # where its files are; None for the random-weight model
     architecture: str         # one of the class names above
     lang: str                 # "en", "zh" or "" (unknown: a user's folder)
-    origin: str               # "shipped", "local", "session" or "random"
+    origin: str               # "shipped", "local", "session", "hf-cache" or "random"
+    order: int = 100          # the picker lists lower first; the first one of a language is its default
 
     @property
     def has_mlm(self) -> bool:
@@ -94,17 +95,38 @@ def describe_folder(folder, origin: str = "local", key: str | None = None, label
     card = data.get("attention_lab_card", {})   # label and language, written when a model is shipped
     return ModelSource(key=key or f"{origin}:{folder.resolve()}", label=label or card.get("label") or folder.name,
                        folder=str(folder.resolve()), architecture=_architecture(data, folder),
-                       lang=card.get("language", ""), origin=origin)
+                       lang=card.get("language", ""), origin=origin, order=int(card.get("order", 100)))
 
 
 def shipped_models(root: Path | None = None) -> list[ModelSource]:
-    """Every model folder under assets/models, named by its folder (sorted: en before zh)."""
+    """Every model folder under assets/models, named by its folder, the card's ``order`` first (so the
+    best model of each language is its default), then by name (en before zh)."""
     root, found = root or MODELS_ROOT, []
     for folder in sorted(root.glob("*/config.json")):
         try:
             found.append(describe_folder(folder.parent, "shipped", key=folder.parent.name))
         except CheckpointError:
             continue                                  # a half-written folder is skipped, not fatal
+    return sorted(found, key=lambda s: s.order)      # stable: equal orders keep the name order
+
+
+def hf_cache_models(cache: Path | None = None) -> list[ModelSource]:
+    """Real BERTs already on this machine: HF-layout BERT folders in the local Hugging Face cache
+    (``hub/models--ORG--NAME/snapshots/REV/``), newest revision of each, labelled with the hub name."""
+    cache = cache or Path(os.environ.get("HF_HUB_CACHE") or Path(os.environ.get("HF_HOME") or
+                                                                    Path.home() / ".cache" / "huggingface") / "hub")
+    found = []
+    for repo in sorted(cache.glob("models--*")) if cache.is_dir() else []:
+        snapshots = sorted((repo / "snapshots").glob("*/config.json"), key=lambda p: p.stat().st_mtime)
+        if not snapshots:
+            continue
+        folder, name = snapshots[-1].parent, repo.name.removeprefix("models--").replace("--", "/")
+        try:
+            if json.loads(snapshots[-1].read_text(encoding="utf-8")).get("model_type") != "bert":
+                continue
+            found.append(describe_folder(folder, "hf-cache", key=f"hf:{name}", label=f"{name} (Hugging Face cache)"))
+        except (CheckpointError, json.JSONDecodeError, UnicodeDecodeError, OSError):
+            continue                                  # not a complete BERT folder: not listed
     return found
 
 
@@ -117,7 +139,7 @@ def available(session_sources: tuple[ModelSource, ...] = (), root: Path | None =
     shipped encoder exists. Encoder-decoder models are listed too (the seq2seq page picks those)."""
     extra = [Path(p) for p in os.environ.get(EXTRA_ROOTS, "").split(os.pathsep) if p.strip()]
     shipped = [s for folder in extra for s in shipped_models(folder)] + shipped_models(root or MODELS_ROOT)
-    sources = shipped + list(session_sources)
+    sources = shipped + (hf_cache_models() if root is None else []) + list(session_sources)
     if not any(s.is_encoder for s in sources):
         sources.insert(0, random_source())
     return sources
