@@ -22,7 +22,7 @@ st.cache_resource(tune_allocator)()     # once per process: recorded forwards st
 # section → [(file, title key, icon, url path)]; titles follow the language, so they are built each run.
 # No icons: emoji need a colour-emoji font the classroom PC may lack, and Material icons load a web font.
 SECTIONS = {
-    "sec_start": [("views/home.py", "p_home", None, "home"), ("views/architecture.py", "p_architecture", None,
+    "sec_start": [("views/home.py", "p_home", None, "start"), ("views/architecture.py", "p_architecture", None,
                                                               "sizes")],
     "sec_foundations": [("views/tokenization.py", "p_tokenization", None, "tokenization"),
                         ("views/embeddings.py", "p_embeddings", None, "embeddings"),
@@ -53,7 +53,7 @@ input, textarea, [data-baseweb="select"] div, [data-testid="stMarkdownContainer"
 
 
 def pages(lang: str) -> dict[str, list]:
-    return {t(section, lang): [st.Page(path, title=t(title, lang), icon=icon, url_path=url, default=url == "home")
+    return {t(section, lang): [st.Page(path, title=t(title, lang), icon=icon, url_path=url, default=url == "start")
                                for path, title, icon, url in entries]
             for section, entries in SECTIONS.items()}
 
@@ -130,7 +130,10 @@ def main() -> None:
     if present:
         st.html(PRESENT_CSS)
     sections = pages(lang)
-    page = st.navigation(sections, position="hidden")   # drawn by navigation(), below the learner's controls
+    # drawn by navigation(), below the learner's controls. The default page lives at the root; /home opens it
+    # too (a link to /home said "Page not found")
+    alias = st.Page("views/home.py", title=t("p_home", lang), url_path="home")
+    page = st.navigation([*(p for entries in sections.values() for p in entries), alias], position="hidden")
     navigation(sections)
     session.sync_url()
     page.run()

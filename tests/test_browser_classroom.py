@@ -65,3 +65,16 @@ def test_the_sentence_box_is_in_view_and_presentation_folds_the_sidebar(app_url,
     assert page.locator('[data-testid="stSidebar"][aria-expanded="true"]').count() == 0
     assert "present=1" in page.url
     page.close()
+
+
+def test_home_link_and_a_shared_view_open(app_url, browser):  # noqa: F811
+    """Issue 12.14: /home said "Page not found"; a link's layer and head are the numbers on screen."""
+    page = browser.new_page(viewport=VIEW)
+    page.goto(f"{app_url}/home")
+    _wait_settled(page)
+    assert "page not found" not in page.locator('[data-testid="stApp"]').inner_text().lower()
+    page.goto(f"{app_url}/attention-head?layer=2&head=3")
+    _wait_settled(page)
+    main = page.locator('[data-testid="stMain"]')
+    assert main.get_by_text("Layer", exact=True).count() and "layer=2" in page.url and "head=3" in page.url
+    page.close()

@@ -24,14 +24,15 @@ def tokenizer():
 def test_url_values_parse_and_bad_ones_are_dropped():
     got = state.parse_params({"lang": "zh", "layer": "2", "head": "x", "masked": "3,1,oops,1", "present": "1",
                               "text": "hi", "unknown": "1", "model": "bert-mini-en"})
-    assert got == {"lang": "zh", "layer": 2, "masked": (1, 3), "present": True, "text": "hi", "model": "bert-mini-en"}
+    assert got == {"lang": "zh", "layer": 1, "masked": (1, 3), "present": True, "text": "hi", "model": "bert-mini-en"}
     assert state.parse_params({"lang": "fr", "layer": "-1", "head": "99999"}) == {}
+    assert state.parse_params({"layer": "0", "view": "nope", "query": "x"}) == {}     # layers count from 1
 
 
 def test_url_round_trip_leaves_defaults_out():
     values = {**state.defaults("en"), "layer": 3, "masked": (2, 5), "text": "A short one."}
     params = state.to_params(values)
-    assert params == {"text": "A short one.", "pair": state.DEFAULT_PAIR["en"], "layer": "3", "masked": "2,5"}
+    assert params == {"text": "A short one.", "pair": state.DEFAULT_PAIR["en"], "layer": "4", "masked": "2,5"}
     back = state.parse_params(params)
     assert back["layer"] == 3 and back["masked"] == (2, 5) and back["text"] == "A short one."
 
@@ -125,7 +126,7 @@ def test_home_renders_the_map_with_live_shapes():
 
 
 def test_a_shared_link_restores_language_sentence_and_layer():
-    at = _app(lang="zh", text="你好世界", layer="1", masked="2")
+    at = _app(lang="zh", text="你好世界", layer="2", masked="2")
     assert not at.exception
     s = at.session_state
     assert s["lang"] == "zh" and s["text"] == "你好世界" and s["layer"] == 1 and s["masked"] == (2,)
@@ -203,3 +204,31 @@ def test_a_present_link_opens_in_presentation_mode():
     assert not at.exception and at.session_state["present"] is True
     assert at.sidebar.toggle(key="present").value is True
     assert any(".katex" in str(e.proto) for e in at.get("html"))          # formulas grow too
+
+
+# ── shared links restore the whole view (issue 12.14) ───────────────────────────────────────────────
+
+def test_layer_and_head_in_a_link_are_the_numbers_on_screen():
+    values = {**state.defaults("en"), "layer": 1, "head": 0, "ah_query": 4, "mh_view": "model",
+              "sentiment_model": "sentiment-zh"}
+    params = state.to_params(values)
+    assert params["layer"] == "2" and "head" not in params                 # "Layer 2, head 1"
+    assert params["query"] == "4" and params["view"] == "model" and params["classifier"] == "sentiment-zh"
+    back = state.parse_params(params)
+    assert back == {k: v for k, v in values.items() if k in back} and back["layer"] == 1 and back["ah_query"] == 4
+
+
+def test_a_link_opens_the_same_head_query_view_and_classifier():
+    at = _app(layer="2", head="3", query="4")
+    at.switch_page("views/attention_head.py").run()
+    assert not at.exception
+    assert at.selectbox(key="attention_head_layer_w").value == 1                  # shown as "2"
+    assert at.selectbox(key="attention_head_head_w").value == 2
+    assert at.selectbox(key="ah_query").value == 4
+    at = _app(view="model")
+    at.switch_page("views/multi_head.py").run()
+    assert not at.exception and at.radio(key="mh_view").value == "model"
+    if any(s.key == "sentiment-zh" for s in models.available()):
+        at = _app(classifier="sentiment-zh")
+        at.switch_page("views/sentiment.py").run()
+        assert not at.exception and at.selectbox(key="sentiment_model@en").value == "sentiment-zh"

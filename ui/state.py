@@ -1,4 +1,5 @@
-"""The view a teacher can share: language, model, sentence(s), layer, head, masked positions, projector mode.
+"""The view a teacher can share: language, model, sentence(s), layer, head, masked positions, projector mode,
+and a few pages' own choices (the query token, the bertviz view, the classifier).
 
 These few values follow the learner from page to page (they live in ``st.session_state`` under the
 names in ``FIELDS``) and are mirrored into the URL, so a copied link opens the same view. Parsing
@@ -27,27 +28,43 @@ def _small_int(value: str) -> int:
     return number
 
 
-# name → (default, parse from a URL string, format to a URL string)
+def _counted(value: str) -> int:
+    """A layer or head as the app shows it, counted from 1 ("2" = the second) → 0-based."""
+    number = _small_int(value)
+    if number < 1:
+        raise ValueError(value)
+    return number - 1
+
+
+# session name → (default, parse from a URL string, format to a URL string). A default of None: only a link sets it.
 FIELDS = {
     "lang": ("en", lambda v: v if v in ("en", "zh") else None, str),
     "model": ("", str, str),
     "text": ("", lambda v: v[:MAX_URL_TEXT], str),
     "pair": ("", lambda v: v[:MAX_URL_TEXT], str),
-    "layer": (0, _small_int, str),
-    "head": (0, _small_int, str),
+    "layer": (0, _counted, lambda v: str(v + 1)),         # in the URL as on screen: layer=2 is "Layer 2"
+    "head": (0, _counted, lambda v: str(v + 1)),
     "masked": ((), _positions, lambda v: ",".join(map(str, v))),
     "present": (False, _flag, lambda v: "1" if v else "0"),
+    "ah_query": (None, _small_int, str),                   # one head: the query token (its position)
+    "mh_view": ("head", lambda v: v if v in ("head", "model") else None, str),   # bertviz head or model view
+    "sentiment_model": (None, str, str),                   # the Sentiment page's classifier
 }
+URL_NAMES = {"ah_query": "query", "mh_view": "view", "sentiment_model": "classifier"}   # else the session name
+
+
+def url_name(name: str) -> str:
+    return URL_NAMES.get(name, name)
 
 
 def parse_params(params: dict[str, str]) -> dict:
     """URL query → {field: value} for the fields present and valid; everything else is dropped."""
     out = {}
     for name, (_, parse, _) in FIELDS.items():
-        if name not in params:
+        if url_name(name) not in params:
             continue
         try:
-            value = parse(str(params[name]))
+            value = parse(str(params[url_name(name)]))
         except (ValueError, TypeError):
             continue
         if value is not None:
@@ -61,7 +78,7 @@ def to_params(state: dict, page: str | None = None) -> dict[str, str]:
     for name, (default, _, fmt) in FIELDS.items():
         value = state.get(name, default)
         if value != default and value not in (None, ""):
-            out[name] = fmt(value)[:MAX_URL_TEXT]
+            out[url_name(name)] = fmt(value)[:MAX_URL_TEXT]
     if page:
         out["page"] = page
     return out
@@ -69,7 +86,7 @@ def to_params(state: dict, page: str | None = None) -> dict[str, str]:
 
 def defaults(lang: str = "en") -> dict:
     """First visit: every field's default, with example sentences in the chosen language."""
-    values = {name: default for name, (default, _, _) in FIELDS.items()}
+    values = {name: default for name, (default, _, _) in FIELDS.items() if default is not None}
     values.update(lang=lang, text=DEFAULT_TEXT[lang], pair=DEFAULT_PAIR[lang])
     return values
 
