@@ -232,3 +232,21 @@ def test_a_link_opens_the_same_head_query_view_and_classifier():
         at = _app(classifier="sentiment-zh")
         at.switch_page("views/sentiment.py").run()
         assert not at.exception and at.selectbox(key="sentiment_model@en").value == "sentiment-zh"
+
+
+def test_home_map_draws_the_encoder_feeding_every_decoder_layer():
+    """Issue 12.11: the encoder-decoder was a straight chain, and BERT's layer box took in the NSP head."""
+    from transformer_core import TransformerConfig
+    from ui import home_view as hv
+    fig = hv.map_figure(TransformerConfig(vocab_size=100, d_model=64, n_heads=4, n_layers=4, d_ff=128), 9)
+    found = {b.key: b for b in hv.blocks(TransformerConfig(vocab_size=100, d_model=64, n_heads=4, n_layers=4,
+                                                           d_ff=128), 9)}
+    assert "target" in found and found["target"].y == hv.SEQ_Y
+    lines = [t for t in fig.data if t.mode == "lines"]
+    enc, cross = found["encoder"], found["cross"]
+    assert any(t.x[0] == enc.x and t.x[-1] == cross.x for t in lines)           # encoder output → cross-attention
+    nsp = found["nsp"]
+    boxes = [s for s in fig.layout.shapes if s.line.dash == "dash" and s.y0 > 1]
+    assert all(s.x1 < nsp.x - 0.6 for s in boxes)                               # the layer box leaves the heads out
+    label = next(a for a in fig.layout.annotations if a.text == "× 4 layers")
+    assert label.xanchor == "left" and label.x < found["mha"].x

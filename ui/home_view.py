@@ -34,8 +34,17 @@ TEXT = {
     "masked_self": {"en": "Decoder masked<br>self-attention", "zh": "解码器<br>掩码自注意力"},
     "cross": {"en": "Cross-attention<br>to the source", "zh": "交叉注意力<br>看源序列"},
     "decode": {"en": "Greedy / beam<br>decoding", "zh": "贪心 / 束搜索<br>解码"},
+    "target": {"en": "Target so far<br>(shifted right)", "zh": "已写出的目标<br>（右移一位）"},
+    "memory": {"en": "encoder output: keys and values of every decoder layer's cross-attention",
+               "zh": "编码器输出：每个解码器层交叉注意力的键和值"},
+    "feedback": {"en": "each written token is appended to the target", "zh": "每写出一个词元，就接到目标序列末尾"},
+    "n_layers": {"en": "× N layers", "zh": "× N 层"},
     "hint": {"en": "Click a block to open its page.", "zh": "点击任一模块，打开对应页面。"},
 }
+
+
+SEQ_Y = -0.4            # the encoder-decoder row
+HEADS_X = 10.4          # the column of BERT's three heads
 
 
 @dataclass(frozen=True)
@@ -58,12 +67,43 @@ def blocks(config: TransformerConfig, seq_len: int) -> list[Block]:
            ("ffn", f"1 × {t} × {f}", "inside-layer", "#fce4ec"), ("norm2", f"1 × {t} × {d}", "inside-layer", "#f1f8e9")]
     row = [Block(k, i * 1.25, 2.0, s, p, c) for i, (k, s, p, c) in enumerate(top)]
     heads = [("mlm", f"1 × {t} × {v}", "mlm"), ("nsp", "1 × 2", "nsp"), ("cls", "1 × C", "sentiment")]
-    row += [Block(k, 10.4, 2.9 - i * 0.9, s, p, "#ede7f6") for i, (k, s, p) in enumerate(heads)]
-    bottom = [("src", "1 × S", "seq2seq"), ("encoder", f"1 × S × {d}", "seq2seq"),
+    row += [Block(k, HEADS_X, 2.9 - i * 0.9, s, p, "#ede7f6") for i, (k, s, p) in enumerate(heads)]
+    bottom = [("src", "1 × S", "seq2seq"), ("encoder", f"1 × S × {d}", "seq2seq"), ("target", "1 × t", "seq2seq"),
               ("masked_self", f"1 × {h} × t × t", "seq2seq"), ("cross", f"1 × {h} × t × S", "seq2seq"),
               ("decode", "beams × t", "seq2seq")]
-    row += [Block(k, 0.6 + i * 2.2, -0.4, s, p, "#e0f2f1") for i, (k, s, p) in enumerate(bottom)]
+    row += [Block(k, 0.0 + i * 2.0, SEQ_Y, s, p, "#e0f2f1") for i, (k, s, p) in enumerate(bottom)]
     return row
+
+
+
+def _path(fig: go.Figure, points: list[tuple[float, float]], label: str, dash: str = "solid") -> None:
+    """A line through ``points`` ending in an arrow, with a label under its middle stretch."""
+    xs, ys = zip(*points, strict=True)
+    fig.add_trace(go.Scatter(x=xs[:-1], y=ys[:-1], mode="lines", hoverinfo="skip",
+                             line={"color": "#607d8b", "width": 1.5, "dash": dash}))
+    _arrow(fig, *points[-2], *points[-1])
+    (xa, ya), (xb, _) = points[1], points[2]
+    fig.add_annotation(x=(xa + xb) / 2, y=ya - 0.1, text=label, showarrow=False, font={"size": 11, "color": "#455a64"})
+
+
+def _seq2seq_links(fig: go.Figure, seq: dict, lang: str) -> None:
+    """The encoder's output feeds the cross-attention of every decoder layer; the decoder reads the target
+    shifted right, and each token it writes is appended to it."""
+    enc, cross, target, decode = seq["encoder"], seq["cross"], seq["target"], seq["decode"]
+    _arrow(fig, seq["src"].x + 0.55, SEQ_Y, enc.x - 0.55, SEQ_Y)
+    for a, b in ((target, seq["masked_self"]), (seq["masked_self"], cross), (cross, decode)):
+        _arrow(fig, a.x + 0.55, SEQ_Y, b.x - 0.55, SEQ_Y)
+    low = SEQ_Y - 0.75
+    _path(fig, [(enc.x, SEQ_Y - 0.4), (enc.x, low), (cross.x, low), (cross.x, SEQ_Y - 0.4)], tr(TEXT, "memory", lang))
+    lower = SEQ_Y - 1.25
+    _path(fig, [(decode.x + 0.2, SEQ_Y - 0.4), (decode.x + 0.2, lower), (target.x, lower), (target.x, SEQ_Y - 0.4)],
+          tr(TEXT, "feedback", lang), dash="dot")
+    for blocks_in, name in (((enc, enc), "n_layers"), ((seq["masked_self"], cross), "n_layers")):
+        first, last = blocks_in
+        fig.add_shape(type="rect", x0=first.x - 0.7, x1=last.x + 0.7, y0=SEQ_Y - 0.5, y1=SEQ_Y + 0.5,
+                      line={"color": "#ff7043", "width": 2, "dash": "dash"}, layer="below")
+        fig.add_annotation(x=first.x - 0.7, y=SEQ_Y + 0.62, xanchor="left", showarrow=False,
+                           font={"color": "#d84315"}, text=tr(TEXT, name, lang))
 
 
 def _arrow(fig: go.Figure, x0: float, y0: float, x1: float, y1: float) -> None:
@@ -83,25 +123,23 @@ def map_figure(config: TransformerConfig, seq_len: int, lang: str = "en") -> go.
         text=[f"<b>{tr(TEXT, b.key, lang)}</b><br><span style='font-size:10px'>{b.shape}</span>" for b in found],
         textfont={"size": 10}, marker={"size": 90, "symbol": "square", "opacity": 0.01},   # the whole box clicks
         customdata=[b.page for b in found], hovertemplate="%{text}<extra>→ /%{customdata}</extra>"))
-    encoder = [b for b in found if b.y == 2.0]
+    encoder = [b for b in found if b.y == 2.0 and b.x < HEADS_X]         # the heads column is not in the chain
     for a, b in zip(encoder, encoder[1:], strict=False):
         _arrow(fig, a.x + 0.55, a.y, b.x - 0.55, b.y)
-    for head in (b for b in found if b.x == 10.4):
+    for head in (b for b in found if b.x == HEADS_X):
         _arrow(fig, encoder[-1].x + 0.55, encoder[-1].y, head.x - 0.55, head.y)
-    seq = [b for b in found if b.y == -0.4]
-    for a, b in zip(seq, seq[1:], strict=False):
-        _arrow(fig, a.x + 0.55, a.y, b.x - 0.55, b.y)
+    _seq2seq_links(fig, {b.key: b for b in found if b.y == SEQ_Y}, lang)
     layer = encoder[4:]
     fig.add_shape(type="rect", x0=layer[0].x - 0.7, x1=layer[-1].x + 0.7, y0=1.45, y1=2.55,
                   line={"color": "#ff7043", "width": 2, "dash": "dash"}, layer="below")
-    fig.add_annotation(x=(layer[0].x + layer[-1].x) / 2, y=2.68, showarrow=False, font={"color": "#d84315"},
-                       text=tr(TEXT, "layers", lang, n=config.n_layers))
+    fig.add_annotation(x=layer[0].x - 0.7, y=2.68, xanchor="left", showarrow=False, font={"color": "#d84315"},
+                       text=tr(TEXT, "layers", lang, n=config.n_layers))     # left end: clear of the heads
     fig.add_annotation(x=-0.5, y=3.35, showarrow=False, xanchor="left", font={"size": 14},
                        text=f"<b>{tr(TEXT, 'encoder_row', lang)}</b>")
-    fig.add_annotation(x=-0.5, y=0.3, showarrow=False, xanchor="left", font={"size": 14},
+    fig.add_annotation(x=-0.5, y=0.45, showarrow=False, xanchor="left", font={"size": 14},
                        text=f"<b>{tr(TEXT, 'seq_row', lang)}</b>")
     fig.update_xaxes(visible=False, range=[-0.8, 11.2])
-    fig.update_yaxes(visible=False, range=[-1.0, 3.6])
-    fig.update_layout(height=430, margin={"l": 5, "r": 5, "t": 10, "b": 5}, showlegend=False,
+    fig.update_yaxes(visible=False, range=[-1.9, 3.6])
+    fig.update_layout(height=500, margin={"l": 5, "r": 5, "t": 10, "b": 5}, showlegend=False,
                       plot_bgcolor="white", paper_bgcolor="white", clickmode="event+select", dragmode=False)
     return fig
