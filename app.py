@@ -15,6 +15,7 @@ from transformer_core import CheckpointError
 from transformer_core.runtime import tune_allocator
 from ui import session, state
 from ui.i18n import LANGS, t
+from ui.model_names import display_name
 
 st.set_page_config(page_title="Attention Lab", page_icon=None, layout="wide")
 st.cache_resource(tune_allocator)()     # once per process: recorded forwards stop paying page faults
@@ -68,7 +69,7 @@ def model_picker(lang: str) -> None:
         st.session_state.model = next((s.key for s in found if s.lang == lang and s.has_mlm), keys[0])
     if st.session_state.pop("lost_session_model", False):
         sb.info(t("sb_lost_session_model", lang))
-    labels = {s.key: s.label for s in found}
+    labels = {s.key: display_name(s, lang) for s in found}
     sb.selectbox(t("sb_model", lang), keys, format_func=labels.get, key="model")
     with sb.expander(t("sb_open_folder", lang)):
         path = st.text_input(t("sb_folder_path", lang), help=t("sb_folder_help", lang), key="folder_path")

@@ -2,7 +2,7 @@
 
     X → Q = X·W_Q + b_Q, K, V (this head's slice) → QKᵀ → ÷ √d_k → + M → softmax → · V
 
-Two variants from the source article are computed next to the real thing:
+Two simplified variants are computed next to the real thing:
 (a) no projections, Q = K = V = X: a vector is most like itself, so every token mostly looks at itself;
 (b) no ÷ √d_k: scores grow with d_k, softmax saturates towards one-hot.
 Pure functions: numpy / torch in → dataclasses, tables and plotly figures out.
@@ -310,7 +310,8 @@ TEXT: dict[str, dict[str, str]] = {
     "ctx_check": {"en": "Check: weights · V equals the output recorded for this head (largest difference {diff:.1e}).",
                   "zh": "核对：权重 · V 与记录下来的该头输出一致（最大差 {diff:.1e}）。"},
     "top_keys": {"en": "“{token}” takes most from: {top}.", "zh": "“{token}”主要从这些词元取信息：{top}。"},
-    "variants_title": {"en": "What if…? Two variants from the source article", "zh": "如果……会怎样？原文中的两个变体"},
+    "variants_title": {"en": "What if…? The same head without its projections, or without ÷ √d_k",
+                       "zh": "如果……会怎样？同一个头去掉投影，或不除以 √d_k"},
     "variants_intro": {"en": "Some explanations of attention leave out the projections or the scaling. Switch a "
                              "variant on to see, on this sentence, what the real head does differently.",
                        "zh": "一些对注意力的讲解省略了投影或缩放。打开下面的开关，"

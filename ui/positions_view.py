@@ -115,8 +115,8 @@ TEXT: dict[str, dict[str, str]] = {
               "R(m)ᵀR(n) = R(n − m)，所以位置 m 的查询和位置 n 的键之间的分数只取决于 n − m。"
               "下面把同一个查询向量 q 和键向量 k 放在两个不同的绝对位置：使用旋转时，分数随偏移变化的曲线完全重合；"
               "如果改为把正弦编码加到 q 和 k 上，曲线就不重合。"},
-    "rope_m1": {"en": "First absolute position m", "zh": "第一个绝对位置 m"},
-    "rope_m2": {"en": "Second absolute position m", "zh": "第二个绝对位置 m"},
+    "rope_m1": {"en": "Curve 1: the query sits at position m =", "zh": "曲线 1：查询位于位置 m ="},
+    "rope_m2": {"en": "Curve 2: the query sits at position m =", "zh": "曲线 2：查询位于位置 m ="},
     "rope_rotary": {"en": "rotary: R(m)q · R(m+k)k", "zh": "旋转：R(m)q · R(m+k)k"},
     "rope_added": {"en": "added: (q+PE(m)) · (k+PE(m+k))", "zh": "相加：(q+PE(m)) · (k+PE(m+k))"},
     "rope_start": {"en": "query at m = {m}", "zh": "查询位于 m = {m}"},

@@ -11,6 +11,7 @@ from ui import architecture as arch
 from ui import home_view, page, session
 from ui.encode import InputProblem, encode
 from ui.i18n import tr
+from ui.model_names import display_name
 
 TEXT = {
     "title": {"en": "Attention Lab", "zh": "注意力实验室"},
@@ -49,8 +50,8 @@ def main() -> None:
     page.random_warning(loaded, lang)
     page.language_warning(loaded, st.session_state.get("text", ""), None, lang)
     c = loaded.config
-    st.markdown(tr(TEXT, "model", lang, name=loaded.source.label, layers=c.n_layers, heads=c.n_heads, d=c.d_model,
-                   f=c.d_ff, v=c.vocab_size, params=arch.format_count(sum(p.numel() for p in
+    st.markdown(tr(TEXT, "model", lang, name=display_name(loaded.source, lang), layers=c.n_layers, heads=c.n_heads,
+                   d=c.d_model, f=c.d_ff, v=c.vocab_size, params=arch.format_count(sum(p.numel() for p in
                                                                           loaded.model.parameters())),
                    max_len=c.max_len))
     try:

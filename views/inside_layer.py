@@ -10,6 +10,7 @@ from transformer_core.layers import FeedForward, TransformerLayer, layer_norm
 from ui import layer_view as lv
 from ui import page
 from ui.i18n import tr
+from ui.model_names import display_name
 from ui.session import lang as current_lang
 
 lang = current_lang()
@@ -67,7 +68,8 @@ for name, latex in (("post", lv.POST_LN), ("pre", lv.PRE_LN)):
     mark = "  ◀" if name == kind else ""
     st.markdown(f"**{tr(T, name, lang)}**{mark} — {tr(T, f'ln_{name}', lang)}")
     st.latex(latex)
-st.info(tr(T, "ln_uses", lang, model=loaded.source.label, kind=tr(T, kind, lang)) + " " + tr(T, "ln_why", lang))
+st.info(tr(T, "ln_uses", lang, model=display_name(loaded.source, lang), kind=tr(T, kind, lang)) + " "
+        + tr(T, "ln_why", lang))
 
 page.show_code(FeedForward.forward, TransformerLayer._add_norm, layer_norm, lv.ffn_alone_difference,
                lv.update_sizes, lang=lang)

@@ -10,6 +10,7 @@ from transformer_core.embeddings import apply_rotary, rotary_angles, sinusoidal_
 from ui import page, session
 from ui import positions_view as pv
 from ui.i18n import tr
+from ui.model_names import display_name
 
 SIN = (r"PE_{(pos,\,2i)}=\sin\!\Big(\frac{pos}{10000^{2i/d}}\Big),\qquad "
        r"PE_{(pos,\,2i+1)}=\cos\!\Big(\frac{pos}{10000^{2i/d}}\Big)")
@@ -120,7 +121,7 @@ def main() -> None:
         page.problem(err, lang)
         return
     config = loaded.config
-    st.markdown(tr(pv.TEXT, "uses", lang, model=loaded.source.label, d=config.d_model, n=config.max_len,
+    st.markdown(tr(pv.TEXT, "uses", lang, model=display_name(loaded.source, lang), d=config.d_model, n=config.max_len,
                    kind=tr(pv.TEXT, f"kind_{config.position}", lang)))
     n = sinusoidal_section(config, lang)
     learned_section(loaded, n, lang)

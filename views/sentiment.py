@@ -12,6 +12,7 @@ from ui import page, session
 from ui import sentiment_view as sv
 from ui.encode import InputProblem
 from ui.i18n import tr
+from ui.model_names import display_name
 
 lang = session.lang()
 s = st.session_state
@@ -43,7 +44,7 @@ if not found:
     st.code(sv.TRAIN_COMMAND, language="bash")
     st.stop()
 
-labels = {src.key: src.label for src in found}
+labels = {src.key: display_name(src, lang) for src in found}
 s.sentiment_model = sv.follow_sidebar(found, s.get("model"), s.get("_sentiment_sidebar"), s.get("sentiment_model"),
                                       lang)
 s._sentiment_sidebar = s.get("model")

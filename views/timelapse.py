@@ -6,6 +6,7 @@ import streamlit as st
 from ui import page, session
 from ui import timelapse_view as tv
 from ui.i18n import tr
+from ui.model_names import display_name
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -22,7 +23,7 @@ def main() -> None:
         return
     picked = session.current_source()
     default = next((i for i, s in enumerate(found) if s.key == picked.key), 0)
-    source = st.selectbox(tr(tv.TEXT, "model", lang), found, index=default, format_func=lambda s: s.label)
+    source = st.selectbox(tr(tv.TEXT, "model", lang), found, index=default, format_func=lambda s: display_name(s, lang))
     meta, by_step = snapshots(source.folder)
     texts = [p["text"] for p in meta["probes"]]
     probe = st.radio(tr(tv.TEXT, "probe", lang), range(len(texts)), format_func=texts.__getitem__, horizontal=True)

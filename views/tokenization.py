@@ -9,6 +9,7 @@ from ui import page, session
 from ui import tokens_view as tv
 from ui.encode import InputProblem, encode
 from ui.i18n import t, tr
+from ui.model_names import display_name
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -61,7 +62,7 @@ def other_example(loaded, lang: str, container) -> None:
     with container:
         grid(list(enc.pieces), lang, "tok_other", rows=("piece", "id"), per_line=8, sources=(enc.text, None))
     if tokenizer:
-        container.caption(tr(tv.TEXT, "other_by", lang, model=native.label, language=language))
+        container.caption(tr(tv.TEXT, "other_by", lang, model=display_name(native, lang), language=language))
     else:
         container.caption(tv.fallback_note(list(enc.pieces), language, lang))
 
@@ -70,7 +71,7 @@ def side_by_side(loaded, run, lang: str) -> None:
     st.subheader(tr(tv.TEXT, "side_header", lang))
     st.write(tr(tv.TEXT, "side_intro", lang))
     left, right = st.columns(2)
-    left.markdown(tr(tv.TEXT, "yours", lang, model=loaded.source.label))
+    left.markdown(tr(tv.TEXT, "yours", lang, model=display_name(loaded.source, lang)))
     with left:
         grid(pieces(loaded.tokenizer, run.encoded.text), lang, "tok_yours", rows=("piece", "id"), per_line=8,
              sources=(run.encoded.text, None))

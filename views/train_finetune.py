@@ -16,6 +16,7 @@ from ui import page, session
 from ui import sentiment_view as sv
 from ui.encode import InputProblem
 from ui.i18n import tr
+from ui.model_names import display_name
 from ui.studio import figures as fg
 from ui.studio import finetune as fn
 from ui.studio import finetune_results as fr
@@ -51,7 +52,7 @@ def base_section():
     if not bases:
         st.info(T("no_base"))
         return None
-    names = {b.key: b.label for b in bases}
+    names = {b.key: display_name(b, lang) for b in bases}
     key = choose(T("base"), list(names), "keep_ft_base", fn.default_base(bases, lang), format_func=names.get)
     base = next(b for b in bases if b.key == key)
     if base.architecture == sv.CLASSIFIER:

@@ -1,0 +1,66 @@
+"""What the learner reads as a model's name, in their language only ("bert-mini-zh · 中文 · 4 层 × 256", not the
+card's "4 layers / 4 层"); a folder opened from disk is named by its folder and its config, not just "model".
+
+Pure: a ModelSource (and its config.json, read once per folder) in, a string out.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from .i18n import tr
+
+GENERIC = {"model", "models", "checkpoint", "final", "best", "output", "weights", "snapshot", "pretrained"}
+TEXT = {
+    "en": {"en": "English", "zh": "英文"},
+    "zh": {"en": "Chinese", "zh": "中文"},
+    "size": {"en": "{n} layers × {d}", "zh": "{n} 层 × {d}"},
+    "random": {"en": "random weights (untrained)", "zh": "随机权重（未训练）"},
+    "hf_cache": {"en": "{name} (Hugging Face cache)", "zh": "{name}（Hugging Face 缓存）"},
+}
+
+
+@lru_cache(maxsize=256)
+def size_of(folder: str | None) -> tuple[int, int]:
+    """(layers, width) from a folder's config.json (HF keys, or ours under "attention_lab"); (0, 0) if unknown."""
+    if not folder:
+        return 0, 0
+    try:
+        data = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return 0, 0
+    ours = data.get("attention_lab") or {}
+    layers = data.get("num_hidden_layers") or ours.get("n_layers") or 0
+    width = data.get("hidden_size") or ours.get("d_model") or 0
+    return int(layers), int(width)
+
+
+def folder_name(folder: str) -> str:
+    """The folder's name; with its parent when the name alone says nothing ("…/bert-base-chinese/model")."""
+    path = Path(folder)
+    generic = path.name.lower() in GENERIC or path.name.lower().startswith("checkpoint")
+    return f"{path.parent.name}/{path.name}" if generic and path.parent.name else path.name
+
+
+def base_name(source) -> str:
+    if source.origin == "shipped":
+        return source.key
+    if source.origin == "local" and source.folder:
+        return folder_name(source.folder)
+    return source.label                      # trained in this session: the name the learner gave it
+
+
+def display_name(source, lang: str) -> str:
+    """The model's name in the learner's language: name · language · layers × width (what is known)."""
+    if source.origin == "random":
+        return tr(TEXT, "random", lang)
+    if source.origin == "hf-cache":
+        return tr(TEXT, "hf_cache", lang, name=source.key.removeprefix("hf:"))
+    parts = [base_name(source)]
+    if source.lang in ("en", "zh"):
+        parts.append(tr(TEXT, source.lang, lang))
+    layers, width = size_of(source.folder)
+    if layers and width:
+        parts.append(tr(TEXT, "size", lang, n=layers, d=width))
+    return " · ".join(parts)
