@@ -42,3 +42,10 @@ def test_rope_sliders_and_the_variants_say_what_they_are():
     assert pv.TEXT["rope_m1"]["en"] != pv.TEXT["rope_m2"]["en"] and "Curve 1" in pv.TEXT["rope_m1"]["en"]
     assert "source article" not in av.TEXT["variants_title"]["en"]
     assert "projections" in av.TEXT["variants_title"]["en"] and "√d_k" in av.TEXT["variants_title"]["en"]
+
+
+def test_a_sentence_names_the_model_briefly():
+    from ui.model_names import short_name
+    source = models.ModelSource("bert-mini-zh", "bert-mini-zh · Chinese · 4 layers / 4 层", None, models.PRETRAINING,
+                                "zh", "shipped")
+    assert short_name(source, "zh") == "bert-mini-zh" and display_name(source, "en") == "bert-mini-zh · Chinese"

@@ -97,8 +97,8 @@ def warning(text: str | None, model_lang: str, model: str, ui_lang: str, pair: s
 TEXT = {
     "mismatch": {
         "en": "This sentence is in {sentence_lang}, but {model} reads {model_lang}: it will cut the sentence into "
-              "pieces it was not trained on (or [UNK]), so what you see below says little. Pick a {sentence_lang} "
-              "model in the sidebar, or type a {model_lang} sentence.",
+              "pieces it was not trained on (or [UNK]), so what you see below says little. Pick a model that reads "
+              "{sentence_lang} in the sidebar, or type a sentence in {model_lang}.",
         "zh": "这个句子是{sentence_lang}，但 {model} 读的是{model_lang}：它会把句子切成没训练过的碎片（或 [UNK]），"
               "下面显示的结果意义不大。请在侧边栏选一个{sentence_lang}模型，或输入一个{model_lang}句子。"},
 }

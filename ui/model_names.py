@@ -44,11 +44,20 @@ def folder_name(folder: str) -> str:
 
 
 def base_name(source) -> str:
-    if source.origin == "shipped":
-        return source.key
+    if source.origin == "shipped":                # the card's name, without its (two-language) details
+        return source.label.split(" · ")[0] if source.label else source.key
     if source.origin == "local" and source.folder:
         return folder_name(source.folder)
     return source.label                      # trained in this session: the name the learner gave it
+
+
+def short_name(source, lang: str) -> str:
+    """The name alone, for a sentence ("bert-mini-zh has no …"); the picker shows ``display_name``."""
+    if source.origin == "random":
+        return tr(TEXT, "random", lang)
+    if source.origin == "hf-cache":
+        return source.key.removeprefix("hf:")
+    return base_name(source)
 
 
 def display_name(source, lang: str) -> str:

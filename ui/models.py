@@ -62,9 +62,9 @@ class Loaded:
 
     @cached_property
     def lang(self) -> str:
-        """The language this model reads ("en", "zh" or ""), from its vocabulary, so that a folder without a
-        card has one too; the card's language when the vocabulary does not say."""
-        return model_language(self.tokenizer, self.source.lang)
+        """The language this model reads ("en", "zh" or ""): its card's, else read from its vocabulary, so that a
+        folder without a card has one too."""
+        return self.source.lang or model_language(self.tokenizer)
 
 
 def _architecture(data: dict, folder: Path) -> str:

@@ -15,7 +15,7 @@ from transformer_core import CheckpointError
 from . import colors, language, session
 from .encode import Encoded, InputProblem
 from .i18n import t
-from .model_names import display_name
+from .model_names import short_name
 
 PRESENT_SCALE = 1.5          # presentation mode: fonts and chart heights × this
 PRESENT_MAX_HEIGHT = 560     # … but a chart grows no taller than this (it stays inside a 1280 × 720 view)
@@ -134,7 +134,7 @@ def problem(err: Exception, lang: str) -> None:
 
 def language_warning(loaded, text: str | None, pair: str | None, lang: str) -> None:
     """A warning when the sentence is written in another language than the one the model reads."""
-    message = language.warning(text, loaded.lang, display_name(loaded.source, lang), lang, pair)
+    message = language.warning(text, loaded.lang, short_name(loaded.source, lang), lang, pair)
     if message:
         st.warning(message)
 
@@ -183,7 +183,7 @@ def model_with(want, lacking: str, differs: str, lang: str):
         st.warning(lacking)
         st.stop()
     if loaded.source.key != picked.key:
-        st.info(differs.format(model=display_name(picked, lang), other=display_name(loaded.source, lang)))
+        st.info(differs.format(model=short_name(picked, lang), other=short_name(loaded.source, lang)))
     return loaded
 
 
