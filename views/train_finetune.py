@@ -20,7 +20,7 @@ from ui.model_names import display_name
 from ui.studio import figures as fg
 from ui.studio import finetune as fn
 from ui.studio import finetune_results as fr
-from ui.studio import panel
+from ui.studio import panel, speed
 from ui.studio.file_errors import explain
 from ui.studio.live import ACTIVE
 from ui.studio.panel import kept
@@ -118,8 +118,12 @@ def settings_section(dataset: fn.Dataset, tokenizer) -> dict:
                     container=c[4], format_func=lambda d: T(f"dev_{d}"))
     n_train = len(dataset.train_texts)
     tokens = fn.mean_tokens(tokenizer, dataset.train_texts, max_len)
-    st.caption(f"{T('estimate', time=fn.estimate(steps, batch, tokens, lang), tokens=tokens)} "
+    s[f"{KIND}_step_estimate"] = fn.step_estimate(batch, tokens)           # the live panel compares the run
+    takes = fn.estimate(steps, batch, tokens, lang, speed.factor(KIND) or 1.0)
+    st.caption(f"{T('estimate', time=takes, tokens=tokens)} {speed.note(KIND, lang)} "
                f"{T('epochs', epochs=steps * batch / max(1, n_train))}")
+    if speed.busy_message(lang):
+        st.warning(speed.busy_message(lang))
     problems = fn.settings_problems(batch, lr_text, n_train, lang)
     for problem in problems:
         st.warning(problem)

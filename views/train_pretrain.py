@@ -18,7 +18,7 @@ from ui import page, session
 from ui import timelapse_view as tv
 from ui.i18n import tr
 from ui.studio import figures as fg
-from ui.studio import panel, plans
+from ui.studio import panel, plans, speed
 from ui.studio import pretrain as pt
 from ui.studio.file_errors import explain
 from ui.studio.panel import kept
@@ -123,8 +123,9 @@ def size_section(tokenizer, batch_size: int) -> plans.Plan:
     if plan.config is not None:
         m = st.columns(3)
         m[0].metric(T("params"), f"{plan.params:,}")
-        m[1].metric(T("step_time"), f"{plan.step_seconds:.2g} s" if plan.step_seconds < 10
-                    else fg.format_duration(plan.step_seconds, lang))
+        step_s = speed.calibrated(KIND, plan.step_seconds)
+        m[1].metric(T("step_time"), f"{step_s:.2g} s" if step_s < 10 else fg.format_duration(step_s, lang),
+                    help=speed.note(KIND, lang) or None)
         s.pt_step_estimate = plan.step_seconds
     return plan
 
@@ -171,7 +172,12 @@ def run_section(corpus, documents, tokenizer, folder, plan, rates) -> None:
     device = c[4].selectbox(T("device"), devices, key=kept("keep_pt_device", "cpu"),
                             format_func=lambda d: T(f"dev_{d}"))
     if plan.step_seconds:
-        st.caption(T("total_time", t=fg.format_duration(plan.step_seconds * steps, lang)))
+        s[f"{KIND}_step_estimate"] = plan.step_seconds              # what the live panel compares the run with
+        st.caption(" ".join(x for x in (T("total_time", t=fg.format_duration(
+            speed.calibrated(KIND, plan.step_seconds) * steps, lang)), speed.note(KIND, lang)) if x))
+        busy = speed.busy_message(lang)
+        if busy:
+            st.warning(busy)
     probe_lang = "zh" if re.search(r"[\u4e00-\u9fff]", documents[0][0]) else "en"
     probe = st.text_input(T("probe"), key=kept(f"keep_pt_probe_{probe_lang}", DEFAULT_PROBES[probe_lang][0]),
                           max_chars=200)

@@ -293,10 +293,15 @@ def mean_tokens(tokenizer, texts: list[str], max_len: int) -> float:
     return sum(lengths) / max(1, len(lengths))
 
 
-def estimate(steps: int, batch_size: int, tokens: float, lang: str) -> str:
-    """About how long the run takes on 2 CPU cores: every token of every example costs about MS_PER_TOKEN
-    (a step's work grows with batch × length; attention's T² part is small next to the T·D² of short texts)."""
-    seconds = steps * batch_size * tokens * MS_PER_TOKEN / 1000
+def step_estimate(batch_size: int, tokens: float) -> float:
+    """Seconds per step on 2 quiet CPU cores: every token of every example costs about MS_PER_TOKEN (a step's
+    work grows with batch × length; attention's T² part is small next to the T·D² of short texts)."""
+    return batch_size * tokens * MS_PER_TOKEN / 1000
+
+
+def estimate(steps: int, batch_size: int, tokens: float, lang: str, factor: float = 1.0) -> str:
+    """About how long the run takes; ``factor``: measured / estimated speed of this machine's last run."""
+    seconds = steps * step_estimate(batch_size, tokens) * factor
     return tr(TEXT, "seconds", lang, n=seconds) if seconds < 90 else tr(TEXT, "minutes", lang, n=seconds / 60)
 
 

@@ -15,6 +15,7 @@ from ui.i18n import tr
 from ui.models import CLASSIFIER
 
 from . import figures as fg
+from . import speed
 from .file_errors import explain
 from .live import ACTIVE, FINISHED, Busy, LiveRun
 from .saving import clean_label, export_model, zip_bytes
@@ -157,6 +158,7 @@ def live(kind: str, task: str, lang: str, extra=None) -> None:
         if view.history:
             p = fg.progress(view.history, view.total, view.step_times)
             st.progress(min(1.0, view.step / view.total), text=fg.progress_line(p, lang, view.status))
+            speed.record(kind, st.session_state.get(f"{kind}_step_estimate"), p.elapsed_s / max(p.step, 1), p.step)
         page.chart(fg.curves(view.history, view.evaluations, task, lang), key=f"{kind}_curves")
         if extra is not None:
             extra(view)
