@@ -8,8 +8,8 @@ from __future__ import annotations
 import streamlit as st
 
 from transformer_core.bert import MLMHead
+from ui import classroom_widgets, page, session
 from ui import mlm_view as mv
-from ui import page, session
 from ui.encode import InputProblem, encode
 from ui.i18n import t, tr
 
@@ -42,6 +42,8 @@ def store_masked() -> None:
 loaded = page.model_with(lambda src: src.has_mlm, tr(T, "no_mlm", lang), t("needs_mlm", lang, model="{model}",
                                                                                    other="{other}"), lang)
 page.random_warning(loaded, lang)
+classroom_widgets.facts_caption(loaded, "mlm", lang)
+classroom_widgets.mlm_example_picker(loaded.lang or lang, lang)
 if loaded.tokenizer.token_to_id(mv.MASK) is None:
     st.warning(tr(T, "no_mask_token", lang))
     st.stop()

@@ -8,8 +8,8 @@ from __future__ import annotations
 import streamlit as st
 
 from transformer_core.bert import BertForPreTraining
+from ui import classroom_widgets, page, session
 from ui import nsp_view as nv
-from ui import page, session
 from ui.encode import InputProblem, clean
 from ui.i18n import tr
 
@@ -21,6 +21,8 @@ page.formula(nv.FORMULA, tr(T, "formula_caption", lang))
 
 loaded = page.model_with(lambda src: src.has_nsp, tr(T, "no_nsp", lang), tr(T, "needs_nsp", lang, model="{model}",
                                                                                     other="{other}"), lang)
+classroom_widgets.facts_caption(loaded, "nsp", lang)
+classroom_widgets.nsp_example_picker(loaded.lang or lang, lang)
 
 
 def random_b(sentence_lang: str) -> None:

@@ -8,7 +8,7 @@ import streamlit as st
 
 from transformer_core import CheckpointError
 from transformer_core.bert import BertForSequenceClassification
-from ui import page, session
+from ui import classroom_widgets, page, session
 from ui import sentiment_view as sv
 from ui.encode import InputProblem
 from ui.i18n import tr
@@ -55,6 +55,8 @@ try:
 except CheckpointError as err:
     page.problem(err, lang)
     st.stop()
+
+classroom_widgets.facts_caption(loaded, "sentiment", lang)
 
 # the text box follows the sidebar sentence until the learner types here or picks an example
 if s.get("_sentiment_shared") != s.get("text", ""):

@@ -1,0 +1,59 @@
+"""Streamlit glue for the BERT pages' classroom aids: the model's measured scores and the example pickers.
+
+The content is pure and tested elsewhere (``ui/model_facts.py``, ``ui/examples.py``); this file only
+draws it. Example pickers change the sidebar's sentences in a callback, which runs before the sidebar is
+drawn on the next rerun (a widget's value cannot change after it is drawn).
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from . import examples, model_facts
+
+TEXT = {
+    "try": {"en": "Try an example", "zh": "试一个例句"},
+    "choose": {"en": "(choose one)", "zh": "（请选择）"},
+    "coherent": {"en": "follows", "zh": "连贯"},
+    "unrelated": {"en": "unrelated", "zh": "无关"},
+}
+
+
+def _t(key: str, lang: str) -> str:
+    return TEXT[key].get(lang) or TEXT[key]["en"]
+
+
+def facts_caption(loaded, kind: str, lang: str) -> None:
+    """One caption under the page header: what this model scored, measured before class."""
+    line = model_facts.facts(loaded.source.folder, kind, lang)
+    if line:
+        st.caption(line)
+
+
+def _set_text(key: str) -> None:
+    chosen = st.session_state.get(key)
+    if chosen:
+        st.session_state.text, st.session_state.masked = chosen, ()
+
+
+def mlm_example_picker(example_lang: str, lang: str) -> None:
+    options = ["", *examples.mlm_examples(example_lang)]
+    st.selectbox(_t("try", lang), options, key="mlm_example", on_change=_set_text, args=("mlm_example",),
+                 format_func=lambda v: v or _t("choose", lang))
+
+
+def _set_pair(key: str, pairs: list) -> None:
+    index = st.session_state.get(key)
+    if index is not None and index >= 0:
+        st.session_state.text, st.session_state.pair = pairs[index][0], pairs[index][1]
+
+
+def nsp_example_picker(example_lang: str, lang: str) -> None:
+    pairs = examples.nsp_examples(example_lang)
+
+    def label(i: int) -> str:
+        if i < 0:
+            return _t("choose", lang)
+        a, b, follows = pairs[i]
+        return f"{a} / {b} ({_t('coherent' if follows else 'unrelated', lang)})"
+    st.selectbox(_t("try", lang), [-1, *range(len(pairs))], key="nsp_example", format_func=label,
+                 on_change=_set_pair, args=("nsp_example", pairs))
