@@ -133,9 +133,22 @@ def test_bad_input_gets_a_message_not_an_exception(app, text, words):
     if words == "empty":
         assert not app.get("plotly_chart")
     elif words.startswith("“"):                                                    # unknown characters
-        assert not app.get("plotly_chart") and "It knows: ␣ - a d e" in messages
+        assert not app.get("plotly_chart") and "It knows: ␣ - a b d e" in messages
     else:
         assert len(app.get("plotly_chart")) == 6
+
+
+@pytest.mark.parametrize("lang, words", [("en", "English number words only"), ("zh", "只翻译英文数字单词")])
+def test_words_that_are_no_number_get_the_word_list_not_a_guess(monkeypatch, root, lang, words):
+    _only(monkeypatch, root)
+    at = _open(lang)
+    at.text_input(key="s2s_text").input("hello world").run()
+    assert not at.exception
+    message = " ".join(w.value for w in at.warning)
+    assert words in message and "“hello” “world”" in message and "seventeen, eighteen" in message
+    assert not at.get("plotly_chart") and not at.metric                           # no decoded guess
+    at.text_input(key="s2s_text").input("two million").run()
+    assert not at.exception and not at.warning and len(at.get("plotly_chart")) == 6
 
 
 def test_chinese_page(monkeypatch, root):

@@ -74,7 +74,8 @@ def test_dates_round_trip_in_every_style():
 def test_pairs_are_deterministic_distinct_and_correct(task):
     pairs = make_pairs(task, 200, seed=3)
     assert pairs == make_pairs(task, 200, seed=3) != make_pairs(task, 200, seed=4)
-    assert len({source for source, _ in pairs}) == 200
+    distinct = len({source for source, _ in pairs})
+    assert distinct == 200 if task != "number-zh" else 100 < distinct < 200   # numbers repeat: drawn by magnitude
     for source, target in pairs[:50]:
         if task == "reverse":
             assert target == source[::-1]

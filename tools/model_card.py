@@ -70,6 +70,9 @@ def _classifier_examples(folder: Path, corpus: str) -> list[str]:
 def _seq2seq_examples(folder: Path) -> list[str]:
     from transformer_core.data.seq2seq_tasks import make_pairs, split_pairs
     settings = json.loads((folder / "trainer_state.json").read_text(encoding="utf-8"))["config"]
+    if settings["seq2seq_task"] == "number-zh":                    # typed numbers + random held-out, with scores
+        from tools.numbers_eval import card_section
+        return card_section(folder)
     model, source, target = load_seq2seq(folder)
     test = split_pairs(make_pairs(settings["seq2seq_task"], settings["n_pairs"], settings["seed"]))[2]
     good, bad = [], []
@@ -105,6 +108,23 @@ def _score_rows(fp16: dict, fp32: dict) -> list[str]:
     return rows
 
 
+def _examples_block(examples: list[str]) -> list[str]:
+    """The examples under the default heading, unless they bring their own sections (number-zh does)."""
+    if examples and examples[0].startswith("## "):
+        return examples
+    return [f"## {N_EXAMPLES} example predictions (held-out; the first ones, then failures)", "", *examples]
+
+
+def extra_evaluation(folder: Path) -> dict:
+    """Scores beyond the held-out split that belong in evaluation.json (number-zh: typed + random held-out)."""
+    state = folder / "trainer_state.json"
+    settings = json.loads(state.read_text(encoding="utf-8")).get("config", {}) if state.is_file() else {}
+    if settings.get("seq2seq_task") != "number-zh":
+        return {}
+    from tools.numbers_eval import evaluate_numbers
+    return {f"{name} (fp16, greedy)": part for name, part in evaluate_numbers(folder).items()}
+
+
 def write_card(out: Path, args, fp16: dict, fp32: dict, log: dict, examples: list[str]) -> None:
     config = json.loads((out / "config.json").read_text(encoding="utf-8"))["attention_lab"]
     notes = Path(args.card_notes).read_text(encoding="utf-8").strip()
@@ -117,5 +137,5 @@ def write_card(out: Path, args, fp16: dict, fp32: dict, log: dict, examples: lis
              "- Reproduce:", "", "```bash", args.command, "```", "",
              "## Evaluation (held-out test split, never seen in training)", "", *_score_rows(fp16, fp32), "",
              "Reproduce:", "", "```bash", args.eval_command, "```", "",
-             f"## {N_EXAMPLES} example predictions (held-out; the first ones, then failures)", "", *examples, ""]
+             *_examples_block(examples), ""]
     (out / "MODEL_CARD.md").write_text("\n".join(lines), encoding="utf-8")

@@ -22,7 +22,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tools.model_card import examples_for, write_card  # noqa: E402
+from tools.model_card import examples_for, extra_evaluation, write_card  # noqa: E402
 from transformer_core import load_pretrained, load_seq2seq, save_pretrained  # noqa: E402
 from transformer_core.checkpoint import save_vocabs  # noqa: E402
 from transformer_core.evaluate import evaluate_folder  # noqa: E402
@@ -83,8 +83,9 @@ def main(argv=None) -> int:
     export(args.checkpoint, out, args.label, args.lang)
     fp32 = evaluate_folder(args.checkpoint, args.corpus)
     fp16 = evaluate_folder(out, args.corpus)
-    (out / "evaluation.json").write_text(json.dumps({"fp16": fp16, "fp32_checkpoint": fp32}, indent=1,
-                                                    ensure_ascii=False), encoding="utf-8")
+    fp16["model"], fp32["model"] = f"assets/models/{args.name}", f"training checkpoint ({args.checkpoint.name})"
+    evaluation = {"fp16": fp16, "fp32_checkpoint": fp32, **extra_evaluation(out)}   # no machine paths in it
+    (out / "evaluation.json").write_text(json.dumps(evaluation, indent=1, ensure_ascii=False), encoding="utf-8")
     log = json.loads((out / "training_log.json").read_text(encoding="utf-8"))
     write_card(out, args, fp16, fp32, log, examples_for(out, args.corpus or log["config"].get("corpus")))
     print(json.dumps({"fp16": fp16, "fp32": fp32}, indent=1, ensure_ascii=False)[:3000])

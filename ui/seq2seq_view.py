@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from transformer_core.data.number_words import NUMBER_WORDS, unknown_number_words
 from transformer_core.decoding import greedy_decode
 
 from .encode import InputProblem, clean
@@ -47,6 +48,11 @@ TEXT: dict[str, dict[str, str]] = {
     "s2s_unknown": {"en": "This model reads only the characters it was trained on, and {chars} is not one of them. "
                           "It knows: {allowed}",
                     "zh": "这个模型只能读训练时见过的字符，{chars} 不在其中。它认识的字符：{allowed}"},
+    "s2s_not_number": {"en": "This model translates English number words only, and {words} is not one of them, so "
+                             "it was not asked to guess. It reads these words: {known} — for example “two thousand "
+                             "and twenty-four” or “seventeen”.",
+                       "zh": "这个模型只翻译英文数字单词，{words} 不是数字单词，所以没有让它硬猜。"
+                             "它认识这些单词：{known}——例如 “two thousand and twenty-four” 或 “seventeen”。"},
     "s2s_lowercased": {"en": "The model only knows lower-case letters, so the text was lower-cased.",
                        "zh": "模型只认识小写字母，因此已把文本转成小写。"},
     "s2s_cut": {"en": "The source has {n} characters but this model reads at most {limit} (plus [EOS]), so it was "
@@ -137,9 +143,17 @@ class Source:
     notes: tuple[tuple[str, dict], ...]
 
 
+def reads_number_words(vocab) -> bool:
+    """Was this model trained on English number words? Its vocabulary holds every letter they use (a model
+    of another task, e.g. copying digits or dates, lacks some), so its input is checked word by word."""
+    return set("".join(NUMBER_WORDS)) | {" ", "-"} <= set(vocab.tokens)
+
+
 def prepare_source(text: str | None, vocab, max_len: int) -> Source:
-    """Clean the text and check it against the source vocabulary. Raises InputProblem("input_empty")
-    or InputProblem("s2s_unknown", chars=…, allowed=…); long text is cut to max_len − 1 characters."""
+    """Clean the text and check it against the source vocabulary. Raises InputProblem("input_empty"),
+    InputProblem("s2s_unknown", chars=…, allowed=…) or, for a number model, InputProblem("s2s_not_number",
+    words=…, known=…) — "hello world" is made of known letters but is no number, and the model would
+    only make up a numeral. Long text is cut to max_len − 1 characters."""
     text, notes = clean(text)
     known = set(vocab.tokens[len(vocab.SPECIALS):])
     if any(c not in known for c in text) and all(c.lower() in known for c in text):
@@ -149,6 +163,9 @@ def prepare_source(text: str | None, vocab, max_len: int) -> Source:
     if unknown:
         raise InputProblem("s2s_unknown", chars=" ".join(f"“{c}”" for c in unknown[:12]),
                            allowed=" ".join(shown(c) for c in sorted(known)))
+    if reads_number_words(vocab) and (words := unknown_number_words(text)):
+        raise InputProblem("s2s_not_number", words=" ".join(f"“{w}”" for w in words[:12]),
+                           known=", ".join(NUMBER_WORDS))
     if len(text) > max_len - 1:
         notes.append(("s2s_cut", {"n": len(text), "limit": max_len - 1}))
         text = text[:max_len - 1].rstrip()

@@ -6,7 +6,8 @@ compare every symbol with every other, *number-zh* to re-order and re-group (Eng
 thousands, Chinese in 万 and 亿), and the date tasks to move fields around and drop words.
 
 Everything is deterministic for a seed, and ``split_pairs`` keeps each source string in one split
-only, so a test score measures generalisation, not memory.
+only, so a test score measures generalisation, not memory. The numbers themselves (both languages,
+sampling by magnitude, the "typed numbers" set, checking input words) are in ``number_words.py``.
 """
 
 from __future__ import annotations
@@ -18,88 +19,22 @@ import re
 from pathlib import Path
 
 from transformer_core.data.errors import DataError
+from transformer_core.data.number_words import (  # noqa: F401  (re-exported: the number task lives here too)
+    LARGEST,
+    MAX_SOURCE_CHARS,
+    MUST_LEARN,
+    NUMBER_WORDS,
+    chinese_numeral,
+    english_words,
+    held_out_numbers,
+    number_pairs,
+    typed_numbers,
+    typed_pairs,
+    typed_tsv,
+    unknown_number_words,
+)
 
 TASKS: tuple[str, ...] = ("copy", "reverse", "sort", "number-zh", "date-iso", "date-zh")
-
-# ---------------------------------------------------------------- numbers in English and Chinese
-
-_ONES = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen"
-).split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
-_SCALES = ((10**9, "billion"), (10**6, "million"), (10**3, "thousand"))
-_ZH_DIGITS = "零一二三四五六七八九"
-LARGEST = 10**12 - 1  # "nine hundred and ninety-nine billion …" = 九千九百九十九亿…
-
-
-def _check_number(n: int) -> None:
-    if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= LARGEST:
-        raise DataError(f"Numbers must be whole numbers from 0 to {LARGEST:,}; got {n!r}.")
-
-
-def _below_100(n: int) -> str:
-    """1–99: a hyphen joins tens and units (thirty-two)."""
-    return _ONES[n] if n < 20 else _TENS[n // 10] + (f"-{_ONES[n % 10]}" if n % 10 else "")
-
-
-def _below_1000(n: int) -> str:
-    """1–999, British style: "and" after hundred (three hundred and eighty-eight)."""
-    hundreds, rest = divmod(n, 100)
-    head = f"{_ONES[hundreds]} hundred" if hundreds else ""
-    tail = _below_100(rest) if rest else ""
-    return f"{head} and {tail}" if head and tail else head or tail
-
-
-def english_words(n: int) -> str:
-    """32388 → "thirty-two thousand three hundred and eighty-eight" (British "and", 1005 → "one thousand and five")."""
-    _check_number(n)
-    if n == 0:
-        return "zero"
-    parts = []
-    for value, name in _SCALES:
-        count, n = divmod(n, value)
-        if count:
-            parts.append(f"{_below_1000(count)} {name}")
-    if n:
-        parts.append(("and " if parts and n < 100 else "") + _below_1000(n))
-    return " ".join(parts)
-
-
-def _chinese_group(n: int) -> str:
-    """1–9999 with 千百十; zeros between digits are read once as 零 (一千零五, 一千零五十)."""
-    out, zero = "", False
-    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
-        digit = n // value % 10
-        if digit == 0:
-            zero = bool(out)
-        else:
-            out += ("零" if zero else "") + _ZH_DIGITS[digit] + unit
-            zero = False
-    return out
-
-
-def chinese_numeral(n: int) -> str:
-    """32388 → 三万二千三百八十八.
-
-    Chinese groups digits in fours: 亿 (10⁸), 万 (10⁴), then units. A gap before a group — an empty
-    group, or a group below 1000 after a higher one — is read as one 零 (一万零三百, 一亿零一).
-    A leading 一十 is said 十 (十五, 十万) but 一十 stays inside a number (一百一十五).
-    """
-    _check_number(n)
-    if n == 0:
-        return "零"
-    out, zero = "", False
-    for group, suffix in ((n // 10**8, "亿"), (n // 10**4 % 10**4, "万"), (n % 10**4, "")):
-        if group == 0:
-            zero = zero or bool(out)
-            continue
-        if out and (zero or group < 1000):
-            out += "零"
-        out += _chinese_group(group) + suffix
-        zero = False
-    return out[1:] if out.startswith("一十") else out
-
 
 # ---------------------------------------------------------------- dates
 
@@ -148,30 +83,30 @@ def _one_pair(task: str, rng: random.Random, opts: dict) -> tuple[str, str]:
         length = rng.randint(opts.get("min_len", 3), opts.get("max_len", 10))
         source = "".join(rng.choice(opts.get("alphabet", "0123456789")) for _ in range(length))
         return source, {"copy": source, "reverse": source[::-1], "sort": "".join(sorted(source))}[task]
-    if task == "number-zh":
-        top = opts.get("max_value", 99_999_999)
-        digits = rng.randint(1, len(str(top)))  # every length equally likely, so small numbers appear too
-        n = rng.randint(0 if digits == 1 else 10 ** (digits - 1), min(top, 10**digits - 1))
-        return english_words(n), chinese_numeral(n)
     first, last = dt.date(opts.get("first_year", 1900), 1, 1), dt.date(opts.get("last_year", 2099), 12, 31)
     date = dt.date.fromordinal(rng.randint(first.toordinal(), last.toordinal()))
     return format_date(date, rng.choice(DATE_STYLES)), format_date(date, task.removeprefix("date-"))
 
 
 def make_pairs(task: str, n: int, seed: int = 0, **options) -> list[tuple[str, str]]:
-    """``n`` (source, target) pairs with distinct sources; the same seed always gives the same pairs.
+    """``n`` (source, target) pairs; the same seed always gives the same pairs.
 
-    Options: ``min_len``, ``max_len``, ``alphabet`` (copy / reverse / sort), ``max_value``
-    (number-zh, up to 999,999,999,999), ``first_year``, ``last_year`` (dates).
+    Sources are distinct, except in number-zh: its numbers are drawn by magnitude (``number_words.
+    sample_number``), so "seventeen" comes back as often as a learner needs to see it.
+    Options: ``min_len``, ``max_len``, ``alphabet`` (copy / reverse / sort), ``max_value`` (number-zh, up
+    to 999,999,999,999), ``max_chars`` (number-zh: longest English source, default 127), ``first_year``,
+    ``last_year`` (dates).
     """
     if task not in TASKS:
         raise DataError(f"Unknown task {task!r}. Choose one of: {', '.join(TASKS)}.")
     if not isinstance(n, int) or n < 0:
         raise DataError(f"The number of pairs must be a whole number ≥ 0; got {n!r}.")
-    known = {"min_len", "max_len", "alphabet", "max_value", "first_year", "last_year"}
+    known = {"min_len", "max_len", "alphabet", "max_value", "max_chars", "first_year", "last_year"}
     if unknown := set(options) - known:
         raise DataError(f"Unknown option(s) {sorted(unknown)} for make_pairs. Known: {sorted(known)}.")
     rng, pairs = random.Random(f"{task}:{seed}"), {}
+    if task == "number-zh":
+        return number_pairs(n, rng, options.get("max_value", LARGEST), options.get("max_chars", MAX_SOURCE_CHARS))
     for _ in range(20 * n + 100):
         if len(pairs) == n:
             break
@@ -182,13 +117,18 @@ def make_pairs(task: str, n: int, seed: int = 0, **options) -> list[tuple[str, s
     return list(pairs.items())
 
 
-def split_pairs(pairs, seed: int = 0, fractions=(0.8, 0.1, 0.1)):
-    """(train, validation, test): every source string lands in exactly one split (held-out)."""
+def split_pairs(pairs, seed: int = 0, fractions=(0.8, 0.1, 0.1), keep_in_train=MUST_LEARN):
+    """(train, validation, test): every source string lands in exactly one split (held-out).
+
+    Sources in ``keep_in_train`` always go to train: by default the number words that can only be
+    learnt by seeing them (0–100 and the round numbers — "seventeen" has nothing to generalise from).
+    They match no source of the other tasks, whose splits are unchanged."""
     sources = sorted({source for source, _ in pairs})
     random.Random(seed).shuffle(sources)
     n_train = round(fractions[0] * len(sources))
     n_val = round(fractions[1] * len(sources))
-    where = {s: 0 if i < n_train else 1 if i < n_train + n_val else 2 for i, s in enumerate(sources)}
+    where = {s: 0 if i < n_train or s in keep_in_train else 1 if i < n_train + n_val else 2
+             for i, s in enumerate(sources)}
     splits: tuple[list, list, list] = ([], [], [])
     for pair in pairs:
         splits[where[pair[0]]].append(tuple(pair))
