@@ -29,6 +29,9 @@ def test_a_folder_is_named_by_its_folder_and_config(tmp_path):
     folder = _folder(tmp_path / "bert-base-chinese", "model", {"num_hidden_layers": 12, "hidden_size": 768})
     source = models.ModelSource(f"local:{folder}", "model", str(folder), models.PRETRAINING, "", "local")
     assert display_name(source, "en") == "bert-base-chinese/model · 12 layers × 768"
+    one = _folder(tmp_path, "one", {"num_hidden_layers": 1, "hidden_size": 32})
+    assert display_name(models.ModelSource("local:o", "o", str(one), models.PRETRAINING, "", "local"), "en") == \
+        "one · 1 layer × 32"
     assert folder_name("/x/my-bert") == "my-bert" and folder_name("/x/run1/checkpoint-500") == "run1/checkpoint-500"
 
 

@@ -16,6 +16,7 @@ TEXT = {
     "en": {"en": "English", "zh": "英文"},
     "zh": {"en": "Chinese", "zh": "中文"},
     "size": {"en": "{n} layers × {d}", "zh": "{n} 层 × {d}"},
+    "size_one": {"en": "1 layer × {d}", "zh": "1 层 × {d}"},
     "random": {"en": "random weights (untrained)", "zh": "随机权重（未训练）"},
     "hf_cache": {"en": "{name} (Hugging Face cache)", "zh": "{name}（Hugging Face 缓存）"},
 }
@@ -71,5 +72,5 @@ def display_name(source, lang: str) -> str:
         parts.append(tr(TEXT, source.lang, lang))
     layers, width = size_of(source.folder)
     if layers and width:
-        parts.append(tr(TEXT, "size", lang, n=layers, d=width))
+        parts.append(tr(TEXT, "size_one" if layers == 1 else "size", lang, n=layers, d=width))
     return " · ".join(parts)
