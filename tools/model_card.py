@@ -99,7 +99,7 @@ def examples_for(folder: Path, corpus: str | None) -> list[str]:
 
 
 def _score_rows(fp16: dict, fp32: dict) -> list[str]:
-    rows = ["| metric | shipped (fp16) | checkpoint (fp32) |", "|---|---|---|"]
+    rows = ["| metric | shipped | checkpoint (fp32) |", "|---|---|---|"]
     for key, value in fp16.items():
         if isinstance(value, float):
             rows.append(f"| {key} | {value:.4f} | {fp32.get(key, float('nan')):.4f} |")
@@ -125,13 +125,20 @@ def extra_evaluation(folder: Path) -> dict:
     return {f"{name} (fp16, greedy)": part for name, part in evaluate_numbers(folder).items()}
 
 
+def _storage(out: Path) -> str:
+    from safetensors import safe_open
+    with safe_open(str(out / "model.safetensors"), framework="pt") as f:
+        int8 = any(k.endswith(".int8_scale") for k in f.keys())
+    return "int8 rows with an fp16 scale each for the large matrices, float16 for the rest" if int8 else "float16"
+
+
 def write_card(out: Path, args, fp16: dict, fp32: dict, log: dict, examples: list[str]) -> None:
     config = json.loads((out / "config.json").read_text(encoding="utf-8"))["attention_lab"]
     notes = Path(args.card_notes).read_text(encoding="utf-8").strip()
     size = sum(p.stat().st_size for p in out.iterdir()) / 1e6
     lines = [f"# {args.label}", "", notes, "", "## Configuration", "",
              "| field | value |", "|---|---|", *[f"| {k} | {v} |" for k, v in config.items()],
-             "", f"Folder size: {size:.1f} MB (weights stored as float16).", "",
+             "", f"Folder size: {size:.1f} MB (weights stored as {_storage(out)}).", "",
              "## Training", "", f"- Steps: {log['steps']:,}; tokens seen (non-padding): {log['tokens_seen']:,}",
              f"- Time inside training steps: {log['train_seconds'] / 60:.1f} min; {args.wall}",
              "- Reproduce:", "", "```bash", args.command, "```", "",

@@ -22,6 +22,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tools.classroom_card import classroom_evaluation, classroom_section  # noqa: E402
 from tools.model_card import examples_for, extra_evaluation, write_card  # noqa: E402
 from transformer_core import load_pretrained, load_seq2seq, save_pretrained  # noqa: E402
 from transformer_core.checkpoint import save_vocabs  # noqa: E402
@@ -43,8 +44,9 @@ def thinned_log(state: dict) -> dict:
             "config": state.get("config", {})}
 
 
-def export(checkpoint: Path, out: Path, label: str, lang: str) -> None:
-    """The weights in float16 plus everything the app and the evaluation command need."""
+def export(checkpoint: Path, out: Path, label: str, lang: str, int8: bool = False, order: int = 100) -> None:
+    """The weights in float16 (large matrices in int8 with ``int8``) plus everything the app and the
+    evaluation command need."""
     if out.exists():
         shutil.rmtree(out)
     config = json.loads((checkpoint / "config.json").read_text(encoding="utf-8"))
@@ -54,9 +56,9 @@ def export(checkpoint: Path, out: Path, label: str, lang: str) -> None:
         save_vocabs(out, source, target)
     else:
         model, tokenizer = load_pretrained(checkpoint)
-        save_pretrained(model, out, tokenizer, dtype=torch.float16)
+        save_pretrained(model, out, tokenizer, dtype=torch.float16, int8=int8)
     data = json.loads((out / "config.json").read_text(encoding="utf-8"))
-    data["attention_lab_card"] = {"label": label, "language": lang}
+    data["attention_lab_card"] = {"label": label, "language": lang, "order": order}
     (out / "config.json").write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
     for name in SNAPSHOTS:
         if (checkpoint / name).is_file():
@@ -65,6 +67,14 @@ def export(checkpoint: Path, out: Path, label: str, lang: str) -> None:
     (out / "trainer_state.json").write_text(json.dumps({k: state[k] for k in ("format", "step", "task",
                                                         "model_class", "config")}, indent=1), encoding="utf-8")
     (out / "training_log.json").write_text(json.dumps(thinned_log(state)), encoding="utf-8")
+
+
+def public_name(corpus):
+    """A corpus path as it reads on any machine: ~/… for the home folder, else the name as given."""
+    if not corpus:
+        return corpus
+    home = str(Path.home())
+    return "~" + corpus[len(home):] if str(corpus).startswith(home) else corpus
 
 
 def main(argv=None) -> int:
@@ -78,16 +88,29 @@ def main(argv=None) -> int:
     parser.add_argument("--eval-command", required=True, help="the exact command that evaluates it")
     parser.add_argument("--card-notes", type=Path, required=True, help="markdown: data, licence, limits")
     parser.add_argument("--wall", required=True, help="wall-clock and hardware, as measured")
+    parser.add_argument("--int8", action="store_true", help="store large matrices as int8 rows (half of fp16)")
+    parser.add_argument("--order", type=int, default=100, help="picker order: the lowest of a language is its default")
     args = parser.parse_args(argv)
     out = ROOT / "assets" / "models" / args.name
-    export(args.checkpoint, out, args.label, args.lang)
+    export(args.checkpoint, out, args.label, args.lang, args.int8, args.order)
     fp32 = evaluate_folder(args.checkpoint, args.corpus)
     fp16 = evaluate_folder(out, args.corpus)
     fp16["model"], fp32["model"] = f"assets/models/{args.name}", f"training checkpoint ({args.checkpoint.name})"
-    evaluation = {"fp16": fp16, "fp32_checkpoint": fp32, **extra_evaluation(out)}   # no machine paths in it
+    for scores in (fp16, fp32):                                    # no machine paths in evaluation.json
+        scores["corpus"] = public_name(scores.get("corpus"))
+    shipped = "int8" if args.int8 else "fp16"
+    evaluation = {shipped: fp16, "fp32_checkpoint": fp32, **extra_evaluation(out)}
+    architecture = json.loads((out / "config.json").read_text(encoding="utf-8"))["architectures"][0]
+    corpus = args.corpus or json.loads((out / "trainer_state.json").read_text(encoding="utf-8"))["config"]["corpus"]
+    if architecture != "Seq2SeqTransformer":
+        evaluation["classroom"] = classroom_evaluation(out, args.lang, corpus, architecture)
+        evaluation["classroom_fp32_checkpoint"] = classroom_evaluation(args.checkpoint, args.lang, None, architecture)
     (out / "evaluation.json").write_text(json.dumps(evaluation, indent=1, ensure_ascii=False), encoding="utf-8")
     log = json.loads((out / "training_log.json").read_text(encoding="utf-8"))
-    write_card(out, args, fp16, fp32, log, examples_for(out, args.corpus or log["config"].get("corpus")))
+    examples = examples_for(out, args.corpus or log["config"].get("corpus"))
+    if architecture != "Seq2SeqTransformer":
+        examples += ["", *classroom_section(out, args.lang, evaluation["classroom"], architecture)]
+    write_card(out, args, fp16, fp32, log, examples)
     print(json.dumps({"fp16": fp16, "fp32": fp32}, indent=1, ensure_ascii=False)[:3000])
     return 0
 

@@ -1,0 +1,60 @@
+"""The examples the BERT pages offer (ui/examples.py) come out right on the shipped default models, and each
+page shows its model's measured scores (ui/model_facts.py)."""
+from pathlib import Path
+
+import pytest
+
+from transformer_core import load_pretrained
+from transformer_core import classroom as C
+from ui import examples, model_facts
+from ui.models import shipped_models
+from ui.sentiment_view import EXAMPLES as SENTIMENT_EXAMPLES
+
+MODELS = Path(__file__).resolve().parents[1] / "assets" / "models"
+
+
+def default_model(lang: str, kind: str):
+    """The model a page opens with: the first shipped one of the language that can do ``kind``."""
+    want = {"mlm": lambda s: s.has_mlm, "nsp": lambda s: s.has_nsp, "sentiment": lambda s: not s.has_mlm}[kind]
+    source = next(s for s in shipped_models() if s.lang == lang and s.is_encoder and want(s)
+                  and (kind != "sentiment" or s.architecture == "BertForSequenceClassification"))
+    return source, *load_pretrained(source.folder)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_masked_lm_examples_are_in_the_default_models_top_5(lang):
+    _, model, tokenizer = default_model(lang, "mlm")
+    for sentence, answers in examples.MLM[lang]:
+        guesses = C.mask_guesses(model, tokenizer, sentence, k=5)
+        assert set(guesses) & set(answers), (sentence, guesses)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_nsp_examples_are_judged_right(lang):
+    _, model, tokenizer = default_model(lang, "nsp")
+    for a, b, follows in examples.NSP[lang]:
+        p = C.p_is_next(model, tokenizer, a, b)
+        assert (p >= 0.5) == follows, (a, b, p)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_sentiment_examples_are_classified_right(lang):
+    _, model, tokenizer = default_model(lang, "sentiment")
+    (neg,), (pos,) = C.classify(model, tokenizer, [SENTIMENT_EXAMPLES[lang]["neg"]]), \
+        C.classify(model, tokenizer, [SENTIMENT_EXAMPLES[lang]["pos"]])
+    assert neg[0] > 0.5 and pos[1] > 0.5
+
+
+@pytest.mark.parametrize("kind", ["mlm", "nsp", "sentiment"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_default_model_shows_its_measured_scores(kind, lang):
+    source, *_ = default_model(lang, kind)
+    line = model_facts.facts(source.folder, kind, lang)
+    assert line and "%" in line, (source.key, kind)
+    assert "{" not in line
+
+
+def test_no_scores_for_a_folder_without_an_evaluation(tmp_path):
+    assert model_facts.facts(tmp_path, "mlm", "en") is None
+    (tmp_path / "evaluation.json").write_text("{not json", encoding="utf-8")
+    assert model_facts.facts(tmp_path, "mlm", "en") is None
