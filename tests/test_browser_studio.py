@@ -196,7 +196,8 @@ def test_pretrain_live_pause_resume_stop_and_save(app_url, browser):  # noqa: F8
     shot(page, "3-saved")
     assert_clean(watch)
     options = picker_options(page, "4-picker")
-    assert name in options, (f"the sidebar's model picker does not list {name!r} right after saving: {options} "
+    assert any(o.startswith(f"{name} · ") for o in options), (  # name · language · size
+        f"the sidebar's model picker does not list {name!r} right after saving: {options} "
                              "(the sidebar is drawn before the page registers the model)")
     page.close()
     assert_clean(watch)
