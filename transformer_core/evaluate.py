@@ -57,7 +57,7 @@ def split_file(corpus: str, split: str, suffix: str) -> Path | None:
     return None
 
 
-def _pretraining(model, tokenizer, corpus: str, split: str, batch_size: int, seed: int) -> dict:
+def _pretraining(model, tokenizer, corpus: str, split: str, batch_size: int, seed: int, max_len: int) -> dict:
     from .data.corpora import load_documents
     from .data.files import read_corpus_file
     from .data.pretraining import PretrainingBatches, make_nsp_examples
@@ -65,7 +65,7 @@ def _pretraining(model, tokenizer, corpus: str, split: str, batch_size: int, see
     from .train.tasks import PretrainTask
     path = split_file(corpus, split, ".txt")
     documents = read_corpus_file(path) if path is not None else load_documents(corpus, split)
-    examples = make_nsp_examples(documents, tokenizer, model.config.max_len, seed)
+    examples = make_nsp_examples(documents, tokenizer, max_len, seed)
     ids = special_ids(tokenizer)
     batches = PretrainingBatches(examples, batch_size, ids["mask"], model.config.vocab_size, seed=seed,
                                  shuffle=False, pad_id=ids["pad"])
@@ -119,7 +119,8 @@ def evaluate_folder(folder, corpus: str | None = None, split: str = "test", batc
     if architecture != "BertForPreTraining":
         raise DataError(f"{folder} holds a {architecture}; evaluation covers BertForPreTraining, "
                         "BertForSequenceClassification and Seq2SeqTransformer.")
-    return {**result, **_pretraining(model, tokenizer, corpus, split, batch_size, seed)}
+    max_len = min(settings.get("max_len") or model.config.max_len, model.config.max_len)   # as it was trained
+    return {**result, **_pretraining(model, tokenizer, corpus, split, batch_size, seed, max_len)}
 
 
 @torch.inference_mode()
