@@ -115,7 +115,8 @@ def _app(**query) -> AppTest:
 
 
 def test_home_renders_the_map_with_live_shapes():
-    default = models.load(next(s for s in models.available() if s.is_encoder))
+    found = [s for s in models.available() if s.is_encoder]
+    default = models.load(next((s for s in found if s.lang == "en" and s.has_mlm), found[0]))   # the app's first pick
     at = _app()
     assert not at.exception
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
@@ -190,6 +191,7 @@ def test_presentation_scaling_stays_inside_a_projector_view():
     assert page.present_height(300) == 450 and page.present_height(560) == 560
     assert page.present_height(900) == page.PRESENT_LIMIT and page.present_height(None) is None
     assert page.wrap("a b c d e f", 5) == "a b c<br>d e f" and page.wrap("short", 60) == "short"
+    assert page.wrap("a b c d e f<br>g", 5) == "a b c<br>d e f<br>g"
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
     fig = make_subplots(rows=1, cols=2, subplot_titles=["a", "b"])

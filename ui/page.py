@@ -20,7 +20,7 @@ from .model_names import short_name
 PRESENT_SCALE = 1.5          # presentation mode: fonts and chart heights × this
 PRESENT_MAX_HEIGHT = 560     # … but a chart grows no taller than this (it stays inside a 1280 × 720 view)
 PRESENT_LIMIT = 680          # and a taller chart is brought down to this
-PRESENT_TITLE_CHARS = 60     # a title line at projector size holds about this many characters
+PRESENT_TITLE_CHARS = 48     # a title line at projector size (20 px) fits a half-width column at 1280 px
 
 
 def presenting() -> bool:
@@ -52,9 +52,12 @@ def present_height(height: int | None) -> int | None:
 
 
 def wrap(text: str | None, width: int) -> str | None:
-    """A title broken into lines of at most ~``width`` characters (plotly does not wrap titles itself)."""
-    if not text or "<br>" in text or len(text) <= width:
+    """A title broken into lines of at most ~``width`` characters (plotly does not wrap titles itself); lines
+    already broken with <br> are wrapped each on their own."""
+    if not text or len(text) <= width:
         return text
+    if "<br>" in text:
+        return "<br>".join(wrap(part, width) or "" for part in text.split("<br>"))
     lines, line = [], ""
     for word in text.split(" "):
         if line and len(line) + 1 + len(word) > width:
@@ -72,7 +75,10 @@ def for_projector(fig) -> go.Figure:
     base = fig.layout.font.size or 12
     fig.update_layout(font_size=base * PRESENT_SCALE)
     if fig.layout.title.text:
-        fig.update_layout(title_text=wrap(fig.layout.title.text, PRESENT_TITLE_CHARS))
+        fig.update_layout(title_text=wrap(fig.layout.title.text, PRESENT_TITLE_CHARS),
+                          title_font_size=fig.layout.title.font.size or int(base * PRESENT_SCALE * 1.1))
+        if "<br>" in fig.layout.title.text:          # several lines: plotly centres them in the top margin
+            fig.layout.title.y = fig.layout.title.yanchor = None
     columns = max(1, len({a.x for a in fig.layout.annotations or () if a.yref == "paper"}))
     for annotation in fig.layout.annotations or ():     # subplot titles carry their own font size
         if annotation.font.size:
@@ -81,7 +87,7 @@ def for_projector(fig) -> go.Figure:
     lines = max([1] + [str(x.text).count("<br>") + 1 for x in (fig.layout.title, *(fig.layout.annotations or ()))
                        if x.text])
     top = fig.layout.margin.t if fig.layout.margin.t is not None else 80
-    fig.update_layout(margin_t=int(top * PRESENT_SCALE) + 28 * (lines - 1))   # room for larger, wrapped titles
+    fig.update_layout(margin_t=max(int(top * PRESENT_SCALE), 60) + 34 * (lines - 1))   # larger, wrapped titles
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
     return fig
