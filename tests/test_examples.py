@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from transformer_core import load_pretrained
 from transformer_core import classroom as C
+from transformer_core import load_pretrained
 from ui import examples, model_facts
 from ui.models import shipped_models
 from ui.sentiment_view import EXAMPLES as SENTIMENT_EXAMPLES

@@ -55,9 +55,9 @@ def zh_classifier():
 def test_base_models_are_the_shipped_berts_and_follow_the_language():
     bases = fn.base_models(models.available())
     keys = [b.key for b in bases]
-    assert {"bert-mini-en", "bert-mini-zh", "sentiment-en", "sentiment-zh"} <= set(keys)
+    assert {"bert-mini-en", "minilm-mlm-zh", "sentiment-en", "sentiment-zh"} <= set(keys)
     assert "seq2seq-numbers" not in keys
-    assert fn.default_base(bases, "zh") == "bert-mini-zh" and fn.default_base(bases, "en") == "bert-mini-en"
+    assert fn.default_base(bases, "zh") == "minilm-mlm-zh" and fn.default_base(bases, "en") == "bert-mini-en"   # the smallest
     assert fn.default_base([], "en") is None
 
 
@@ -134,7 +134,7 @@ def test_settings_are_checked_in_both_languages():
     en = fn.settings_problems(32, "abc", 10, "en")
     assert "learning rate" in en[0] and "at least 32 training examples" in en[1]
     assert "学习率" in fn.settings_problems(4, "abc", 10, "zh")[0]
-    config = fn.make_config("assets/models/bert-mini-zh", "sentiment-zh", "mean", 10, 4, 1e-4, 64, "cpu")
+    config = fn.make_config("assets/models/minilm-mlm-zh", "sentiment-zh", "mean", 10, 4, 1e-4, 64, "cpu")
     assert config.task == "finetune" and config.pooling == "mean" and config.corpus == "sentiment-zh"
     assert [fn.checkpoint_count(n) for n in (4, 10, 60, 300, 5000)] == [1, 1, 3, 10, 10]
     assert fn.estimate(300, 16, 47.0, "en") == "1.8 min" and fn.estimate(300, 16, 18.0, "zh") == "41 秒"
@@ -172,7 +172,7 @@ def test_confusion_matrix_and_most_confident_mistakes_first():
 
 def test_attention_before_after_and_the_cls_row(zh_classifier):
     model, tokenizer = zh_classifier
-    base = load_pretrained(MODELS / "bert-mini-zh")[0]
+    base = load_pretrained(MODELS / "minilm-mlm-zh")[0]
     tokens, before, after = fr.before_after_maps(base, model, tokenizer, "服务很好", 3, None, 128)
     assert tokens[0] == "[CLS]" and before.shape == after.shape == (len(tokens), len(tokens))
     assert np.allclose(after.sum(1), 1.0, atol=1e-5)
@@ -182,7 +182,7 @@ def test_attention_before_after_and_the_cls_row(zh_classifier):
 
 
 def test_label_names_are_written_into_the_card(tmp_path):
-    shutil.copy(MODELS / "bert-mini-zh" / "config.json", tmp_path / "config.json")
+    shutil.copy(MODELS / "minilm-mlm-zh" / "config.json", tmp_path / "config.json")
     fr.write_label_names(tmp_path, ["差评", "好评"])
     card = json.loads((tmp_path / "config.json").read_text(encoding="utf-8"))["attention_lab_card"]
     assert card["label_names"] == ["差评", "好评"] and card["language"] == "zh"
@@ -218,7 +218,7 @@ def _titled(at: AppTest, words: str) -> dict:
 
 def test_page_fine_tunes_tests_and_saves_a_zh_classifier():
     at = _open("zh")
-    assert at.selectbox(key="keep_ft_base").value == "bert-mini-zh"
+    assert at.selectbox(key="keep_ft_base").value == "minilm-mlm-zh"
     assert at.selectbox(key="keep_ft_set").value == "sentiment-zh"
     run, view = _train(at, steps=10)
     assert (view.checkpoint / "model.safetensors").is_file() and view.checkpoint_step == 10

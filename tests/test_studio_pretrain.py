@@ -218,7 +218,7 @@ def test_a_link_to_another_sessions_model_says_why_it_shows_another(lang, words)
     at.query_params.update({"lang": lang, "model": "session:0123456789"})
     at.run()
     assert any(words in i.value for i in at.sidebar.info), [i.value for i in at.sidebar.info]
-    assert at.session_state["model"] == f"bert-mini-{lang}"
+    assert at.session_state["model"] == f"minilm-mlm-{lang}"                  # the default of the language
     at.run()
     assert not any(words in i.value for i in at.sidebar.info)                 # said once, not on every rerun
 

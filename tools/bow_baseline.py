@@ -33,12 +33,14 @@ def features(text: str, chars: bool) -> list[str]:
 
 
 def matrix(texts, vocab: dict, chars: bool) -> torch.Tensor:
-    x = torch.zeros(len(texts), len(vocab))
+    """(N, F) sparse: most texts use a few dozen of the F features (a dense Chinese matrix would need GBs)."""
+    rows, cols, values = [], [], []
     for i, text in enumerate(texts):
         for f, n in Counter(features(text, chars)).items():
             if f in vocab:
-                x[i, vocab[f]] = n
-    return torch.log1p(x)
+                rows.append(i), cols.append(vocab[f]), values.append(float(n))
+    x = torch.sparse_coo_tensor([rows, cols], torch.log1p(torch.tensor(values)), (len(texts), len(vocab)))
+    return x.coalesce()
 
 
 def fit(x, y, n_labels: int, l2: float) -> torch.nn.Linear:
@@ -49,16 +51,20 @@ def fit(x, y, n_labels: int, l2: float) -> torch.nn.Linear:
 
     def loss():
         opt.zero_grad()
-        value = torch.nn.functional.cross_entropy(model(x), y) + l2 * model.weight.pow(2).sum()
+        value = torch.nn.functional.cross_entropy(scores(model, x), y) + l2 * model.weight.pow(2).sum()
         value.backward()
         return value
     opt.step(loss)
     return model
 
 
+def scores(model, x) -> torch.Tensor:
+    return torch.sparse.mm(x, model.weight.t()) + model.bias                    # (N, labels)
+
+
 def accuracy(model, x, y) -> float:
     with torch.no_grad():
-        return (model(x).argmax(-1) == y).float().mean().item()
+        return (scores(model, x).argmax(-1) == y).float().mean().item()
 
 
 def baseline(corpus: str, chars: bool) -> dict:

@@ -11,15 +11,15 @@ from __future__ import annotations
 MLM = {
     "en": [("She opened the [MASK] and walked in.", ("door", "gate")),
            ("He drank a cup of [MASK].", ("tea", "coffee", "water", "milk", "wine")),
-           ("The children are playing in the [MASK].", ("park", "garden", "yard", "street", "snow", "water", "sand")),
-           ("I brush my [MASK] every morning.", ("teeth", "hair")),
-           ("The sun rises in the [MASK].", ("east", "morning", "sky")),
-           ("Paris is the capital of [MASK].", ("france",))],
-    "zh": [("我们去公[MASK]散步。", ("园",)),
-           ("我很喜[MASK]这本书。", ("欢",)),
+           ("She wrote a [MASK] to her mother.", ("letter", "note", "card", "poem", "message")),
+           ("He opened the window to let in some fresh [MASK].", ("air",)),
+           ("He read the [MASK] before going to bed.", ("book", "letter", "story", "newspaper", "paper")),
+           ("The dog is sleeping under the [MASK].", ("table", "bed", "tree", "chair", "sofa", "floor"))],
+    "zh": [("我很喜[MASK]这本书。", ("欢",)),
            ("他是我的好朋[MASK]。", ("友",)),
-           ("今天天[MASK]很好。", ("气",)),
-           ("这家饭店的菜很好[MASK]。", ("吃",)),
+           ("这件衣服的质[MASK]很好。", ("量",)),
+           ("这个手机的价[MASK]太贵了。", ("格", "钱")),
+           ("服务员的态[MASK]很好。", ("度",)),
            ("我每天早上六点起[MASK]。", ("床", "来"))],
 }
 
@@ -27,11 +27,11 @@ MLM = {
 NSP = {
     "en": [("The cat sat on the mat because it was tired.", "It fell asleep in the warm sun.", True),
            ("I was very hungry after school.", "So I made myself a big sandwich.", True),
-           ("The cat sat on the mat because it was tired.", "The bank raised its interest rates again.", False),
-           ("We packed our bags for the beach.", "The committee will vote on the budget next year.", False)],
+           ("The cat sat on the mat because it was tired.", "Prices of oil rose sharply in the markets.", False),
+           ("I was very hungry after school.", "The king sent his army to the northern border.", False)],
     "zh": [("今天天气很好，我们去公园散步。", "公园里有很多人在跑步。", True),
            ("这本书我昨天买的。", "读了一半，觉得非常有意思。", True),
-           ("今天天气很好，我们去公园散步。", "这台电脑的内存只有四个G。", False),
+           ("今天天气很好，我们去公园散步。", "政府今年加大了对农业的投资。", False),
            ("我早上喝了一杯牛奶。", "政府宣布了新的经济政策。", False)],
 }
 

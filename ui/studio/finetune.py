@@ -12,6 +12,7 @@ written into the session's workspace under OUR fixed names — the learner's fil
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,12 +161,22 @@ def base_models(sources: list[ModelSource]) -> list[ModelSource]:
 
 
 def default_base(bases: list[ModelSource], lang: str) -> str | None:
-    """A pretrained (not yet classifying) BERT in the page's language, else any in that language, else the first."""
+    """A pretrained (not yet classifying) BERT in the page's language, else any in that language, else the first;
+    of several, the smallest: a live run should finish while the class watches."""
     for fits in (lambda s: s.lang == lang and s.architecture != CLASSIFIER, lambda s: s.lang == lang):
-        found = next((s.key for s in bases if fits(s)), None)
+        found = sorted((s for s in bases if fits(s)), key=_size)
         if found:
-            return found
+            return found[0].key
     return bases[0].key if bases else None
+
+
+def _size(source: ModelSource) -> int:
+    """Width × depth from config.json (a stand-in for the cost of a step); unknown sizes sort last."""
+    try:
+        data = json.loads((Path(source.folder) / "config.json").read_text(encoding="utf-8"))
+        return int(data["hidden_size"]) * int(data["num_hidden_layers"])
+    except (OSError, KeyError, TypeError, ValueError):
+        return 1 << 30
 
 
 # ── datasets ───────────────────────────────────────────────────────────────────────────────────────
