@@ -48,7 +48,7 @@ def say(key: str, values: dict) -> str:
 page.header(T("title"), T("intro"))
 found = v.seq2seq_sources(session.sources())
 if not found:
-    st.info(T("none"), icon="ℹ️")
+    st.info(T("none"))
     st.code(TRAIN_COMMAND, language="bash")
     st.stop()
 keys = [src.key for src in found]
@@ -74,10 +74,10 @@ if readable:                                                                    
 try:
     run = greedy(loaded, source.key, s.s2s_text)
 except InputProblem as err:
-    st.warning(say(err.key, err.values), icon="✏️")
+    st.warning(say(err.key, err.values))
     st.stop()
 for note, values in run.source.notes:
-    st.info(say(note, values), icon="ℹ️")
+    st.info(say(note, values))
 st.metric(T("output"), run.text or "∅")
 if not run.finished:
     st.caption(T("no_eos", n=len(run.written)))
