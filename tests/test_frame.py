@@ -252,3 +252,13 @@ def test_home_map_draws_the_encoder_feeding_every_decoder_layer():
     assert all(s.x1 < nsp.x - 0.6 for s in boxes)                               # the layer box leaves the heads out
     label = next(a for a in fig.layout.annotations if a.text == "× 4 layers")
     assert label.xanchor == "left" and label.x < found["mha"].x
+
+
+def test_a_link_opens_the_encoder_decoder_with_its_source_and_beam_size():
+    got = state.parse_params({"source": "two million", "beam": "3"})
+    assert got == {"s2s_value": "two million", "s2s_beam": 3}
+    assert state.parse_params({"beam": "99"}) == {} and state.to_params(got) == {"source": "two million", "beam": "3"}
+    at = _app(source="seventeen", beam="2")
+    at.switch_page("views/seq2seq.py").run()
+    assert not at.exception
+    assert at.text_input(key="s2s_text").value == "seventeen" and at.slider(key="s2s_beam").value == 2

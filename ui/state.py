@@ -28,6 +28,13 @@ def _small_int(value: str) -> int:
     return number
 
 
+def _beam(value: str) -> int:
+    number = int(value)
+    if not 1 <= number <= 8:                               # the page's slider range
+        raise ValueError(value)
+    return number
+
+
 def _counted(value: str) -> int:
     """A layer or head as the app shows it, counted from 1 ("2" = the second) → 0-based."""
     number = _small_int(value)
@@ -49,8 +56,11 @@ FIELDS = {
     "ah_query": (None, _small_int, str),                   # one head: the query token (its position)
     "mh_view": ("head", lambda v: v if v in ("head", "model") else None, str),   # bertviz head or model view
     "sentiment_model": (None, str, str),                   # the Sentiment page's classifier
+    "s2s_value": (None, lambda v: v[:MAX_URL_TEXT] or None, str),    # the encoder-decoder's source text
+    "s2s_beam": (None, _beam, str),                        # … and its beam size
 }
-URL_NAMES = {"ah_query": "query", "mh_view": "view", "sentiment_model": "classifier"}   # else the session name
+URL_NAMES = {"ah_query": "query", "mh_view": "view", "sentiment_model": "classifier", "s2s_value": "source",
+             "s2s_beam": "beam"}   # else the session name
 
 
 def url_name(name: str) -> str:

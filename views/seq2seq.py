@@ -134,7 +134,9 @@ st.subheader(T("beam_head"))
 st.write(T("beam_text"))
 page.formula(r"\mathrm{score}(y_1 \dots y_t) = \sum_{i=1}^{t} \log p(y_i \mid y_{<i},\, x)", T("keep_k"))
 cols = st.columns(2)
-k = cols[0].slider(T("beam_size"), 1, 8, 4, key="s2s_beam")
+if "s2s_beam" not in s:                        # 4 unless a shared link said otherwise
+    s.s2s_beam = 4
+k = cols[0].slider(T("beam_size"), 1, 8, key="s2s_beam")
 n_pruned = cols[1].select_slider(T("pruned_n"), [0, 1, 2, 3], 1, key="s2s_pruned")
 view = beam(loaded, source.key, s.s2s_text, k, n_pruned)
 page.chart(bt.tree_figure(view, lang), key="s2s_tree")
