@@ -58,3 +58,9 @@ def test_no_scores_for_a_folder_without_an_evaluation(tmp_path):
     assert model_facts.facts(tmp_path, "mlm", "en") is None
     (tmp_path / "evaluation.json").write_text("{not json", encoding="utf-8")
     assert model_facts.facts(tmp_path, "mlm", "en") is None
+
+
+@pytest.mark.parametrize("name", ["sentiment-en", "sentiment-zh"])
+def test_shipped_classifiers_name_their_classes(name):
+    from ui.sentiment_view import label_names
+    assert label_names(str(MODELS / name), 2) == (["negative", "positive"], True)

@@ -90,9 +90,13 @@ def main(argv=None) -> int:
     parser.add_argument("--wall", required=True, help="wall-clock and hardware, as measured")
     parser.add_argument("--int8", action="store_true", help="store large matrices as int8 rows (half of fp16)")
     parser.add_argument("--order", type=int, default=100, help="picker order: the lowest of a language is its default")
+    parser.add_argument("--label-names", nargs="+", help="a classifier's class names (e.g. negative positive)")
     args = parser.parse_args(argv)
     out = ROOT / "assets" / "models" / args.name
     export(args.checkpoint, out, args.label, args.lang, args.int8, args.order)
+    if args.label_names:                            # the sentiment page shows "positive", not "class 1"
+        from ui.studio.finetune_results import write_label_names
+        write_label_names(out, args.label_names)
     fp32 = evaluate_folder(args.checkpoint, args.corpus)
     fp16 = evaluate_folder(out, args.corpus)
     fp16["model"], fp32["model"] = f"assets/models/{args.name}", f"training checkpoint ({args.checkpoint.name})"

@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 
 TEXT = {
-    "mlm": {"en": "Measured before class: on held-out text it never trained on, the hidden piece is its first "
-                  "guess {top1} of the time (top 5: {top5}); on {n} everyday classroom sentences, an acceptable "
-                  "word is its first guess {cloze1} and in its top 5 {cloze5}.",
+    "mlm": {"en": "Measured before class: on held-out text it never trained on, its first guess is the hidden "
+                  "piece {top1} of the time (top 5: {top5}). On {n} everyday classroom sentences, its first guess "
+                  "is an acceptable word {cloze1} of the time, and one of its top 5 is {cloze5} of the time.",
             "zh": "课前实测：在从未训练过的留出文本上，被遮住的词元有 {top1} 是它的第一猜测（前 5：{top5}）；"
                   "在 {n} 个日常课堂句子上，可接受的答案有 {cloze1} 是第一猜测，{cloze5} 在前 5 名内。"},
     "mlm_short": {"en": "Measured before class: held-out masked-piece accuracy {top1} (top 5: {top5}).",
@@ -22,8 +22,9 @@ TEXT = {
             "zh": "课前实测：在留出文本上，它分辨真正的下一句与另一篇文档中的句子，正确率 {coherence}；"
                   "课堂句对 {n} 对中答对 {pairs} 对。"},
     "sentiment": {"en": "Measured before class: {accuracy} right on {examples} held-out reviews (a bag-of-words "
-                        "baseline: {bow}); {clear} of {n} clear classroom sentences right.",
-                  "zh": "课前实测：{examples} 条留出评论上正确率 {accuracy}（词袋基线：{bow}）；"
+                        "baseline, which only counts words and word pairs, gets {bow}); {clear} of {n} clear "
+                        "classroom sentences right.",
+                  "zh": "课前实测：{examples} 条留出评论上正确率 {accuracy}（只数字和字对的词袋基线：{bow}）；"
                         "课堂上的 {n} 个明确句子答对 {clear} 个。"},
 }
 
