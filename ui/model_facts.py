@@ -48,19 +48,18 @@ def facts(folder, kind: str, lang: str) -> str | None:
     data = read_evaluation(folder)
     held = data.get("int8") or data.get("fp16") or {}
     room = data.get("classroom", {})
-    table = TEXT
     try:
         if kind == "mlm" and "cloze_top5" in room:
-            return _fill(table["mlm"], lang, top1=_pct(held["mlm_top1"]), top5=_pct(held["mlm_top5"]),
+            return _fill(TEXT["mlm"], lang, top1=_pct(held["mlm_top1"]), top5=_pct(held["mlm_top5"]),
                          n=room["cloze_sentences"], cloze1=_pct(room["cloze_top1"]), cloze5=_pct(room["cloze_top5"]))
         if kind == "mlm" and "mlm_top1" in held:
-            return _fill(table["mlm_short"], lang, top1=_pct(held["mlm_top1"]), top5=_pct(held["mlm_top5"]))
+            return _fill(TEXT["mlm_short"], lang, top1=_pct(held["mlm_top1"]), top5=_pct(held["mlm_top5"]))
         if kind == "nsp" and "nsp_coherence_accuracy" in room:
-            return _fill(table["nsp"], lang, coherence=_pct(room["nsp_coherence_accuracy"]),
+            return _fill(TEXT["nsp"], lang, coherence=_pct(room["nsp_coherence_accuracy"]),
                          pairs=round(room["nsp_pairs_accuracy"] * room["nsp_pairs"]), n=room["nsp_pairs"])
         if kind == "sentiment" and "clear_accuracy" in room:
             clear = round(room["clear_accuracy"] * room["clear_sentences"])
-            return _fill(table["sentiment"], lang, accuracy=_pct(held["accuracy"]), examples=held["examples"],
+            return _fill(TEXT["sentiment"], lang, accuracy=_pct(held["accuracy"]), examples=held["examples"],
                          bow=_pct(room["bow_test_accuracy"]), clear=clear, n=room["clear_sentences"])
     except (KeyError, TypeError, ValueError):
         return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import torch
@@ -112,11 +112,20 @@ def shipped_models(root: Path | None = None) -> list[ModelSource]:
 
 def hf_cache_models(cache: Path | None = None) -> list[ModelSource]:
     """Real BERTs already on this machine: HF-layout BERT folders in the local Hugging Face cache
-    (``hub/models--ORG--NAME/snapshots/REV/``), newest revision of each, labelled with the hub name."""
+    (``hub/models--ORG--NAME/snapshots/REV/``), newest revision of each, labelled with the hub name.
+    Scanned once per change of the cache folder (a download adds a folder and changes its mtime),
+    not on every rerun."""
     cache = cache or Path(os.environ.get("HF_HUB_CACHE") or Path(os.environ.get("HF_HOME") or
                                                                     Path.home() / ".cache" / "huggingface") / "hub")
+    if not cache.is_dir():
+        return []
+    return list(_scan_hf_cache(str(cache), cache.stat().st_mtime_ns))
+
+
+@lru_cache(maxsize=8)
+def _scan_hf_cache(cache: str, _mtime: int) -> tuple[ModelSource, ...]:
     found = []
-    for repo in sorted(cache.glob("models--*")) if cache.is_dir() else []:
+    for repo in sorted(Path(cache).glob("models--*")):
         snapshots = sorted((repo / "snapshots").glob("*/config.json"), key=lambda p: p.stat().st_mtime)
         if not snapshots:
             continue
@@ -127,7 +136,7 @@ def hf_cache_models(cache: Path | None = None) -> list[ModelSource]:
             found.append(describe_folder(folder, "hf-cache", key=f"hf:{name}", label=f"{name} (Hugging Face cache)"))
         except (CheckpointError, json.JSONDecodeError, UnicodeDecodeError, OSError):
             continue                                  # not a complete BERT folder: not listed
-    return found
+    return tuple(found)
 
 
 def random_source() -> ModelSource:
