@@ -25,7 +25,7 @@ from ..data.errors import DataError
 from ..data.seq2seq_tasks import TASKS as SEQ2SEQ_TASKS
 from .build import build_parts
 from .config import DECAYS, DEVICES, MAX_LEN_LIMIT, PRECISIONS, TASKS, TrainConfig
-from .distributed import close, init_from_env
+from .distributed import close, finish, init_from_env
 from .resume import plan_resume
 from .state import SaveError, checkpoint_folder, read_info
 from .trainer import StepMetrics, Trainer, TrainingStopped
@@ -152,6 +152,7 @@ def train(args) -> int:
     train_seconds = time.perf_counter() - start
     result = trainer.evaluate() if trainer.eval_batches else {}
     folder = trainer.save()
+    finish(ctx)
     say(f"\ndone: {done} steps in {_clock(train_seconds)} ({tokens / max(train_seconds, 1e-9):,.0f} tokens/s "
         f"on average), now at step {trainer.step_count}")
     for key, value in result.items():

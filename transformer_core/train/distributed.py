@@ -90,6 +90,14 @@ def from_rank0(text: str, ctx: DistContext) -> str:
     return box[0]
 
 
+def finish(ctx: DistContext) -> None:
+    """Wait until every process is done (rank 0 may still be writing the checkpoint). A process that
+    tears down its group and exits while a peer still talks to it can abort that peer (gloo's
+    "terminate called without an active exception"), so all leave together."""
+    if ctx.world > 1 and dist.is_initialized():
+        dist.barrier()
+
+
 def close() -> None:
     if dist.is_initialized():
         dist.destroy_process_group()
