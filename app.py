@@ -12,10 +12,11 @@ import pandas  # noqa: F401
 import streamlit as st
 
 from transformer_core import CheckpointError
-from transformer_core.runtime import tune_allocator
-from ui import session, state
+from ui import state
 from ui.i18n import LANGS, t
 from ui.model_names import display_name
+from ui.st import session
+from ui.st.runtime import tune_allocator
 
 st.set_page_config(page_title="Attention Lab", page_icon=None, layout="wide")
 st.cache_resource(tune_allocator)()     # once per process: recorded forwards stop paying page faults

@@ -17,7 +17,7 @@ import torch
 from common import CONFIGS, hf_model, machine, median, table, timed, write_json  # puts the repo root on sys.path
 
 from transformer_core import BertForPreTraining
-from transformer_core.runtime import tune_allocator
+from ui.st.runtime import tune_allocator
 
 VARIANTS = ("ours_plain", "ours_record", "hf_eager_outputs", "hf_sdpa_plain")
 

@@ -14,8 +14,9 @@ import torch
 
 from transformer_core import TransformerConfig, save_pretrained
 from transformer_core.bert import BertForSequenceClassification
+from transformer_core.char_vocab import CharVocab
 from transformer_core.checkpoint import save_vocabs
-from transformer_core.data.seq2seq_tasks import CharVocab, make_pairs
+from transformer_core.data.seq2seq_tasks import make_pairs
 from transformer_core.seq2seq import Seq2SeqTransformer
 from transformer_core.tokenizer import train_wordpiece
 

@@ -15,7 +15,7 @@ import pytest
 from test_browser import CHROMIUM, SHOTS, Watch, app_url, browser  # noqa: F401  (app_url, browser: fixtures)
 
 from ui.i18n import tr
-from ui.studio.panel import TEXT as PANEL
+from ui.st.studio_panel import TEXT as PANEL
 from ui.studio.pretrain_text import TEXT as PAGE
 
 pytestmark = [

@@ -154,7 +154,7 @@ def test_wrong_config_values_are_reported(saved):
 # ---- the encoder-decoder: our own parameter names, vocabularies beside the weights ----------
 @pytest.fixture
 def seq2seq_saved(tmp_path):
-    from transformer_core.data.seq2seq_tasks import CharVocab
+    from transformer_core.char_vocab import CharVocab
     from transformer_core.seq2seq import Seq2SeqTransformer
     vocab = CharVocab("abcdef")
     config = TransformerConfig(vocab_size=len(vocab), d_model=16, n_layers=1, n_heads=2, d_ff=32, max_len=16,
@@ -198,7 +198,7 @@ def test_seq2seq_folder_errors(seq2seq_saved, saved):
 
 
 def test_seq2seq_vocabulary_must_be_there_and_fit(seq2seq_saved):
-    from transformer_core.data.seq2seq_tasks import CharVocab
+    from transformer_core.char_vocab import CharVocab
     _, _, folder = seq2seq_saved
     CharVocab("abc").save(folder / "vocab.json")
     with pytest.raises(CheckpointError, match="vocabulary has 7 characters but the model was built for 10"):

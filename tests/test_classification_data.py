@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from transformer_core.data.classification import LabelledBatches, encode_labelled, read_labelled
-from transformer_core.data.errors import DataError
+from transformer_core.errors import DataError
 from transformer_core.tokenizer import train_wordpiece
 
 GOOD = 'text,label\nI loved it,positive\n"Slow, and dull",negative\n这部电影很好看,positive\n\nMeh,negative\n'

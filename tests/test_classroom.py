@@ -6,8 +6,8 @@ import torch
 
 from transformer_core import BertForPreTraining, TransformerConfig
 from transformer_core import classroom as C
-from transformer_core.evaluate import main
 from transformer_core.tokenizer import train_wordpiece
+from transformer_core.train.evaluate import main
 
 EVAL = Path(__file__).resolve().parents[1] / "assets" / "eval"
 TEXTS = ["the cat sat on the mat .", "he drank a cup of tea .", "she opened the door and walked in .",

@@ -7,10 +7,10 @@ import zlib
 
 import pytest
 
+from tools.corpus_sources import read_r_lazyload
 from transformer_core.data import corpora as C
 from transformer_core.data.corpora import SHIPPED, load_documents, load_labelled
-from transformer_core.data.errors import DataError
-from transformer_core.data.sources import read_r_lazyload
+from transformer_core.errors import DataError
 
 MANIFEST = C.read_manifest()
 

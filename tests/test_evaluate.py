@@ -1,12 +1,12 @@
-"""``python -m transformer_core.evaluate``: every kind of model gets its held-out scores, the same every time."""
+"""``python -m transformer_core.train.evaluate``: every kind of model gets its held-out scores, the same every time."""
 import json
 from pathlib import Path
 
 import pytest
 
-from transformer_core.data.errors import DataError
-from transformer_core.evaluate import evaluate_folder, main, split_file
+from transformer_core.errors import DataError
 from transformer_core.train.cli import main as train
+from transformer_core.train.evaluate import evaluate_folder, main, split_file
 
 TINY = ["--layers", "1", "--d-model", "32", "--heads", "2", "--ffn", "64", "--device", "cpu", "--batch-size", "8",
         "--log-every", "100"]

@@ -187,7 +187,7 @@ def test_language_model_and_sentence_come_before_the_page_list():
 
 
 def test_presentation_scaling_stays_inside_a_projector_view():
-    from ui import page
+    from ui.st import page
     assert page.present_height(300) == 450 and page.present_height(560) == 560
     assert page.present_height(900) == page.PRESENT_LIMIT and page.present_height(None) is None
     assert page.wrap("a b c d e f", 5) == "a b c<br>d e f" and page.wrap("short", 60) == "short"

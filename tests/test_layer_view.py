@@ -12,7 +12,7 @@ from transformer_core import BertForPreTraining, TransformerConfig
 from transformer_core.tokenizer import train_wordpiece
 from ui import layer_view as lv
 from ui import models
-from ui.session import bert_forward
+from ui.st.session import bert_forward
 
 SENTENCES = ["The cat sat on the mat because it was tired.", "It fell asleep in the warm sun.",
              "The dog ran to the park.", "今天天气很好，我们去公园散步。", "公园里有很多人在跑步。"]

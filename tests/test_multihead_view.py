@@ -13,7 +13,7 @@ from transformer_core.tokenizer import train_wordpiece
 from ui import attention_view as av
 from ui import models
 from ui import multihead_view as mv
-from ui.session import bert_forward
+from ui.st.session import bert_forward
 
 SENTENCES = ["the cat sat on the mat because it was tired", "the dog slept in the warm sun all day",
              "cats and dogs play together in the garden", "a tired cat sleeps on a warm mat"] * 3

@@ -11,7 +11,7 @@ from transformer_core import BertForPreTraining, TransformerConfig
 from transformer_core.tokenizer import train_wordpiece
 from ui import models
 from ui import nsp_view as nv
-from ui.session import bert_forward
+from ui.st.session import bert_forward
 
 SENTENCES = ["The cat sat on the mat because it was tired.", "It fell asleep in the warm sun.",
              "The dog ran to the park.", "今天天气很好，我们去公园散步。", "公园里有很多人在跑步。"]

@@ -17,7 +17,7 @@ from transformer_core.tokenizer import train_wordpiece
 from ui import attention_view as av
 from ui import models
 from ui import multihead_view as mv
-from ui.session import bert_forward
+from ui.st.session import bert_forward
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 SENTENCES = ["the cat sat on the mat because it was tired", "the dog slept in the warm sun all day",

@@ -4,7 +4,6 @@ import random
 import pytest
 import torch
 
-from transformer_core.data.errors import DataError
 from transformer_core.data.pretraining import (
     IGNORE,
     MaskingRates,
@@ -14,6 +13,7 @@ from transformer_core.data.pretraining import (
     mask_tokens,
 )
 from transformer_core.data.text import split_documents, split_sentences
+from transformer_core.errors import DataError
 from transformer_core.tokenizer import train_wordpiece
 
 WORDS = "the cat dog sat ran on in a park mat house big small red blue quickly slowly 猫 狗 跑 公 园".split()

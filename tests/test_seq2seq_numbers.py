@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from fixtures_models import number_vocab
 
+from transformer_core.char_vocab import CharVocab
 from transformer_core.data.number_words import BUCKETS, MUST_LEARN, sample_number
 from transformer_core.data.seq2seq_tasks import (
-    CharVocab,
     chinese_numeral,
     english_words,
     held_out_numbers,

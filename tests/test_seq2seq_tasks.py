@@ -6,11 +6,10 @@ import random
 
 import pytest
 
-from transformer_core.data.errors import DataError
+from transformer_core.char_vocab import CharVocab
 from transformer_core.data.seq2seq_tasks import (
     DATE_STYLES,
     TASKS,
-    CharVocab,
     chinese_numeral,
     english_words,
     format_date,
@@ -18,6 +17,7 @@ from transformer_core.data.seq2seq_tasks import (
     parse_date,
     split_pairs,
 )
+from transformer_core.errors import DataError
 
 # (number, English, 中文) — each checked by hand against the rules in the docstrings
 NUMBERS = [

@@ -10,7 +10,7 @@ import pytest
 import torch
 from fixtures_models import make_seq2seq, number_vocab
 
-from transformer_core.data.seq2seq_tasks import CharVocab
+from transformer_core.char_vocab import CharVocab
 from transformer_core.decoding import beam_search, greedy_decode
 from transformer_core.trace import DecodeStep
 from ui import beam_tree as bt

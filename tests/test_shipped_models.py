@@ -12,7 +12,7 @@ import torch
 
 from transformer_core import classroom as C
 from transformer_core import load_pretrained, load_seq2seq, save_pretrained
-from transformer_core.evaluate import evaluate_folder
+from transformer_core.train.evaluate import evaluate_folder
 from transformer_core.train.snapshots import read as read_snapshots
 
 MODELS = Path(__file__).resolve().parents[1] / "assets" / "models"

@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from transformer_core import load_pretrained
 from transformer_core.data import classification
 from transformer_core.data.corpora import split_of
-from transformer_core.data.errors import DataError
+from transformer_core.errors import DataError
 from ui import models
 from ui import sentiment_view as sv
 from ui.i18n import tr
@@ -57,7 +57,8 @@ def test_base_models_are_the_shipped_berts_and_follow_the_language():
     keys = [b.key for b in bases]
     assert {"bert-mini-en", "minilm-mlm-zh", "sentiment-en", "sentiment-zh"} <= set(keys)
     assert "seq2seq-numbers" not in keys
-    assert fn.default_base(bases, "zh") == "minilm-mlm-zh" and fn.default_base(bases, "en") == "bert-mini-en"   # the smallest
+    assert fn.default_base(bases, "zh") == "minilm-mlm-zh"
+    assert fn.default_base(bases, "en") == "bert-mini-en"  # the smallest
     assert fn.default_base([], "en") is None
 
 

@@ -5,8 +5,8 @@ import pytest
 from apptest import open_app_page
 from streamlit.testing.v1 import AppTest
 
-from transformer_core.data.errors import DataError
 from transformer_core.data.masking import MaskingRates
+from transformer_core.errors import DataError
 from ui.studio import pretrain as pt
 from ui.studio.live import wait_for
 

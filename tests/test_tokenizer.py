@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from transformer_core.data.errors import DataError
+from transformer_core.errors import DataError
 from transformer_core.tokenizer import (
     SPECIALS,
     from_vocab,

@@ -1,8 +1,8 @@
 """A learner's own pretraining corpus: each way a file can be wrong gets a message, not a traceback."""
 import pytest
 
-from transformer_core.data.errors import DataError
 from transformer_core.data.files import read_corpus_file
+from transformer_core.errors import DataError
 
 
 @pytest.mark.parametrize("content,words", [

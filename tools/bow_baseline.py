@@ -22,7 +22,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from transformer_core.data.classification import read_labelled  # noqa: E402
-from transformer_core.evaluate import split_file  # noqa: E402
+from transformer_core.train.evaluate import split_file  # noqa: E402
 
 WORD = re.compile(r"[a-z0-9']+|[^\sa-z0-9']")
 

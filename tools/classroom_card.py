@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from transformer_core import classroom as C  # noqa: E402
 from transformer_core import load_pretrained  # noqa: E402
-from transformer_core.evaluate import classroom_scores  # noqa: E402
+from transformer_core.train.evaluate import classroom_scores  # noqa: E402
 
 EVAL = C.EVAL_DIR
 

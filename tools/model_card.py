@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from transformer_core import greedy_decode, load_pretrained, load_seq2seq
-from transformer_core.evaluate import split_file
+from transformer_core.train.evaluate import split_file
 
 N_EXAMPLES = 10
 

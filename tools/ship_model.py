@@ -26,7 +26,7 @@ from tools.classroom_card import classroom_evaluation, classroom_section  # noqa
 from tools.model_card import examples_for, extra_evaluation, write_card  # noqa: E402
 from transformer_core import load_pretrained, load_seq2seq, save_pretrained  # noqa: E402
 from transformer_core.checkpoint import save_vocabs  # noqa: E402
-from transformer_core.evaluate import evaluate_folder  # noqa: E402
+from transformer_core.train.evaluate import evaluate_folder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOTS = ("attention_snapshots.safetensors", "attention_snapshots.json")

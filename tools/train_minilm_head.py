@@ -7,7 +7,7 @@ Only the head learns: transform (384 → 384, GELU), LayerNorm, and the output b
 is the encoder's own (frozen) word-embedding table, tied as in BERT. So the head is ~180k numbers
 (< 1 MB) and the encoder comes from the installed package. Masking is BERT's (15%, 80/10/10), over
 the same sentence pairs the project's pretraining uses; evaluation is masked-token top-1 / top-5 on
-the held-out test split with seed 0, like ``python -m transformer_core.evaluate``.
+the held-out test split with seed 0, like ``python -m transformer_core.train.evaluate``.
 """
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from transformer_core import BertForMaskedLM, load_pretrained  # noqa: E402
 from transformer_core.data.files import read_corpus_file  # noqa: E402
 from transformer_core.data.pretraining import PretrainingBatches, make_nsp_examples  # noqa: E402
-from transformer_core.evaluate import split_file  # noqa: E402
 from transformer_core.tokenizer import special_ids  # noqa: E402
+from transformer_core.train.evaluate import split_file  # noqa: E402
 
 HEAD_KEYS = ("mlm.transform.weight", "mlm.transform.bias", "mlm.norm.weight", "mlm.norm.bias", "mlm.decoder.bias")
 FIRST_WORD_ID = 999      # bert-base-uncased: ids below are [PAD], [unused…], [UNK], [CLS], [SEP], [MASK]

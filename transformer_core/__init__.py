@@ -16,10 +16,11 @@ from .bert import (
                    EncoderOutput,
                    PreTrainingOutput,
 )
-from .checkpoint import CheckpointError, load_pretrained, load_seq2seq, save_pretrained
-from .config import PRESETS, ConfigError, TransformerConfig
+from .checkpoint import load_pretrained, load_seq2seq, save_pretrained
+from .config import PRESETS, TransformerConfig
 from .decoding import BeamResult, GreedyResult, beam_search, greedy_decode
 from .embeddings import Embeddings, apply_rotary, rotary_angles, sinusoidal_table
+from .errors import CheckpointError, ConfigError, DataError, LabError, SaveError
 from .layers import FeedForward, TransformerLayer, layer_norm
 from .seq2seq import Seq2SeqOutput, Seq2SeqTransformer
 from .trace import AttentionTrace, DecodeStep, EmbeddingTrace, FFNTrace, LayerTrace, ModelTrace, NormTrace, Seq2SeqTrace
@@ -29,7 +30,8 @@ __all__ = [
     "BertForMaskedLM", "BertForPreTraining", "BertForSequenceClassification", "BertModel",
     "ClassifierOutput", "EncoderOutput", "PreTrainingOutput",
     "CheckpointError", "load_pretrained", "load_seq2seq", "save_pretrained",
-    "PRESETS", "ConfigError", "TransformerConfig",
+    "PRESETS", "TransformerConfig",
+    "LabError", "ConfigError", "DataError", "SaveError",
     "BeamResult", "GreedyResult", "beam_search", "greedy_decode",
     "Embeddings", "apply_rotary", "rotary_angles", "sinusoidal_table",
     "FeedForward", "TransformerLayer", "layer_norm",

@@ -23,7 +23,8 @@ from safetensors.torch import save_file
 from torch import nn
 
 from .bert import BertForMaskedLM, BertForPreTraining, BertForSequenceClassification, BertModel
-from .data.seq2seq_tasks import CharVocab
+from .char_vocab import CharVocab
+from .errors import CheckpointError
 from .hf_names import IGNORED, TIED, config_from_hf, config_to_hf, normalise_hf_name, to_hf_name
 from .quantize import pack, unpack
 from .seq2seq import Seq2SeqTransformer
@@ -39,8 +40,6 @@ VOCAB, SOURCE_VOCAB, TARGET_VOCAB = "vocab.json", "source_vocab.json", "target_v
 HEAD_PREFIXES = ("cls.", "classifier.", "bert.pooler.", "pooler.")
 
 
-class CheckpointError(ValueError):
-    """A model folder that cannot be loaded; the message names the file and the keys."""
 
 
 def _atomic_write(path: Path, write) -> None:

@@ -8,20 +8,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
 
+from .errors import ConfigError  # noqa: F401  (raised here; importable from here as before)
+
 ACTIVATIONS = ("gelu", "relu")
 POSITIONS = ("learned", "sinusoidal", "rotary")
 POOLINGS = ("cls", "mean")
 
 
-class ConfigError(ValueError):
-    """A setting or an input the model cannot work with, with a message a student can act on.
-
-    ``key`` and ``values`` name the message and its numbers, so an interface can say it in another
-    language (ui/i18n.py has 中文 for each key); ``str(err)`` is the English sentence."""
-
-    def __init__(self, message: str, key: str | None = None, **values):
-        super().__init__(message)
-        self.key, self.values = key, values
 
 
 @dataclass(frozen=True)

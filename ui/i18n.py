@@ -175,7 +175,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "d_residual": {"en": "residual", "zh": "残差"},
 }
 
-# ── frame: navigation, shared sidebar, messages every page uses (see app.py, ui/page.py) ──
+# ── frame: navigation, shared sidebar, messages every page uses (see app.py, ui/st/page.py) ──
 FRAME: dict[str, dict[str, str]] = {
     "sec_start": {"en": "Start", "zh": "开始"},
     "sec_foundations": {"en": "Foundations", "zh": "基础"},

@@ -3,7 +3,7 @@
 A ``ModelSource`` is a small, hashable description (it goes into the URL by its ``key``); loading
 turns it into a ``Loaded`` model. When no shipped encoder exists yet the explorer still works on a
 clearly labelled random-weight BERT: its shapes and maths are real, its predictions are noise.
-Pure functions: the Streamlit caching wrappers live in ``ui/session.py``.
+Pure functions: the Streamlit caching wrappers live in ``ui/st/session.py``.
 """
 from __future__ import annotations
 

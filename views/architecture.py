@@ -11,8 +11,8 @@ import streamlit as st
 from transformer_core import PRESETS, ConfigError, TransformerConfig
 from transformer_core.config import POSITIONS
 from ui import architecture as arch
-from ui import page
 from ui.i18n import error_text, t
+from ui.st import page
 
 # widget key → (min, max, step of the +/− buttons); any whole number in range may be typed
 LIMITS = {"n_layers": (1, 48, 1), "d_model": (1, 4096, 64), "n_heads": (1, 64, 1), "d_ff": (1, 16384, 256),

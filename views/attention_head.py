@@ -10,7 +10,7 @@ import streamlit as st
 from transformer_core.attention import attention_steps
 from ui import attention_view as av
 from ui.i18n import t, tr
-from ui.page import chart, chart_columns, colour_legend, formula, header, layer_head, model_and_run, show_code
+from ui.st.page import chart, chart_columns, colour_legend, formula, header, layer_head, model_and_run, show_code
 
 lang = st.session_state.get("lang", "en")
 

@@ -8,8 +8,8 @@ import torch
 
 from transformer_core.embeddings import Embeddings
 from ui import embeddings_view as ev
-from ui import page, session
 from ui.i18n import tr
+from ui.st import page, session
 from ui.tokens_view import usable
 
 FORMULA = (r"\begin{aligned}x_i&=\mathrm{LayerNorm}\big(E_{\text{token}}[\mathrm{id}_i]+E_{\text{segment}}"

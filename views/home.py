@@ -8,10 +8,11 @@ import streamlit as st
 
 from transformer_core import CheckpointError
 from ui import architecture as arch
-from ui import home_view, page, session
+from ui import home_view
 from ui.encode import InputProblem, encode
 from ui.i18n import tr
 from ui.model_names import display_name
+from ui.st import page, session
 
 TEXT = {
     "title": {"en": "Attention Lab", "zh": "注意力实验室"},

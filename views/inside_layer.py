@@ -8,10 +8,10 @@ import streamlit as st
 
 from transformer_core.layers import FeedForward, TransformerLayer, layer_norm
 from ui import layer_view as lv
-from ui import page
 from ui.i18n import tr
 from ui.model_names import display_name
-from ui.session import lang as current_lang
+from ui.st import page
+from ui.st.session import lang as current_lang
 
 lang = current_lang()
 T = lv.TEXT

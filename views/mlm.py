@@ -8,10 +8,10 @@ from __future__ import annotations
 import streamlit as st
 
 from transformer_core.bert import MLMHead
-from ui import classroom_widgets, page, session
 from ui import mlm_view as mv
 from ui.encode import InputProblem, encode
 from ui.i18n import t, tr
+from ui.st import classroom_widgets, page, session
 
 lang = session.lang()
 T = mv.TEXT

@@ -11,7 +11,7 @@ from ui import attention_view as av
 from ui import bertviz_offline as bv
 from ui import multihead_view as mv
 from ui.i18n import t, tr
-from ui.page import chart, formula, header, layer_head, model_and_run, show_code
+from ui.st.page import chart, formula, header, layer_head, model_and_run, show_code
 
 lang = st.session_state.get("lang", "en")
 

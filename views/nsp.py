@@ -8,10 +8,10 @@ from __future__ import annotations
 import streamlit as st
 
 from transformer_core.bert import BertForPreTraining
-from ui import classroom_widgets, page, session
 from ui import nsp_view as nv
 from ui.encode import InputProblem, clean
 from ui.i18n import tr
+from ui.st import classroom_widgets, page, session
 
 lang = session.lang()
 T = nv.TEXT

@@ -7,10 +7,10 @@ import streamlit as st
 
 from transformer_core import CheckpointError
 from transformer_core.embeddings import apply_rotary, rotary_angles, sinusoidal_table
-from ui import page, session
 from ui import positions_view as pv
 from ui.i18n import tr
 from ui.model_names import display_name
+from ui.st import page, session
 
 SIN = (r"PE_{(pos,\,2i)}=\sin\!\Big(\frac{pos}{10000^{2i/d}}\Big),\qquad "
        r"PE_{(pos,\,2i+1)}=\cos\!\Big(\frac{pos}{10000^{2i/d}}\Big)")

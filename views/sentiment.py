@@ -8,11 +8,11 @@ import streamlit as st
 
 from transformer_core import CheckpointError
 from transformer_core.bert import BertForSequenceClassification
-from ui import classroom_widgets, page, session
 from ui import sentiment_view as sv
 from ui.encode import InputProblem
 from ui.i18n import tr
 from ui.model_names import display_name
+from ui.st import classroom_widgets, page, session
 
 lang = session.lang()
 s = st.session_state

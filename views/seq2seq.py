@@ -14,11 +14,11 @@ from transformer_core import CheckpointError
 from transformer_core.attention import causal_allowed
 from transformer_core.decoding import beam_search, greedy_decode
 from ui import beam_tree as bt
-from ui import page, session
 from ui import seq2seq_figures as figs
 from ui import seq2seq_view as v
 from ui.encode import InputProblem
 from ui.i18n import t, tr
+from ui.st import page, session
 
 TRAIN_COMMAND = ("python -m transformer_core.train seq2seq --seq2seq-task number-zh --steps 3000 "
                  "--out assets/models/my-numbers")

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import page, session
 from ui import timelapse_view as tv
 from ui.i18n import tr
 from ui.model_names import display_name
+from ui.st import page, session
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

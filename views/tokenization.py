@@ -5,11 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from transformer_core.tokenizer import load_tokenizer, pieces, word_pieces
-from ui import page, session
 from ui import tokens_view as tv
 from ui.encode import InputProblem, encode
 from ui.i18n import t, tr
 from ui.model_names import display_name
+from ui.st import page, session
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)

@@ -10,20 +10,21 @@ import torch
 
 from transformer_core import CheckpointError, load_pretrained
 from transformer_core.config import ConfigError
-from transformer_core.data.errors import DataError
+from transformer_core.errors import DataError
 from transformer_core.train.checks import MAX_UNKNOWN_SHARE, unknown_share
-from ui import page, session
 from ui import sentiment_view as sv
 from ui.encode import InputProblem
 from ui.i18n import tr
 from ui.model_names import display_name
+from ui.st import page, session
+from ui.st import studio_panel as panel
+from ui.st.studio_panel import kept
 from ui.studio import figures as fg
 from ui.studio import finetune as fn
 from ui.studio import finetune_results as fr
-from ui.studio import panel, speed
+from ui.studio import speed
 from ui.studio.file_errors import explain
 from ui.studio.live import ACTIVE
-from ui.studio.panel import kept
 
 KIND = "finetune"
 lang = session.lang()

@@ -10,18 +10,19 @@ import re
 import streamlit as st
 import torch
 
-from transformer_core.data.errors import DataError
 from transformer_core.data.masking import MaskingRates
+from transformer_core.errors import DataError
 from transformer_core.train.config import TrainConfig
 from transformer_core.train.snapshots import DEFAULT_PROBES
-from ui import page, session
 from ui import timelapse_view as tv
 from ui.i18n import tr
+from ui.st import page, session
+from ui.st import studio_panel as panel
+from ui.st.studio_panel import kept
 from ui.studio import figures as fg
-from ui.studio import panel, plans, speed
+from ui.studio import plans, speed
 from ui.studio import pretrain as pt
 from ui.studio.file_errors import explain
-from ui.studio.panel import kept
 from ui.studio.pretrain_text import TEXT
 
 KIND = "pretrain"

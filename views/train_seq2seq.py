@@ -2,7 +2,7 @@
 → save and open it in the decoding explorer.
 
 Thin page: widgets and layout. The logic lives in ui/studio/seq2seq_live.py (strings in seq2seq_text.py);
-the run itself is a LiveRun owned by this browser session (ui/studio/panel.py).
+the run itself is a LiveRun owned by this browser session (ui/st/studio_panel.py).
 """
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ import torch
 from transformer_core import CheckpointError
 from transformer_core.config import ConfigError
 from transformer_core.data.seq2seq_tasks import TASKS
-from ui import page, session
 from ui.i18n import tr
+from ui.st import page, session
+from ui.st import studio_panel as panel
+from ui.st.studio_panel import kept
 from ui.studio import figures as fg
-from ui.studio import panel
 from ui.studio import seq2seq_live as sl
 from ui.studio.live import ACTIVE
-from ui.studio.panel import kept
 from ui.studio.seq2seq_text import TEXT
 
 KIND = "seq2seq"

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import torch
 from torch import Tensor
 
-from .errors import DataError
+from ..errors import DataError
 
 
 def pad_rows(rows: list[list[int]], value: int) -> Tensor:

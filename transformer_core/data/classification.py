@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from ..errors import DataError
 from ..tokenizer import special_ids
 from .batches import EpochCursor
-from .errors import DataError
 from .files import cap, decode_text, raw_bytes
 
 MAX_BYTES = 20_000_000        # 20 MB: far more than a fine-tuning set needs, small enough for a browser upload

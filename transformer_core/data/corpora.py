@@ -11,7 +11,7 @@ with checksums and counts. There are two kinds:
   index into ``label_names`` in the manifest).
 
 Small slices that the licences allow ship in ``assets/corpora``; the full corpora are built on demand
-with ``python -m transformer_core.data build`` (see ``__main__.py`` and ``sources.py``).
+with ``python -m tools.build_corpora build`` (see ``__main__.py`` and ``sources.py``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import math
 import re
 from pathlib import Path
 
-from transformer_core.data.errors import DataError
+from transformer_core.errors import DataError
 
 SHIPPED_ROOT = Path(__file__).resolve().parents[2] / "assets" / "corpora"
 DEFAULT_BUILD_ROOT = Path.home() / ".cache" / "attention-lab" / "corpora"
@@ -64,7 +64,7 @@ def read_manifest(root: str | Path | None = None) -> dict:
     if not path.is_file():
         raise DataError(
             f"No corpora found in {folder}: MANIFEST.json is missing. Build them with "
-            f"`python -m transformer_core.data build --out {folder}`, or use root=None for the shipped ones."
+            f"`python -m tools.build_corpora build --out {folder}`, or use root=None for the shipped ones."
         )
     return json.loads(path.read_text(encoding="utf-8"))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import DataError
+from ..errors import DataError
 
 MAX_CORPUS_BYTES = 50_000_000   # 50 MB of text: hours of training on a laptop CPU, still a quick read
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from .errors import DataError
+from ..errors import DataError
 
 IGNORE = -100   # label for "no prediction here" (torch's cross_entropy ignore_index)
 

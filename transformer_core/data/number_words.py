@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import re
 
-from transformer_core.data.errors import DataError
+from transformer_core.errors import DataError
 
 _ONES = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "

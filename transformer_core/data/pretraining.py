@@ -14,9 +14,9 @@ from dataclasses import dataclass, fields
 import torch
 from torch import Tensor
 
+from ..errors import DataError
 from ..tokenizer import special_ids
 from .batches import EpochCursor, check_resume, pad_rows
-from .errors import DataError
 from .masking import BERT_RATES, IGNORE, MaskingRates, MaskRecord, choose_positions, mask_tokens
 
 __all__ = [  # the masking and batching helpers live in masking.py and batches.py; importable from here too

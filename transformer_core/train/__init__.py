@@ -6,9 +6,9 @@
 
 No Streamlit here; the app drives ``Trainer.step`` itself.
 """
+from ..errors import SaveError
 from .config import TrainConfig
 from .schedule import lr_factor, warmup_schedule
-from .state import SaveError
 from .trainer import StepMetrics, Trainer, TrainingStopped, autocast_dtype, make_optimizer, pick_device
 
 __all__ = ["TrainConfig", "lr_factor", "warmup_schedule", "SaveError", "StepMetrics", "Trainer", "TrainingStopped",

@@ -14,7 +14,7 @@ import torch
 
 from ..bert import BertForPreTraining
 from ..checkpoint import load_pretrained, save_vocabs
-from ..data.errors import DataError
+from ..errors import DataError
 from ..seq2seq import Seq2SeqTransformer
 from ..tokenizer import load_tokenizer, special_ids, train_wordpiece
 from . import snapshots
@@ -175,8 +175,9 @@ def _with_head(pretrained, config: TrainConfig, n_labels: int):
 
 # ------------------------------------------------------------------------------------ seq2seq
 def _seq2seq(config: TrainConfig, model_folder) -> RunParts:
-    from ..data.seq2seq_tasks import CharVocab, make_pairs, split_pairs
-    from .seq2seq_data import PairBatches
+    from ..char_vocab import CharVocab
+    from ..data.seq2seq_tasks import make_pairs, split_pairs
+    from ..data.seq2seq_data import PairBatches
     pairs = make_pairs(config.seq2seq_task, config.n_pairs, config.seed)
     train_pairs, eval_pairs = split_pairs(pairs)[:2]
     need_one_batch(len(train_pairs), config.batch_size, f"pairs (of --n-pairs {config.n_pairs}; the rest are "

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..config import TransformerConfig
 from ..data.corpora import SHIPPED, read_manifest
-from ..data.errors import DataError
+from ..errors import DataError
 
 MAX_UNKNOWN_SHARE = 0.30         # above this share of [UNK] word pieces the model sees mostly nothing
 TOKENIZER_SAMPLE = 2000          # texts measured: enough for a share, fast on the largest corpus

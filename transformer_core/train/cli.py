@@ -21,13 +21,13 @@ from pathlib import Path
 from ..checkpoint import CheckpointError
 from ..config import PRESETS, ConfigError
 from ..data.corpora import SHIPPED
-from ..data.errors import DataError
 from ..data.seq2seq_tasks import TASKS as SEQ2SEQ_TASKS
+from ..errors import DataError, SaveError
 from .build import build_parts
 from .config import DECAYS, DEVICES, MAX_LEN_LIMIT, PRECISIONS, TASKS, TrainConfig
 from .distributed import close, finish, init_from_env
 from .resume import plan_resume
-from .state import SaveError, checkpoint_folder, read_info
+from .state import checkpoint_folder, read_info
 from .trainer import StepMetrics, Trainer, TrainingStopped
 
 FLAGS = {   # flag → (TrainConfig field, type, help)

@@ -23,12 +23,11 @@ from pathlib import Path
 import torch
 
 from ..checkpoint import CheckpointError, load_pretrained, save_pretrained
+from ..errors import SaveError
 
 STATE_PT, STATE_JSON = "trainer_state.pt", "trainer_state.json"
 
 
-class SaveError(RuntimeError):
-    """A checkpoint could not be written; the previous one, if any, is untouched."""
 
 
 # ------------------------------------------------------------------------------------ atomic folders

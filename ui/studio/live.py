@@ -30,7 +30,7 @@ from pathlib import Path
 import torch
 
 from transformer_core.config import ConfigError
-from transformer_core.data.errors import DataError
+from transformer_core.errors import DataError
 from transformer_core.train.build import build_parts
 from transformer_core.train.config import TrainConfig
 from transformer_core.train.trainer import Trainer, TrainingStopped

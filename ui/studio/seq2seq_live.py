@@ -16,9 +16,10 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
+from transformer_core.char_vocab import CharVocab
 from transformer_core.checkpoint import load_seq2seq
 from transformer_core.data.pretraining import pad_rows
-from transformer_core.data.seq2seq_tasks import TASKS, CharVocab, make_pairs
+from transformer_core.data.seq2seq_tasks import TASKS, make_pairs
 from transformer_core.decoding import greedy_decode
 from transformer_core.seq2seq import Seq2SeqTransformer
 from transformer_core.train.config import TrainConfig

@@ -1,11 +1,12 @@
-"""``python -m transformer_core.evaluate MODEL_FOLDER``: a model's scores on data it never trained on.
+"""``python -m transformer_core.train.evaluate MODEL_FOLDER``: a model's scores on data it never trained on.
 
-    python -m transformer_core.evaluate runs/bert-en                      # the held-out split of its corpus
-    python -m transformer_core.evaluate runs/bert-en --corpus zh --split validation
-    python -m transformer_core.evaluate runs/sent-zh --json scores.json
-    python -m transformer_core.evaluate runs/bert-en --cloze assets/eval/cloze_en.tsv --show
-    python -m transformer_core.evaluate runs/bert-en --nsp-pairs assets/eval/nsp_pairs.tsv --language en --coherence
-    python -m transformer_core.evaluate runs/sent-en --clear assets/eval/sentiment_clear.tsv --language en
+    python -m transformer_core.train.evaluate runs/bert-en                      # the held-out split of its corpus
+    python -m transformer_core.train.evaluate runs/bert-en --corpus zh --split validation
+    python -m transformer_core.train.evaluate runs/sent-zh --json scores.json
+    python -m transformer_core.train.evaluate runs/bert-en --cloze assets/eval/cloze_en.tsv --show
+    python -m transformer_core.train.evaluate runs/bert-en --nsp-pairs assets/eval/nsp_pairs.tsv --language en \
+        --coherence
+    python -m transformer_core.train.evaluate runs/sent-en --clear assets/eval/sentiment_clear.tsv --language en
 
 What is measured depends on the model: a pretrained BERT gets masked-LM top-1 / top-5 accuracy and
 perplexity plus next-sentence accuracy; a classifier gets accuracy, macro-F1 and the confusion matrix;
@@ -21,9 +22,9 @@ from pathlib import Path
 
 import torch
 
-from .checkpoint import CheckpointError, load_pretrained, load_seq2seq
-from .config import ConfigError
-from .data.errors import DataError
+from ..checkpoint import CheckpointError, load_pretrained, load_seq2seq
+from ..config import ConfigError
+from ..errors import DataError
 
 SPLITS = ("train", "validation", "test")
 
@@ -58,11 +59,11 @@ def split_file(corpus: str, split: str, suffix: str) -> Path | None:
 
 
 def _pretraining(model, tokenizer, corpus: str, split: str, batch_size: int, seed: int, max_len: int) -> dict:
-    from .data.corpora import load_documents
-    from .data.files import read_corpus_file
-    from .data.pretraining import PretrainingBatches, make_nsp_examples
-    from .tokenizer import special_ids
-    from .train.tasks import PretrainTask
+    from ..data.corpora import load_documents
+    from ..data.files import read_corpus_file
+    from ..data.pretraining import PretrainingBatches, make_nsp_examples
+    from ..tokenizer import special_ids
+    from .tasks import PretrainTask
     path = split_file(corpus, split, ".txt")
     documents = read_corpus_file(path) if path is not None else load_documents(corpus, split)
     examples = make_nsp_examples(documents, tokenizer, max_len, seed)
@@ -73,9 +74,9 @@ def _pretraining(model, tokenizer, corpus: str, split: str, batch_size: int, see
 
 
 def _classifier(model, tokenizer, corpus: str, split: str, batch_size: int) -> dict:
-    from .data.classification import LabelledBatches, LabelledData, encode_labelled, read_labelled
-    from .data.corpora import load_labelled
-    from .train.tasks import ClassifyTask
+    from ..data.classification import LabelledBatches, LabelledData, encode_labelled, read_labelled
+    from ..data.corpora import load_labelled
+    from .tasks import ClassifyTask
     path = split_file(corpus, split, ".csv")
     data = read_labelled(path) if path is not None else LabelledData(*load_labelled(corpus, split))
     encoded = encode_labelled(data, tokenizer, model.config.max_len)
@@ -85,9 +86,9 @@ def _classifier(model, tokenizer, corpus: str, split: str, batch_size: int) -> d
 
 
 def _seq2seq(folder: Path, settings: dict, split: str, batch_size: int) -> dict:
-    from .data.seq2seq_tasks import make_pairs, split_pairs
-    from .train.seq2seq_data import PairBatches
-    from .train.tasks import Seq2SeqTask
+    from ..data.seq2seq_data import PairBatches
+    from ..data.seq2seq_tasks import make_pairs, split_pairs
+    from .tasks import Seq2SeqTask
     if "seq2seq_task" not in settings:
         raise DataError(f"{folder} has no trainer_state.json saying which task it learnt; evaluate it in Python "
                         "with make_pairs(...) and greedy_decode(...).")
@@ -127,7 +128,7 @@ def evaluate_folder(folder, corpus: str | None = None, split: str = "test", batc
 def classroom_scores(folder, cloze=None, nsp_pairs=None, clear=None, language=None, coherence_corpus=None,
                      split: str = "test", show=None) -> dict:
     """Scores on the committed classroom sets (see classroom.py); ``show`` receives one line per item."""
-    from . import classroom as C
+    from .. import classroom as C
     model, tokenizer = load_pretrained(folder)
     result = {}
     if cloze:
@@ -144,8 +145,8 @@ def classroom_scores(folder, cloze=None, nsp_pairs=None, clear=None, language=No
             pair = f"{row['sentence_a']} | {row['sentence_b']}"
             show(f"{'ok ' if ok else 'MISS'} {row['label']:<7} P(IsNext) {p:.3f}  {pair}")
     if coherence_corpus:
-        from .data.corpora import load_documents
-        from .data.files import read_corpus_file
+        from ..data.corpora import load_documents
+        from ..data.files import read_corpus_file
         path = split_file(coherence_corpus, split, ".txt")
         docs = read_corpus_file(path) if path is not None else load_documents(coherence_corpus, split)
         result |= C.nsp_coherence(model, tokenizer, docs)
@@ -166,7 +167,7 @@ def _print(result: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m transformer_core.evaluate", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m transformer_core.train.evaluate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", help="a model folder written by the trainer or save_pretrained")
     parser.add_argument("--corpus", help="shipped corpus name, a corpus folder, or a file (default: the one "

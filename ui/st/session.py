@@ -15,8 +15,8 @@ import torch
 from transformer_core import CheckpointError
 from transformer_core.trace import ModelTrace
 
-from . import models, state
-from .encode import Encoded, encode
+from .. import models, state
+from ..encode import Encoded, encode
 
 SESSION_MODELS = "session_models"      # session_state key: {key: ModelSource} trained in this browser session
 LOCAL_MODELS = "local_models"          # session_state key: {key: ModelSource} folders this learner opened

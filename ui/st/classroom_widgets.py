@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from . import examples, model_facts
+from .. import examples, model_facts
 
 TEXT = {
     "try": {"en": "Try an example", "zh": "试一个例句"},

@@ -12,10 +12,11 @@ import streamlit as st
 
 from transformer_core import CheckpointError
 
-from . import colors, language, session
-from .encode import Encoded, InputProblem
-from .i18n import t
-from .model_names import short_name
+from .. import colors, language
+from ..encode import Encoded, InputProblem
+from ..i18n import t
+from ..model_names import short_name
+from . import session
 
 PRESENT_SCALE = 1.5          # presentation mode: fonts and chart heights × this
 PRESENT_MAX_HEIGHT = 560     # … but a chart grows no taller than this (it stays inside a 1280 × 720 view)

