@@ -13,7 +13,7 @@ import streamlit as st
 
 from transformer_core import CheckpointError
 from ui import state
-from ui.i18n import LANGS, t
+from ui.i18n import ARCH, FRAME, LANGS
 from ui.model_names import display_name
 from ui.st import session
 from ui.st.runtime import tune_allocator
@@ -55,8 +55,9 @@ input, textarea, [data-baseweb="select"] div, [data-testid="stMarkdownContainer"
 
 
 def pages(lang: str) -> dict[str, list]:
-    return {t(section, lang): [st.Page(path, title=t(title, lang), icon=icon, url_path=url, default=url == "start")
-                               for path, title, icon, url in entries]
+    return {FRAME(section, lang): [st.Page(path, title=FRAME(title, lang), icon=icon, url_path=url,
+                                           default=url == "start")
+                                   for path, title, icon, url in entries]
             for section, entries in SECTIONS.items()}
 
 
@@ -69,16 +70,16 @@ def model_picker(lang: str) -> None:
     if st.session_state.get("model") not in keys:               # first visit: a model of the page's language
         st.session_state.model = next((s.key for s in found if s.lang == lang and s.has_mlm), keys[0])
     if st.session_state.pop("lost_session_model", False):
-        sb.info(t("sb_lost_session_model", lang))
+        sb.info(FRAME("sb_lost_session_model", lang))
     labels = {s.key: display_name(s, lang) for s in found}
-    sb.selectbox(t("sb_model", lang), keys, format_func=labels.get, key="model")
-    with sb.expander(t("sb_open_folder", lang)):
-        path = st.text_input(t("sb_folder_path", lang), help=t("sb_folder_help", lang), key="folder_path")
-        if st.button(t("sb_open", lang), key="open_folder") and path.strip():
+    sb.selectbox(FRAME("sb_model", lang), keys, format_func=labels.get, key="model")
+    with sb.expander(FRAME("sb_open_folder", lang)):
+        path = st.text_input(FRAME("sb_folder_path", lang), help=FRAME("sb_folder_help", lang), key="folder_path")
+        if st.button(FRAME("sb_open", lang), key="open_folder") and path.strip():
             try:
                 source = session.add_local_folder(path.strip())
             except CheckpointError as err:
-                st.error(t("model_error", lang, message=str(err)))
+                st.error(FRAME("model_error", lang, message=str(err)))
             else:
                 st.session_state.pending_model = source.key
                 st.rerun()
@@ -102,13 +103,13 @@ def sidebar() -> str:
     """What a learner types or picks comes first in the sidebar (language, model, sentence); the page list
     follows (``navigation``), so the sentence box is in view at 1280 × 720 and 1440 × 900."""
     sb = st.sidebar
-    lang = sb.radio(t("language"), list(LANGS), format_func=LANGS.get, key="lang", horizontal=True,
+    lang = sb.radio(ARCH("language"), list(LANGS), format_func=LANGS.get, key="lang", horizontal=True,
                     on_change=language_changed)
     model_picker(lang)
-    sb.text_area(t("sb_text", lang), key="text", height=90)
-    sb.text_area(t("sb_pair", lang), key="pair", height=68)
-    sb.toggle(t("sb_present", lang), key="present")
-    sb.caption(t("sb_link", lang))
+    sb.text_area(FRAME("sb_text", lang), key="text", height=90)
+    sb.text_area(FRAME("sb_pair", lang), key="pair", height=68)
+    sb.toggle(FRAME("sb_present", lang), key="present")
+    sb.caption(FRAME("sb_link", lang))
     return lang
 
 
@@ -134,7 +135,7 @@ def main() -> None:
     sections = pages(lang)
     # drawn by navigation(), below the learner's controls. The default page lives at the root; /home opens it
     # too (a link to /home said "Page not found")
-    alias = st.Page("views/home.py", title=t("p_home", lang), url_path="home")
+    alias = st.Page("views/home.py", title=FRAME("p_home", lang), url_path="home")
     page = st.navigation([*(p for entries in sections.values() for p in entries), alias], position="hidden")
     navigation(sections)
     session.sync_url()

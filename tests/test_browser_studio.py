@@ -14,7 +14,6 @@ from typing import NamedTuple
 import pytest
 from test_browser import CHROMIUM, SHOTS, Watch, app_url, browser  # noqa: F401  (app_url, browser: fixtures)
 
-from ui.i18n import tr
 from ui.st.studio_panel import TEXT as PANEL
 from ui.studio.pretrain_text import TEXT as PAGE
 
@@ -62,7 +61,7 @@ def goto_studio(page, url: str, lang: str) -> None:
 
 def wait_studio(page, lang: str) -> None:
     """The whole page is drawn: the tokenizer is trained and section 5 (Train) is there."""
-    page.get_by_role("heading", name=tr(PAGE, "s_train", lang)).wait_for(timeout=180_000)
+    page.get_by_role("heading", name=PAGE("s_train", lang)).wait_for(timeout=180_000)
     settle(page)
 
 
@@ -70,7 +69,7 @@ def set_numbers(page, values: dict, lang: str) -> None:
     """Type each value into the number input with that label, press Enter, let Streamlit rerun. Typed while
     a rerun was still on its way, a value can be overwritten by the old one: then type it again."""
     for key, value in values.items():
-        label = tr(PAGE, key, lang) if key in PAGE else key
+        label = PAGE(key, lang) if key in PAGE else key
         box = page.get_by_label(label, exact=True)
         for _ in range(3):
             box.fill(str(value))
@@ -82,7 +81,7 @@ def set_numbers(page, values: dict, lang: str) -> None:
 
 
 def button(page, key: str, lang: str):
-    return page.get_by_role("button", name=tr(PANEL, key, lang), exact=True)
+    return page.get_by_role("button", name=PANEL(key, lang), exact=True)
 
 
 def seen(page) -> Seen:
@@ -118,7 +117,7 @@ def shot(page, name: str) -> None:
 
 def stopped_step(page, lang: str) -> int:
     """Wait for the "Stopped after N steps" line and return N."""
-    pattern = re.escape(tr(PANEL, "stopped", lang, step=999_999)).replace("999999", r"(\d+)")
+    pattern = re.escape(PANEL("stopped", lang, step=999_999)).replace("999999", r"(\d+)")
     line = page.get_by_text(re.compile(pattern))
     line.wait_for(timeout=60_000)
     return int(re.search(pattern, line.inner_text()).group(1))
@@ -161,13 +160,13 @@ def test_pretrain_live_pause_resume_stop_and_save(app_url, browser):  # noqa: F8
     shot(page, "1-training")
 
     button(page, "pause", "en").click()
-    page.get_by_text(tr(PANEL, "paused", "en"), exact=True).wait_for(timeout=30_000)
+    page.get_by_text(PANEL("paused", "en"), exact=True).wait_for(timeout=30_000)
     settle(page)
     paused = seen(page)
     assert button(page, "resume", "en").count() == 1 and button(page, "pause", "en").count() == 0
     shot(page, "2-paused")
     page.wait_for_timeout(3000)
-    page.get_by_role("button", name=tr(PAGE, "another", "en")).click()   # a full rerun redraws the live panel
+    page.get_by_role("button", name=PAGE("another", "en")).click()   # a full rerun redraws the live panel
     settle(page)
     still = seen(page)
     # Pause takes effect between two steps, so the one in flight when the button was pressed may land.
@@ -185,12 +184,12 @@ def test_pretrain_live_pause_resume_stop_and_save(app_url, browser):  # noqa: F8
     assert button(page, "start", "en").count() == 1               # a finished run offers a fresh start
 
     name = "tiny studio test"
-    box = page.get_by_label(tr(PANEL, "save_name", "en"), exact=True)
+    box = page.get_by_label(PANEL("save_name", "en"), exact=True)
     box.fill(name)
     box.press("Enter")
     settle(page)
     button(page, "save", "en").click()
-    page.get_by_text(tr(PANEL, "saved", "en", label=name)).wait_for(timeout=60_000)
+    page.get_by_text(PANEL("saved", "en", label=name)).wait_for(timeout=60_000)
     settle(page)
     assert button(page, "download", "en").count() == 1
     shot(page, "3-saved")

@@ -25,7 +25,6 @@ from transformer_core.data.seq2seq_tasks import (
 )
 from ui import seq2seq_view as v
 from ui.encode import InputProblem
-from ui.i18n import tr
 
 ROOT = Path(__file__).resolve().parents[1]
 TYPED = ROOT / "assets" / "eval" / "numbers_typed.tsv"
@@ -104,7 +103,7 @@ def test_the_page_refuses_words_that_are_no_number():
     assert err.value.key == "s2s_not_number" and err.value.values["words"] == "“hello” “world”"
     assert "seventeen" in err.value.values["known"] and "billion" in err.value.values["known"]
     for lang, words in (("en", "English number words only"), ("zh", "只翻译英文数字单词")):
-        message = tr(v.TEXT, "s2s_not_number", lang, **err.value.values)
+        message = v.TEXT("s2s_not_number", lang, **err.value.values)
         assert words in message and "“hello”" in message and "ninety" in message
     assert v.prepare_source("two million", vocab, 64).text == "two million"
     digits = CharVocab.from_pairs(make_pairs("copy", 50, seed=0))                # a model of another task

@@ -9,7 +9,6 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from ui.i18n import tr
 from ui.studio import figures as fg
 from ui.studio import figures_more as fm
 
@@ -62,7 +61,7 @@ def trace(fig: go.Figure, name: str, raw: bool) -> go.Scatter:
 def test_curves_have_four_titled_panels(task, lang):
     fig = fg.curves(history_rows(30, task), EVALS[task], task, lang)
     panel_titles = [a.text for a in fig.layout.annotations]
-    assert panel_titles == [tr(fg.TEXT, p[0], lang) for p in fg.PANELS[task]]
+    assert panel_titles == [fg.TEXT(p[0], lang) for p in fg.PANELS[task]]
     assert all(fig.layout[f"xaxis{i}"].title.text for i in ("", 2, 3, 4))
     assert fig.layout.template.layout.paper_bgcolor == "white" and fig.layout.uirevision == fm.UIREVISION
     if lang == "zh":
@@ -174,10 +173,10 @@ def test_masking_figure_one_box_per_token_and_a_legend_entry_per_fate(lang):
     assert lines["segment 1"] == fg.SEGMENT_COLOURS[0] and lines["segment 9"] == fg.SEGMENT_COLOURS[1]
     legend = [t.name for t in fig.data if t.showlegend is not False]
     for f in fg.FATES:
-        assert tr(fg.TEXT, f"fate_{f or 'none'}", lang) in legend
+        assert fg.TEXT(f"fate_{f or 'none'}", lang) in legend
     read = next(t for t in fig.data if t.hovertext)
     assert "<b>tree</b>" in read.text[4] and "<b>[MASK]</b>" in read.text[2]
-    assert fig.layout.title.text == tr(fg.TEXT, "not_next", lang)
+    assert fig.layout.title.text == fg.TEXT("not_next", lang)
 
 
 def test_masking_title_and_bad_lengths():

@@ -23,7 +23,6 @@ from transformer_core.data.corpora import split_of
 from transformer_core.errors import DataError
 from ui import models
 from ui import sentiment_view as sv
-from ui.i18n import tr
 from ui.studio import finetune as fn
 from ui.studio import finetune_results as fr
 from ui.studio.live import wait_for
@@ -112,7 +111,7 @@ def test_a_label_without_test_examples_is_explained():
     with pytest.raises(fn.SplitProblem) as err:
         fn.split_upload("\n".join(rows).encode())
     assert err.value.key == "no_test_row" and err.value.values["label"] == "rare"
-    assert "标签“rare”" in tr(fn.TEXT, err.value.key, "zh", **err.value.values)
+    assert "标签“rare”" in fn.TEXT(err.value.key, "zh", **err.value.values)
 
 
 def test_written_files_use_our_names_and_read_back_the_same(tmp_path):

@@ -21,7 +21,7 @@ def tok():
 def rows_of(fig, name: str, lang: str = "en") -> list[list[str]]:
     """The texts of every grid line labelled ``name`` (one list per wrapped block), empty cells dropped."""
     heat = fig.data[0]
-    label = tv.tr(tv.TEXT, f"row_{name}", lang)
+    label = tv.tv.TEXT(f"row_{name}", lang)
     ys = [y for y, text in zip(fig.layout.yaxis.tickvals, fig.layout.yaxis.ticktext, strict=True) if text == label]
     return [[cell for cell in heat.text[y] if cell != ""] for y in ys]
 

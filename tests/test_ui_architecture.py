@@ -29,7 +29,7 @@ from ui.architecture import (
     shape_records,
     trace_shapes,
 )
-from ui.i18n import LANGS, STRINGS, t
+from ui.i18n import ARCH, LANGS, STRINGS
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = TransformerConfig(vocab_size=97, d_model=16, n_layers=2, n_heads=4, d_ff=24, max_len=12)
@@ -47,9 +47,9 @@ def test_every_string_has_every_language():
 
 
 def test_t_formats_placeholders_and_falls_back_to_english():
-    assert t("d_frame", "en", n=12) == "× 12 encoder layers"
-    assert t("d_frame", "zh", n=12) == "× 12 个编码器层"
-    assert t("app_title", "fr") == "Attention Lab"
+    assert ARCH("d_frame", "en", n=12) == "× 12 encoder layers"
+    assert ARCH("d_frame", "zh", n=12) == "× 12 个编码器层"
+    assert ARCH("app_title", "fr") == "Attention Lab"
 
 
 # --- parameter table ------------------------------------------------------------------------------
@@ -147,7 +147,7 @@ def test_shape_flow_reports_too_long_inputs():
 
 def test_shape_records_localised_and_formatted():
     records = shape_records(shape_flow(SMALL, 2, 4, "zh"), "zh")
-    assert records[0] == {"阶段": "输入 ID", "张量形状": "2 × 4", "含义": t("note_input", "zh")}
+    assert records[0] == {"阶段": "输入 ID", "张量形状": "2 × 4", "含义": ARCH("note_input", "zh")}
     assert format_shape((2, 12, 16, 64)) == "2 × 12 × 16 × 64"
 
 

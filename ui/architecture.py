@@ -9,7 +9,7 @@ from __future__ import annotations
 from transformer_core import PRESETS, TransformerConfig
 
 from .diagram import architecture_figure
-from .i18n import t
+from .i18n import ARCH
 from .params import (
     FlopsEstimate,
     ParamRow,
@@ -29,15 +29,15 @@ __all__ = ["FlopsEstimate", "ParamRow", "ShapeStep", "architecture_figure", "ber
 
 def param_records(rows: list[ParamRow], lang: str = "en") -> list[dict]:
     """Rows ready for a dataframe, with column names and labels in the reader's language."""
-    return [{t("col_part", lang): t(row.part, lang), t("col_component", lang): t(row.component, lang),
-             t("col_shape", lang): row.shape, t("col_each", lang): row.each,
-             t("col_repeat", lang): row.repeat, t("col_total", lang): row.total} for row in rows]
+    return [{ARCH("col_part", lang): ARCH(row.part, lang), ARCH("col_component", lang): ARCH(row.component, lang),
+             ARCH("col_shape", lang): row.shape, ARCH("col_each", lang): row.each,
+             ARCH("col_repeat", lang): row.repeat, ARCH("col_total", lang): row.total} for row in rows]
 
 
 def shape_records(steps: list[ShapeStep], lang: str = "en") -> list[dict]:
     """Shape-flow steps ready for a dataframe: the shape written 'B × T × D' style."""
-    return [{t("col_stage", lang): step.stage, t("col_tensor", lang): format_shape(step.shape),
-             t("col_note", lang): step.note} for step in steps]
+    return [{ARCH("col_stage", lang): step.stage, ARCH("col_tensor", lang): format_shape(step.shape),
+             ARCH("col_note", lang): step.note} for step in steps]
 
 
 def bert_size_check() -> dict[str, int]:

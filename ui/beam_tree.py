@@ -16,23 +16,11 @@ import torch
 
 from transformer_core.decoding import beam_search
 
-from .i18n import tr
+from .i18n import Scope
 from .models import Loaded
 from .seq2seq_view import generation_limit, prepare_source, shown
 
-TEXT: dict[str, dict[str, str]] = {
-    "kept": {"en": "kept in the beam", "zh": "保留在束中"},
-    "pruned": {"en": "pruned (not among the K best)", "zh": "被剪掉（不在前 K 名）"},
-    "finished": {"en": "finished ([EOS])", "zh": "已完成（[EOS]）"},
-    "best": {"en": "best sentence", "zh": "最佳句子"},
-    "step": {"en": "step", "zh": "步"},
-    "hover": {"en": "prefix: %{customdata[0]}<br>p(token | prefix) = %{customdata[1]:.3f}<br>"
-                    "Σ log p = %{customdata[2]:.3f}<extra></extra>",
-              "zh": "前缀：%{customdata[0]}<br>p（词元 | 前缀）= %{customdata[1]:.3f}<br>"
-                    "Σ log p = %{customdata[2]:.3f}<extra></extra>"},
-    "title": {"en": "Beam search, K = {k}: every prefix kept at each step (x = step)",
-              "zh": "束搜索，K = {k}：每一步保留的前缀（横轴为步数）"},
-}
+TEXT = Scope("beam")
 COLORS = {"root": "#616161", "kept": "#1f77b4", "pruned": "#bdbdbd", "finished": "#2e7d32"}
 BEST = "#e65100"
 
@@ -152,18 +140,18 @@ def tree_figure(view: BeamView, lang: str) -> go.Figure:
                         symbol="star" if kind == "finished" else "square" if kind == "root" else "circle",
                         line=dict(color=[BEST if n.best else "white" for n in group], width=2)),
             customdata=[["".join(_prefix(nodes, n)), n.prob, n.score] for n in group],
-            hovertemplate=tr(TEXT, "hover", lang)))
+            hovertemplate=TEXT("hover", lang)))
     for kind, symbol in (("kept", "circle"), ("finished", "star"), ("pruned", "circle")):       # legend only
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=tr(TEXT, kind, lang),
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=TEXT(kind, lang),
                                  marker=dict(size=10, color=COLORS[kind], symbol=symbol)))
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=dict(color=BEST, width=4),
-                             name=tr(TEXT, "best", lang)))
+                             name=TEXT("best", lang)))
     last = max(n.step for n in nodes)
-    steps = ["[BOS]"] + [f"{tr(TEXT, 'step', lang)} {s}" for s in range(1, last + 1)]
+    steps = ["[BOS]"] + [f"{TEXT('step', lang)} {s}" for s in range(1, last + 1)]
     fig.update_xaxes(tickmode="array", tickvals=list(range(last + 1)), ticktext=steps, range=[-0.3, last + 1.4],
                      showgrid=True, zeroline=False, side="top")
     fig.update_yaxes(visible=False, autorange="reversed")
-    fig.update_layout(title=dict(text=tr(TEXT, "title", lang, k=view.beam_size), y=0.99),
+    fig.update_layout(title=dict(text=TEXT("title", lang, k=view.beam_size), y=0.99),
                       height=min(1600, max(380, 140 + 26 * rows)), margin=dict(l=10, r=10, t=90, b=10),
                       plot_bgcolor="white", legend=dict(orientation="h", y=-0.02, yanchor="top"))
     fig.update_xaxes(automargin=True)

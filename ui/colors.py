@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .i18n import Scope
+
 DIVERGING = "RdBu_r"      # negative blue, zero white, positive red
 SEQUENTIAL = "Blues"      # 0 white, large dark blue
 
@@ -34,9 +36,4 @@ def positive(zmax: float | None = 1.0, zmin: float = 0.0) -> dict:
     return {"colorscale": SEQUENTIAL, "zmin": zmin, "zmax": zmax}
 
 
-TEXT = {
-    "legend": {"en": "Colours, the same on every page: values with a sign run blue (below 0) – white (0) – red "
-                     "(above 0); probabilities and attention weights run from white (0) to dark blue.",
-               "zh": "颜色在每个页面都相同：有正负号的数值从蓝（小于 0）经白（0）到红（大于 0）；"
-                     "概率和注意力权重从白（0）到深蓝。"},
-}
+TEXT = Scope("colors")

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from transformer_core import TransformerConfig
 
-from .i18n import t
+from .i18n import ARCH
 from .params import format_count, parameter_table
 
 COLORS = {"input": "#eeeeee", "emb": "#fbd3d3", "norm": "#fff2b3", "attn": "#ffd8a8",
@@ -69,15 +69,16 @@ def _dims(config: TransformerConfig) -> dict[str, str]:
 
 def _params(rows, lang, part=None, components=()) -> str:
     n = sum(r.each for r in rows if r.part == part or r.component in components)
-    return t("d_params", lang, p=format_count(n)) if n else t("d_no_params", lang)
+    return ARCH("d_params", lang, p=format_count(n)) if n else ARCH("d_no_params", lang)
 
 
 def _embeddings(c: _Canvas, config: TransformerConfig, rows, lang: str) -> None:
     """Three embedding tables side by side (segment only when the model has segments)."""
-    pos_title = t("d_position", lang) if config.position == "learned" else t(f"d_position_{config.position}", lang)
-    boxes = [(t("d_token", lang), f"{config.vocab_size} × {config.d_model}", ("c_word",))]
+    learned = config.position == "learned"
+    pos_title = ARCH("d_position" if learned else f"d_position_{config.position}", lang)
+    boxes = [(ARCH("d_token", lang), f"{config.vocab_size} × {config.d_model}", ("c_word",))]
     if config.type_vocab_size:
-        boxes.append((t("d_segment", lang), f"{config.type_vocab_size} × {config.d_model}", ("c_segment",)))
+        boxes.append((ARCH("d_segment", lang), f"{config.type_vocab_size} × {config.d_model}", ("c_segment",)))
     pos_dims = f"{config.max_len} × {config.d_model}" if config.position == "learned" else ""
     boxes.append((pos_title, pos_dims, ("c_position",)))
     width = (RIGHT - LEFT - 0.3 * (len(boxes) - 1)) / len(boxes)
@@ -96,9 +97,9 @@ def _sublayers(config: TransformerConfig, rows, lang: str) -> list[tuple[str, st
     d = _dims(config)
     attn_params = _params(rows, lang, components=("c_wq", "c_wk", "c_wv", "c_wo"))
     ffn_params = _params(rows, lang, components=("c_ffn_w1", "c_ffn_w2"))
-    return [(t("d_mha", lang), t("d_heads", lang, h=d["H"], dh=d["Dh"]) + " · " + attn_params, COLORS["attn"],
+    return [(ARCH("d_mha", lang), ARCH("d_heads", lang, h=d["H"], dh=d["Dh"]) + " · " + attn_params, COLORS["attn"],
              f"Q, K, V:<br>B × {d['H']} × T × {d['Dh']}<br>scores:<br>B × {d['H']} × T × T"),
-            (t("d_ffn", lang), f"{d['D']} → {d['F']} → {d['D']}, {config.activation.upper()} · " + ffn_params,
+            (ARCH("d_ffn", lang), f"{d['D']} → {d['F']} → {d['D']}, {config.activation.upper()} · " + ffn_params,
              COLORS["ffn"], f"hidden: B × T × {d['F']}")]
 
 
@@ -107,19 +108,20 @@ def _layer(c: _Canvas, config: TransformerConfig, rows, lang: str) -> None:
     frame_top = c.y
     per_layer = format_count(sum(r.each for r in rows if r.part == "part_layer"))
     c.notes.append(dict(x=RIGHT + 0.35, y=frame_top + 0.1, showarrow=False, xanchor="left", yanchor="top",
-                        text=f"<b>{t('d_frame', lang, n=config.n_layers)}</b><br>{t('d_per_layer', lang, p=per_layer)}",
+                        text=f"<b>{ARCH('d_frame', lang, n=config.n_layers)}</b><br>"
+                             f"{ARCH('d_per_layer', lang, p=per_layer)}",
                         font=dict(size=13, color="#555"), align="left"))
     for i, (title, sub, color, shape_note) in enumerate(_sublayers(config, rows, lang)):
         c.down(1.1 if i == 0 else GAP)                            # first gap leaves room for the frame label
         branch = c.y - 0.25                                       # the residual leaves the main line here
         if config.norm_first:                                     # pre-LN: normalise the sublayer's input only
-            c.box(BODY_L, BODY_R, 0.5, COLORS["norm"], t("d_layernorm", lang))
+            c.box(BODY_L, BODY_R, 0.5, COLORS["norm"], ARCH("d_layernorm", lang))
             c.down()
         y0, y1 = c.box(BODY_L, BODY_R, 0.9, color, title, sub)
         c.side((y0 + y1) / 2, shape_note)
         c.down()
         a0, a1 = c.box(BODY_L, BODY_R, 0.5, COLORS["norm"],
-                       t("d_add", lang) if config.norm_first else t("d_add_norm", lang))
+                       ARCH("d_add", lang) if config.norm_first else ARCH("d_add_norm", lang))
         _residual(c, branch, (a0 + a1) / 2, lang)
     c.side(c.y - 0.25, f"B × T × {config.d_model}")
     c.shapes.append(dict(type="rect", x0=LEFT, x1=RIGHT + 0.1, y0=frame_top, y1=c.y + 0.2,
@@ -133,7 +135,7 @@ def _residual(c: _Canvas, y_from: float, y_to: float, lang: str) -> None:
     c.shapes.append(dict(type="path", path=f"M {CENTER},{y_from} L {x},{y_from} L {x},{y_to}",
                          line=dict(color="#777", width=1.5)))
     c.arrow(x, y_to, BODY_L, y_to)
-    c.notes.append(dict(x=x - 0.08, y=(y_from + y_to) / 2, text=t("d_residual", lang), textangle=-90,
+    c.notes.append(dict(x=x - 0.08, y=(y_from + y_to) / 2, text=ARCH("d_residual", lang), textangle=-90,
                         showarrow=False, font=dict(size=10, color="#777")))
 
 
@@ -141,10 +143,10 @@ def _heads(c: _Canvas, config: TransformerConfig, rows, lang: str) -> None:
     """MLM head on the left (every position), pooler → NSP on the right ([CLS] only)."""
     mid = (LEFT + RIGHT) / 2
     top = c.y
-    c.box(LEFT, mid - 0.2, 1.4, COLORS["head"], t("d_mlm", lang), t("d_mlm_sub", lang) + "<br>" +
-          _params(rows, lang, part="part_mlm") + "<br>" + t("d_tied", lang))
+    c.box(LEFT, mid - 0.2, 1.4, COLORS["head"], ARCH("d_mlm", lang), ARCH("d_mlm_sub", lang) + "<br>" +
+          _params(rows, lang, part="part_mlm") + "<br>" + ARCH("d_tied", lang))
     c.y = top
-    c.box(mid + 0.2, RIGHT, 1.4, COLORS["head"], t("d_nsp", lang), t("d_nsp_sub", lang) + "<br>" +
+    c.box(mid + 0.2, RIGHT, 1.4, COLORS["head"], ARCH("d_nsp", lang), ARCH("d_nsp_sub", lang) + "<br>" +
           _params(rows, lang, components=("c_pooler", "c_nsp")))
     c.arrow(CENTER, top - GAP, (LEFT + mid) / 2, top)             # fan out from the single arrow above
     c.arrow(CENTER, top - GAP, (mid + RIGHT) / 2, top)
@@ -159,18 +161,18 @@ def _heads(c: _Canvas, config: TransformerConfig, rows, lang: str) -> None:
 def architecture_figure(config: TransformerConfig, lang: str = "en") -> go.Figure:
     """A block diagram of ``BertForPreTraining(config)`` annotated with shapes and parameter counts."""
     rows, c = parameter_table(config), _Canvas()
-    c.box(LEFT, RIGHT, 0.6, COLORS["input"], t("d_input", lang))
+    c.box(LEFT, RIGHT, 0.6, COLORS["input"], ARCH("d_input", lang))
     c.side(0.5, "B × T")
     c.down()
     _embeddings(c, config, rows, lang)
-    y0, y1 = c.box(LEFT, RIGHT, 0.7, COLORS["norm"], t("d_sum_norm", lang),
+    y0, y1 = c.box(LEFT, RIGHT, 0.7, COLORS["norm"], ARCH("d_sum_norm", lang),
                    _params(rows, lang, components=("c_emb_norm",)))
     c.side((y0 + y1) / 2, f"B × T × {config.d_model}")
     c.down()
     _layer(c, config, rows, lang)
     if config.norm_first:                                         # pre-LN leaves the stream un-normalised
         c.down()
-        c.box(LEFT, RIGHT, 0.5, COLORS["norm"], t("d_final_norm", lang))
+        c.box(LEFT, RIGHT, 0.5, COLORS["norm"], ARCH("d_final_norm", lang))
     c.y += GAP
     _heads(c, config, rows, lang)
     return _layout(c)

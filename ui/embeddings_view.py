@@ -19,89 +19,13 @@ from plotly.subplots import make_subplots
 from transformer_core.tokenizer import pieces
 
 from . import colors
-from .i18n import tr
+from .i18n import Scope
 
 PARTS = ("token", "segment", "position", "summed")
 WINDOW = 64                 # dimensions shown at once in a heatmap
 MAP_LIMIT = 3000            # vocabulary points in the PCA picture
 
-TEXT: dict[str, dict[str, str]] = {
-    "title": {"en": "Embeddings: from ids to vectors", "zh": "嵌入：从 ID 到向量"},
-    "intro": {
-        "en": "Each id picks one row of the **token embedding** table: a list of d_model numbers learned in "
-              "training. BERT adds two more vectors of the same length: a **segment** vector (one for sentence A, "
-              "one for sentence B) and a **position** vector (one per position, because attention alone cannot "
-              "tell the order of the words). The sum goes through **LayerNorm**, which rescales every token's "
-              "vector to mean 0 and variance 1 before the first layer reads it.",
-        "zh": "每个 ID 从**词元嵌入**表中取出一行：一串在训练中学到的 d_model 个数。BERT 再加上两个同样长度的向量："
-              "**句段**向量（句子 A 一个，句子 B 一个）和**位置**向量（每个位置一个，因为注意力本身分辨不出词的顺序）。"
-              "三者之和经过 **LayerNorm**，把每个词元的向量重新缩放到均值 0、方差 1，然后才交给第一层。"},
-    "formula_caption": {
-        "en": "μ_i and σ_i² are the mean and variance of token i's own d_model numbers; γ and β are learned, one "
-              "per dimension.",
-        "zh": "μ_i 和 σ_i² 是词元 i 自己的 d_model 个数的均值和方差；γ 和 β 是学到的参数，每个维度一个。"},
-    "parts_header": {"en": "Three vectors per token, added", "zh": "每个词元三个向量，相加"},
-    "parts_caption": {
-        "en": "Rows are the tokens of your sentence, columns are dimensions; red is positive, blue negative, on "
-              "one colour scale. Repeated pieces (“the” twice) have identical token rows but different "
-              "position rows, so their sums differ.",
-        "zh": "每行是句子中的一个词元，每列是一个维度；红色为正，蓝色为负，共用一个色标。重复出现的词元（例如两次"
-              "“the”）词元向量完全相同，但位置向量不同，所以相加后不同。"},
-    "window": {"en": "Dimensions shown", "zh": "显示的维度"},
-    "window_help": {"en": "This model has {d} dimensions; {w} are shown at a time.",
-                    "zh": "该模型有 {d} 个维度，每次显示 {w} 个。"},
-    "part_token": {"en": "token", "zh": "词元"},
-    "part_segment": {"en": "+ segment", "zh": "+ 句段"},
-    "part_position": {"en": "+ position", "zh": "+ 位置"},
-    "part_summed": {"en": "= sum", "zh": "= 和"},
-    "none_rotary": {"en": "no position vector:<br>rotary positions act<br>inside attention",
-                    "zh": "没有位置向量：<br>旋转位置编码<br>在注意力内部起作用"},
-    "none_segment": {"en": "this model has<br>no segments", "zh": "该模型<br>没有句段"},
-    "dim": {"en": "dimension", "zh": "维度"},
-    "ln_header": {"en": "LayerNorm: every token on the same scale", "zh": "LayerNorm：让每个词元处于同一尺度"},
-    "ln_intro": {
-        "en": "LayerNorm works on each token separately: it subtracts the token's own mean and divides by its own "
-              "standard deviation (over the d_model numbers, not over the sentence), then multiplies by γ and adds "
-              "β. Before it, tokens have very different sizes; after it, each has mean ≈ β̄ and spread ≈ γ̄ — "
-              "exactly 0 and 1 while γ = 1 and β = 0, as in an untrained model.",
-        "zh": "LayerNorm 对每个词元单独计算：减去该词元自身的均值，除以自身的标准差（在 d_model 个数上计算，而不是"
-              "在整个句子上），再乘以 γ、加上 β。归一化之前各词元的尺度差别很大；之后每个词元的均值约为 β 的平均、"
-              "离散程度约为 γ 的平均——在 γ = 1、β = 0 时（比如未训练的模型）恰好是 0 和 1。"},
-    "ln_before": {"en": "before (sum)", "zh": "之前（和）"},
-    "ln_after": {"en": "after LayerNorm", "zh": "LayerNorm 之后"},
-    "mean": {"en": "mean per token", "zh": "每个词元的均值"},
-    "std": {"en": "standard deviation per token (log scale)", "zh": "每个词元的标准差（对数坐标）"},
-    "map_header": {"en": "The vocabulary as a map", "zh": "把词表画成地图"},
-    "map_intro": {
-        "en": "The token table has one row per piece of the vocabulary ({v:,} rows × {d} numbers). PCA finds the "
-              "directions along which these rows differ most and draws them in 2-D or 3-D: {n:,} frequent pieces "
-              "in grey, the pieces of your sentence in red. In a trained model, pieces used in similar contexts "
-              "get similar rows and land near each other; nearest neighbours by cosine similarity use all {d} "
-              "numbers, so they are more faithful than the picture.",
-        "zh": "词元嵌入表中词表的每个词元占一行（{v:,} 行 × {d} 个数）。PCA 找出这些行差别最大的方向，把它们画成二维或"
-              "三维图：灰色是 {n:,} 个常用词元，红色是你句子里的词元。在训练好的模型中，用法相似的词元向量相似、彼此"
-              "靠近；按余弦相似度找最近邻用到全部 {d} 个数，比图更可靠。"},
-    "map_random": {"en": "Random weights: the rows are random, so the map is a shapeless cloud and the "
-                         "“neighbours” are chance.",
-                   "zh": "随机权重：每一行都是随机数，所以地图只是一团没有结构的点云，“最近邻”也只是巧合。"},
-    "map_dims": {"en": "Map", "zh": "地图"},
-    "vocab": {"en": "vocabulary sample", "zh": "词表样本"},
-    "sentence": {"en": "your sentence", "zh": "你的句子"},
-    "neighbours": {"en": "nearest to “{token}”", "zh": "与“{token}”最近"},
-    "pick_token": {"en": "Neighbours of a piece from your sentence", "zh": "句子中某个词元的最近邻"},
-    "any_token": {"en": "…or type any vocabulary piece", "zh": "……或输入词表中的任意词元"},
-    "piece_unknown": {
-        "en": "“{text}” is not one piece of this vocabulary; the tokenizer would split it into {split}. Type one "
-              "of those pieces.",
-        "zh": "“{text}”不是该词表中的一个词元；分词器会把它切成 {split}。请输入其中一个词元。"},
-    "piece_none": {"en": "“{text}” cannot be spelled with this vocabulary at all (it would become [UNK]).",
-                   "zh": "“{text}”完全无法用这个词表表示（会变成 [UNK]）。"},
-    "no_pieces": {"en": "Your sentence has only special tokens; type a piece in the box.",
-                  "zh": "句子里只有特殊词元；请在输入框里输入一个词元。"},
-    "nn_title": {"en": "Nearest pieces to “{token}” (cosine similarity)",
-                 "zh": "与“{token}”最相近的词元（余弦相似度）"},
-    "cosine": {"en": "cosine similarity", "zh": "余弦相似度"},
-}
+TEXT = Scope("embeddings")
 
 
 def tidy(fig: go.Figure) -> go.Figure:
@@ -154,21 +78,21 @@ def parts_figure(vectors: dict, tokens: list[str], window: tuple[int, int], lang
     """token + segment + position = sum, as four heatmaps (tokens × dimensions in ``window``) on one
     colour scale centred at 0; a part the model lacks is an empty panel saying why."""
     start, end = window
-    titles = [tr(TEXT, f"part_{name}", lang) for name in PARTS]
+    titles = [TEXT(f"part_{name}", lang) for name in PARTS]
     fig = make_subplots(rows=1, cols=4, shared_yaxes=True, subplot_titles=titles, horizontal_spacing=0.03)
     present = [vectors[name][:, start:end] for name in PARTS if vectors[name] is not None]
     limit = colour_limit(np.concatenate(present))
     for col, name in enumerate(PARTS, start=1):
         if vectors[name] is None:
             why = "none_rotary" if name == "position" else "none_segment"
-            fig.add_annotation(text=tr(TEXT, why, lang), showarrow=False, xref=f"x{col} domain",
+            fig.add_annotation(text=TEXT(why, lang), showarrow=False, xref=f"x{col} domain",
                                yref=f"y{col} domain", x=0.5, y=0.5)
             continue
         fig.add_trace(_heat(vectors[name][:, start:end], tokens, start, "coloraxis"), row=1, col=col)
     _token_axis(fig, tokens)
     fig.update_layout(coloraxis=colors.signed_axis(limit),
                       height=_height(len(tokens)), margin={"l": 10, "r": 10, "t": 40, "b": 30})
-    fig.update_xaxes(title_text=tr(TEXT, "dim", lang))
+    fig.update_xaxes(title_text=TEXT("dim", lang))
     return tidy(fig)
 
 
@@ -193,7 +117,7 @@ def norm_figure(summed: np.ndarray, output: np.ndarray, tokens: list[str], windo
     """Before and after LayerNorm side by side, each on its own colour scale (they differ a lot)."""
     start, end = window
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.08,
-                        subplot_titles=[tr(TEXT, "ln_before", lang), tr(TEXT, "ln_after", lang)])
+                        subplot_titles=[TEXT("ln_before", lang), TEXT("ln_after", lang)])
     for col, (values, axis) in enumerate(((summed, "coloraxis"), (output, "coloraxis2")), start=1):
         fig.add_trace(_heat(values[:, start:end], tokens, start, axis), row=1, col=col)
     limits = [colour_limit(v[:, start:end]) for v in (summed, output)]
@@ -202,18 +126,18 @@ def norm_figure(summed: np.ndarray, output: np.ndarray, tokens: list[str], windo
                       coloraxis2={**colors.signed_axis(limits[1]), "colorbar": {**bar, "x": 1.0}},
                       height=_height(len(tokens)), margin={"l": 10, "r": 10, "t": 40, "b": 30})
     _token_axis(fig, tokens)
-    fig.update_xaxes(title_text=tr(TEXT, "dim", lang))
+    fig.update_xaxes(title_text=TEXT("dim", lang))
     return tidy(fig)
 
 
 def stats_figure(stats: NormStats, tokens: list[str], lang: str = "en") -> go.Figure:
     """Mean and std of each token before and after: LayerNorm pulls every token to the same scale."""
     labels = [f"{i} {tok}" for i, tok in enumerate(tokens)]
-    fig = make_subplots(rows=1, cols=2, subplot_titles=[tr(TEXT, "mean", lang), tr(TEXT, "std", lang)])
+    fig = make_subplots(rows=1, cols=2, subplot_titles=[TEXT("mean", lang), TEXT("std", lang)])
     for col, (before, after) in enumerate(((stats.mean_before, stats.mean_after),
                                            (stats.std_before, stats.std_after)), start=1):
         for values, name, colour in ((before, "ln_before", "#94a3b8"), (after, "ln_after", "#2563eb")):
-            fig.add_trace(go.Bar(x=labels, y=[round(v, 5) for v in values], name=tr(TEXT, name, lang),
+            fig.add_trace(go.Bar(x=labels, y=[round(v, 5) for v in values], name=TEXT(name, lang),
                                  marker_color=colour, showlegend=col == 1, legendgroup=name), row=1, col=col)
     fig.update_yaxes(type="log", automargin=True, row=1, col=2)      # before ≈ 0.03, after ≈ 1: both visible
     fig.update_yaxes(automargin=True, row=1, col=1)
@@ -310,10 +234,10 @@ def map_figures(table: torch.Tensor, sample: VocabSample, own: list[int], query:
     """The map with the sentence's pieces (and the query with its 10 nearest pieces) on top, and the
     neighbours' bar chart (None without a query)."""
     names = sample.names
-    groups = [(tr(TEXT, "sentence", lang), own)]
+    groups = [(TEXT("sentence", lang), own)]
     found = nearest(table, query, sample.skip, k=10) if query is not None else []
     if found:
-        groups.append((tr(TEXT, "neighbours", lang, token=names[query]), [query] + [i for i, _ in found]))
+        groups.append((TEXT("neighbours", lang, token=names[query]), [query] + [i for i, _ in found]))
     marked = [(name, project(sample.pca, table[ids].numpy())[:, :dims], [names[i] for i in ids])
               for name, ids in groups]
     cloud = vocab_figure(sample.coords[:, :dims], [names[i] for i in sample.ids], marked, sample.pca, lang)
@@ -332,7 +256,7 @@ def vocab_figure(coords: np.ndarray, labels: list[str], marked: list[tuple[str, 
     def points(xyz, names, **style):
         values = {a: np.round(xyz[:, i], 4).tolist() for i, a in enumerate(axes)}
         return kind(**values, text=names, hovertemplate="%{text}<extra></extra>", **style)
-    fig = go.Figure(points(coords, labels, mode="markers", name=tr(TEXT, "vocab", lang),
+    fig = go.Figure(points(coords, labels, mode="markers", name=TEXT("vocab", lang),
                            marker={"size": 3 if three else 5, "color": "#cbd5e1"}))
     colours = ("#dc2626", "#2563eb", "#16a34a")
     for (name, xyz, names), colour in zip(marked, colours, strict=False):
@@ -354,8 +278,8 @@ def neighbour_figure(found: list[tuple[str, float]], query: str, lang: str = "en
     fig = go.Figure(go.Bar(x=[round(v, 4) for _, v in found], y=[tok for tok, _ in found], orientation="h",
                            marker_color="#2563eb", hovertemplate="%{y}: %{x:.3f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", type="category", automargin=True)
-    fig.update_layout(title=tr(TEXT, "nn_title", lang, token=query), height=80 + 28 * len(found),
-                      xaxis_title=tr(TEXT, "cosine", lang), margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    fig.update_layout(title=TEXT("nn_title", lang, token=query), height=80 + 28 * len(found),
+                      xaxis_title=TEXT("cosine", lang), margin={"l": 10, "r": 10, "t": 40, "b": 10})
     return tidy(fig)
 
 

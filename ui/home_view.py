@@ -12,35 +12,9 @@ import plotly.graph_objects as go
 
 from transformer_core import TransformerConfig
 
-from .i18n import tr
+from .i18n import Scope
 
-TEXT = {
-    "text": {"en": "Text", "zh": "文本"},
-    "tokens": {"en": "Word pieces → ids", "zh": "词元 → ID"},
-    "embed": {"en": "Token + segment<br>embeddings", "zh": "词元 + 句段<br>嵌入"},
-    "position": {"en": "+ Positional<br>encoding", "zh": "+ 位置编码"},
-    "mha": {"en": "Multi-head<br>self-attention", "zh": "多头<br>自注意力"},
-    "norm1": {"en": "Add & Norm", "zh": "残差 & 归一化"},
-    "ffn": {"en": "Feed-forward<br>(per position)", "zh": "前馈网络<br>（逐位置）"},
-    "norm2": {"en": "Add & Norm", "zh": "残差 & 归一化"},
-    "mlm": {"en": "MLM head:<br>fill [MASK]", "zh": "MLM 头：<br>填补 [MASK]"},
-    "nsp": {"en": "NSP head:<br>IsNext?", "zh": "NSP 头：<br>是下一句？"},
-    "cls": {"en": "Classifier:<br>sentiment", "zh": "分类器：<br>情感"},
-    "layers": {"en": "× {n} layers", "zh": "× {n} 层"},
-    "encoder_row": {"en": "BERT (encoder only)", "zh": "BERT（仅编码器）"},
-    "seq_row": {"en": "Encoder-decoder (the original Transformer)", "zh": "编码器-解码器（原始 Transformer）"},
-    "src": {"en": "Source<br>characters", "zh": "源序列<br>字符"},
-    "encoder": {"en": "Encoder<br>self-attention", "zh": "编码器<br>自注意力"},
-    "masked_self": {"en": "Decoder masked<br>self-attention", "zh": "解码器<br>掩码自注意力"},
-    "cross": {"en": "Cross-attention<br>to the source", "zh": "交叉注意力<br>看源序列"},
-    "decode": {"en": "Greedy / beam<br>decoding", "zh": "贪心 / 束搜索<br>解码"},
-    "target": {"en": "Target so far<br>(shifted right)", "zh": "已写出的目标<br>（右移一位）"},
-    "memory": {"en": "encoder output: keys and values of every decoder layer's cross-attention",
-               "zh": "编码器输出：每个解码器层交叉注意力的键和值"},
-    "feedback": {"en": "each written token is appended to the target", "zh": "每写出一个词元，就接到目标序列末尾"},
-    "n_layers": {"en": "× N layers", "zh": "× N 层"},
-    "hint": {"en": "Click a block to open its page.", "zh": "点击任一模块，打开对应页面。"},
-}
+TEXT = Scope("home")
 
 
 SEQ_Y = -0.4            # the encoder-decoder row
@@ -94,16 +68,16 @@ def _seq2seq_links(fig: go.Figure, seq: dict, lang: str) -> None:
     for a, b in ((target, seq["masked_self"]), (seq["masked_self"], cross), (cross, decode)):
         _arrow(fig, a.x + 0.55, SEQ_Y, b.x - 0.55, SEQ_Y)
     low = SEQ_Y - 0.75
-    _path(fig, [(enc.x, SEQ_Y - 0.4), (enc.x, low), (cross.x, low), (cross.x, SEQ_Y - 0.4)], tr(TEXT, "memory", lang))
+    _path(fig, [(enc.x, SEQ_Y - 0.4), (enc.x, low), (cross.x, low), (cross.x, SEQ_Y - 0.4)], TEXT("memory", lang))
     lower = SEQ_Y - 1.25
     _path(fig, [(decode.x + 0.2, SEQ_Y - 0.4), (decode.x + 0.2, lower), (target.x, lower), (target.x, SEQ_Y - 0.4)],
-          tr(TEXT, "feedback", lang), dash="dot")
+          TEXT("feedback", lang), dash="dot")
     for blocks_in, name in (((enc, enc), "n_layers"), ((seq["masked_self"], cross), "n_layers")):
         first, last = blocks_in
         fig.add_shape(type="rect", x0=first.x - 0.7, x1=last.x + 0.7, y0=SEQ_Y - 0.5, y1=SEQ_Y + 0.5,
                       line={"color": "#ff7043", "width": 2, "dash": "dash"}, layer="below")
         fig.add_annotation(x=first.x - 0.7, y=SEQ_Y + 0.62, xanchor="left", showarrow=False,
-                           font={"color": "#d84315"}, text=tr(TEXT, name, lang))
+                           font={"color": "#d84315"}, text=TEXT(name, lang))
 
 
 def _arrow(fig: go.Figure, x0: float, y0: float, x1: float, y1: float) -> None:
@@ -120,7 +94,7 @@ def map_figure(config: TransformerConfig, seq_len: int, lang: str = "en") -> go.
                       fillcolor=b.colour, line={"color": "#455a64", "width": 1}, layer="below")
     fig.add_trace(go.Scatter(
         x=[b.x for b in found], y=[b.y for b in found], mode="markers+text",
-        text=[f"<b>{tr(TEXT, b.key, lang)}</b><br><span style='font-size:10px'>{b.shape}</span>" for b in found],
+        text=[f"<b>{TEXT(b.key, lang)}</b><br><span style='font-size:10px'>{b.shape}</span>" for b in found],
         textfont={"size": 10}, marker={"size": 90, "symbol": "square", "opacity": 0.01},   # the whole box clicks
         customdata=[b.page for b in found], hovertemplate="%{text}<extra>→ /%{customdata}</extra>"))
     encoder = [b for b in found if b.y == 2.0 and b.x < HEADS_X]         # the heads column is not in the chain
@@ -133,11 +107,11 @@ def map_figure(config: TransformerConfig, seq_len: int, lang: str = "en") -> go.
     fig.add_shape(type="rect", x0=layer[0].x - 0.7, x1=layer[-1].x + 0.7, y0=1.45, y1=2.55,
                   line={"color": "#ff7043", "width": 2, "dash": "dash"}, layer="below")
     fig.add_annotation(x=layer[0].x - 0.7, y=2.68, xanchor="left", showarrow=False, font={"color": "#d84315"},
-                       text=tr(TEXT, "layers", lang, n=config.n_layers))     # left end: clear of the heads
+                       text=TEXT("layers", lang, n=config.n_layers))     # left end: clear of the heads
     fig.add_annotation(x=-0.5, y=3.35, showarrow=False, xanchor="left", font={"size": 14},
-                       text=f"<b>{tr(TEXT, 'encoder_row', lang)}</b>")
+                       text=f"<b>{TEXT('encoder_row', lang)}</b>")
     fig.add_annotation(x=-0.5, y=0.45, showarrow=False, xanchor="left", font={"size": 14},
-                       text=f"<b>{tr(TEXT, 'seq_row', lang)}</b>")
+                       text=f"<b>{TEXT('seq_row', lang)}</b>")
     fig.update_xaxes(visible=False, range=[-0.8, 11.2])
     fig.update_yaxes(visible=False, range=[-1.9, 3.6])
     fig.update_layout(height=500, margin={"l": 5, "r": 5, "t": 10, "b": 5}, showlegend=False,

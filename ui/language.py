@@ -7,7 +7,7 @@ model opened from a folder that carries no label. Pure functions.
 """
 from __future__ import annotations
 
-from .i18n import tr
+from .i18n import Scope
 
 LANG_NAMES = {"en": {"en": "English", "zh": "英文"}, "zh": {"en": "Chinese", "zh": "中文"}}
 MIN_LETTERS = 3          # a sentence with fewer letters than this (e.g. "42 !") has no language to compare
@@ -90,15 +90,8 @@ def warning(text: str | None, model_lang: str, model: str, ui_lang: str, pair: s
     found = mismatch(text, model_lang, pair)
     if not found:
         return None
-    return tr(TEXT, "mismatch", ui_lang, model=model, sentence_lang=LANG_NAMES[found][ui_lang],
+    return TEXT("mismatch", ui_lang, model=model, sentence_lang=LANG_NAMES[found][ui_lang],
               model_lang=LANG_NAMES[model_lang][ui_lang])
 
 
-TEXT = {
-    "mismatch": {
-        "en": "This sentence is in {sentence_lang}, but {model} reads {model_lang}: it will cut the sentence into "
-              "pieces it was not trained on (or [UNK]), so what you see below says little. Pick a model that reads "
-              "{sentence_lang} in the sidebar, or type a sentence in {model_lang}.",
-        "zh": "这个句子是{sentence_lang}，但 {model} 读的是{model_lang}：它会把句子切成没训练过的碎片（或 [UNK]），"
-              "下面显示的结果意义不大。请在侧边栏选一个{sentence_lang}模型，或输入一个{model_lang}句子。"},
-}
+TEXT = Scope("language")

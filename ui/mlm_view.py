@@ -16,91 +16,13 @@ from plotly.subplots import make_subplots
 from transformer_core.trace import ModelTrace
 
 from . import colors
+from .i18n import Scope
 from .layer_view import BLUE, ORANGE, stage_names, tidy
 
 MASK = "[MASK]"
 MAX_SCAN = 256           # head scan: at most this many heads (L × H forwards)
 
-TEXT: dict[str, dict[str, str]] = {
-    "title": {"en": "Masked language model", "zh": "掩码语言模型"},
-    "intro": {
-        "en": "BERT was pretrained by hiding about 15% of the word pieces behind [MASK] and asking it to guess them. "
-              "Because self-attention sees the whole sentence, the guess uses the words on both sides at once "
-              "— the “bidirectional” in BERT. Hide some pieces below and watch what the model guesses.",
-        "zh": "BERT 的预训练方式是把大约 15% 的词元换成 [MASK]，让模型去猜。因为自注意力能看到整个句子，"
-              "猜测会同时利用左右两边的词——这就是 BERT 中“双向”的含义。在下面遮住一些词元，看看模型怎么猜。"},
-    "formula_caption": {
-        "en": "The top-layer vector h_i at a masked position goes through the MLM head (a dense layer, GELU, "
-              "LayerNorm) and is compared with every row of the word-embedding matrix E (weight tying); "
-              "softmax turns the scores into probabilities over the whole vocabulary.",
-        "zh": "被遮盖位置的顶层向量 h_i 经过 MLM 头（全连接层、GELU、LayerNorm），再与词嵌入矩阵 E 的每一行比较"
-              "（权重共享）；softmax 把分数变成整个词表上的概率。"},
-    "pick": {"en": "Click pieces to hide them behind [MASK]", "zh": "点击词元，把它换成 [MASK]"},
-    "pick_help": {"en": "You can also type [MASK] into the sentence in the sidebar.",
-                  "zh": "也可以直接在侧边栏的句子里输入 [MASK]。"},
-    "typed": {"en": "[MASK] typed in the sentence: position(s) {where}.", "zh": "句子中输入的 [MASK]：位置 {where}。"},
-    "no_mask": {"en": "Nothing is hidden yet. Click one or more pieces above — or type [MASK] in the sentence in the "
-                      "sidebar — and BERT will guess what is missing.",
-                "zh": "还没有遮盖任何词元。点击上面的一个或多个词元，或者在侧边栏的句子里输入 [MASK]，BERT 就会猜"
-                      "被遮住的是什么。"},
-    "no_mlm": {"en": "None of the available models has a masked-LM head (they are classifiers), so nothing can fill "
-                     "in [MASK]. Add a pretrained BERT (BertForPreTraining or BertForMaskedLM) folder in the sidebar.",
-               "zh": "可用的模型都没有 MLM 头（它们是分类模型），无法填补 [MASK]。请在侧边栏打开一个预训练的 BERT"
-                     "（BertForPreTraining 或 BertForMaskedLM）文件夹。"},
-    "no_mask_token": {"en": "This model's vocabulary has no [MASK] piece, so nothing can be hidden from it.",
-                      "zh": "这个模型的词表里没有 [MASK]，因此无法遮盖任何词元。"},
-    "k": {"en": "Guesses per mask", "zh": "每个 [MASK] 显示的猜测数"},
-    "guesses_header": {"en": "What BERT guesses", "zh": "BERT 的猜测"},
-    "pos_title": {"en": "{i}: {token}", "zh": "{i}：{token}"},
-    "fill_header": {"en": "Several masks: all at once, or one at a time", "zh": "多个 [MASK]：一次全填，还是逐个填"},
-    "fill_caption": {
-        "en": "All at once: one forward pass, and every [MASK] takes its own best guess without knowing what the "
-              "others become (they can clash). One at a time: fill the most confident [MASK], put that guess "
-              "into the sentence, run the model again, and repeat — later guesses can use earlier ones.",
-        "zh": "一次全填：只做一次前向计算，每个 [MASK] 各自取最可能的词，不知道其他位置会填什么（可能互相矛盾）。"
-              "逐个填：先填最有把握的那个，把它写回句子，再运行一次模型，如此重复——后面的猜测可以利用前面的结果。"},
-    "fill_one": {"en": "Hide two or more pieces to compare the two ways of filling them.",
-                 "zh": "遮住两个或更多词元，就能比较这两种填法。"},
-    "sentence_independent": {"en": "All at once", "zh": "一次全填"},
-    "sentence_iterative": {"en": "One at a time", "zh": "逐个填"},
-    "col_position": {"en": "position", "zh": "位置"},
-    "col_hidden": {"en": "hidden piece", "zh": "被遮住的词元"},
-    "col_independent": {"en": "all at once", "zh": "一次全填"},
-    "col_iterative": {"en": "one at a time", "zh": "逐个填"},
-    "col_step": {"en": "filled at step", "zh": "第几步填入"},
-    "lens_header": {"en": "Logit lens: what would each layer guess?", "zh": "Logit lens：每一层会猜什么？"},
-    "lens_caption": {
-        "en": "The MLM head normally reads only the top layer. Here it is applied to the vector after the "
-              "embeddings and after every layer at one masked position: a peek at how the guess forms as the "
-              "vector moves up the stack. The last row is the model's real answer.",
-        "zh": "MLM 头平时只读取最顶层。这里把它用在某个被遮盖位置上嵌入层之后、每一层之后的向量上：看看随着"
-              "向量逐层上升，猜测是怎样形成的。最后一行就是模型真正的答案。"},
-    "lens_position": {"en": "Masked position", "zh": "被遮盖的位置"},
-    "lens_top": {"en": "top guesses per layer", "zh": "每层的最佳猜测"},
-    "lens_line": {"en": "P(“{token}”) per layer", "zh": "每层给“{token}”的概率"},
-    "rank": {"en": "rank", "zh": "排名"},
-    "ablation_header": {"en": "Switch attention heads off", "zh": "关闭注意力头"},
-    "ablation_caption": {
-        "en": "A switched-off head hands on zeros instead of its context vector; the other heads' outputs are still "
-              "concatenated and projected by W_O. Which heads does the guess depend on?",
-        "zh": "被关闭的头输出全零，而不是它的上下文向量；其他头的输出仍然拼接后经 W_O 投影。猜测依赖哪些头？"},
-    "heads_off": {"en": "Heads to switch off (L = layer, H = head)", "zh": "要关闭的头（L = 层，H = 头）"},
-    "choose": {"en": "Choose heads", "zh": "选择注意力头"},
-    "ablation_none": {"en": "Pick heads above to see how the guesses change.",
-                      "zh": "在上面选择要关闭的头，看看猜测如何变化。"},
-    "col_on": {"en": "all heads on", "zh": "所有头开启"},
-    "col_off": {"en": "chosen heads off", "zh": "关闭所选的头"},
-    "col_change": {"en": "the all-heads guess", "zh": "全开时的猜测"},
-    "all_on": {"en": "all heads on", "zh": "所有头开启"},
-    "some_off": {"en": "chosen heads off", "zh": "关闭所选的头"},
-    "scan": {"en": "Scan every head (switch each off alone)", "zh": "逐个扫描每个头（每次只关闭一个）"},
-    "scan_caption": {"en": "Probability the guesses lose when only that head is off (red = the head helped).",
-                     "zh": "只关闭该头时，猜测损失的概率（红色 = 这个头有帮助）。"},
-    "scan_too_big": {"en": "This model has {n} heads; the scan is limited to {limit}.",
-                     "zh": "该模型有 {n} 个头，扫描最多支持 {limit} 个。"},
-    "layer": {"en": "layer", "zh": "层"},
-    "head": {"en": "head", "zh": "头"},
-}
+TEXT = Scope("mlm")
 
 
 @dataclass(frozen=True)
@@ -161,7 +83,7 @@ def guesses_figure(guesses: dict[int, list[Guess]], tokens: list[str], lang: str
     """One bar chart per masked position (a grid, ``per_row`` across): its top-k pieces and probabilities."""
     n = max(len(guesses), 1)
     cols, rows = min(n, per_row), -(-n // per_row)
-    titles = [TEXT["pos_title"][lang].format(i=p, token=tokens[p]) for p in guesses]
+    titles = [TEXT("pos_title", lang).format(i=p, token=tokens[p]) for p in guesses]
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.14, vertical_spacing=0.12)
     for i, found in enumerate(guesses.values()):
         fig.add_trace(go.Bar(x=[g.prob for g in found], y=[f"{r + 1}. {g.token}" for r, g in enumerate(found)],
@@ -221,10 +143,10 @@ def fill_rows(encoded, independent: list[Fill], iterative: list[Fill], lang: str
     """A table row per mask: the hidden piece, the one-pass guess and the one-at-a-time guess (with its step)."""
     rows = []
     for a, b in zip(independent, iterative, strict=True):
-        rows.append({TEXT["col_position"][lang]: a.position, TEXT["col_hidden"][lang]: encoded.tokens[a.position],
-                     TEXT["col_independent"][lang]: f"{a.guess.token} ({a.guess.prob:.1%})",
-                     TEXT["col_iterative"][lang]: f"{b.guess.token} ({b.guess.prob:.1%})",
-                     TEXT["col_step"][lang]: b.step})
+        rows.append({TEXT("col_position", lang): a.position, TEXT("col_hidden", lang): encoded.tokens[a.position],
+                     TEXT("col_independent", lang): f"{a.guess.token} ({a.guess.prob:.1%})",
+                     TEXT("col_iterative", lang): f"{b.guess.token} ({b.guess.prob:.1%})",
+                     TEXT("col_step", lang): b.step})
     return rows
 
 
@@ -257,7 +179,7 @@ def lens_figure(lens: Lens, lang: str = "en") -> go.Figure:
     names = stage_names(len(lens.top) - 1, lang)
     k = len(lens.top[0])
     fig = make_subplots(rows=1, cols=2, column_widths=[0.68, 0.32], shared_yaxes=True, horizontal_spacing=0.04,
-                        subplot_titles=(TEXT["lens_top"][lang], TEXT["lens_line"][lang].format(token=lens.final.token)))
+                        subplot_titles=(TEXT("lens_top", lang), TEXT("lens_line", lang).format(token=lens.final.token)))
     fig.add_trace(go.Heatmap(
         z=[[g.prob for g in row] for row in lens.top], x=[f"#{r + 1}" for r in range(k)], y=names,
         text=[[g.token for g in row] for row in lens.top], texttemplate="%{text}<br>%{z:.0%}", zmin=0, zmax=1,
@@ -293,9 +215,9 @@ def ablation_rows(base: torch.Tensor, ablated: torch.Tensor, positions, tokenize
     for p in positions:
         on, off = top_k(base, p, tokenizer, 1)[0], top_k(ablated, p, tokenizer, 1)[0]
         kept = float(ablated[p].float().softmax(-1)[on.id])                 # P(all-heads guess), heads off
-        rows.append({TEXT["col_position"][lang]: p, TEXT["col_on"][lang]: f"{on.token} ({on.prob:.1%})",
-                     TEXT["col_off"][lang]: f"{off.token} ({off.prob:.1%})",
-                     TEXT["col_change"][lang]: f"{on.token}: {on.prob:.1%} → {kept:.1%}"})
+        rows.append({TEXT("col_position", lang): p, TEXT("col_on", lang): f"{on.token} ({on.prob:.1%})",
+                     TEXT("col_off", lang): f"{off.token} ({off.prob:.1%})",
+                     TEXT("col_change", lang): f"{on.token}: {on.prob:.1%} → {kept:.1%}"})
     return rows
 
 
@@ -308,8 +230,8 @@ def ablation_figure(base: torch.Tensor, ablated: torch.Tensor, positions, tokens
         labels.append(f"{p} {tokens[p]} → {guess.token}")
         on.append(guess.prob)
         off.append(float(ablated[p].float().softmax(-1)[guess.id]))
-    fig = go.Figure([go.Bar(x=labels, y=on, name=TEXT["all_on"][lang], marker_color=BLUE),
-                     go.Bar(x=labels, y=off, name=TEXT["some_off"][lang], marker_color=ORANGE)])
+    fig = go.Figure([go.Bar(x=labels, y=on, name=TEXT("all_on", lang), marker_color=BLUE),
+                     go.Bar(x=labels, y=off, name=TEXT("some_off", lang), marker_color=ORANGE)])
     fig.update_layout(barmode="group", yaxis={"range": [0, 1], "tickformat": ".0%"}, height=320,
                       legend={"orientation": "h", "y": 1.15}, margin={"l": 10, "r": 10, "t": 40, "b": 10})
     return tidy(fig)
@@ -341,7 +263,7 @@ def importance_figure(drop: torch.Tensor, lang: str = "en") -> go.Figure:
                                y=[str(layer + 1) for layer in range(n_layers)], **colors.signed(drop.numpy()),
                                colorbar={"tickformat": ".1%"},
                                hovertemplate="L%{y}·H%{x}: %{z:.2%}<extra></extra>"))
-    fig.update_layout(xaxis={"title": TEXT["head"][lang], "type": "category"},
-                      yaxis={"title": TEXT["layer"][lang], "autorange": "reversed", "type": "category"},
+    fig.update_layout(xaxis={"title": TEXT("head", lang), "type": "category"},
+                      yaxis={"title": TEXT("layer", lang), "autorange": "reversed", "type": "category"},
                       height=140 + 28 * n_layers, margin={"l": 10, "r": 10, "t": 30, "b": 10})
     return tidy(fig)

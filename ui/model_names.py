@@ -9,8 +9,6 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from .i18n import tr
-
 GENERIC = {"model", "models", "checkpoint", "final", "best", "output", "weights", "snapshot", "pretrained"}
 TEXT = {
     "en": {"en": "English", "zh": "英文"},
@@ -55,7 +53,7 @@ def base_name(source) -> str:
 def short_name(source, lang: str) -> str:
     """The name alone, for a sentence ("bert-mini-zh has no …"); the picker shows ``display_name``."""
     if source.origin == "random":
-        return tr(TEXT, "random", lang)
+        return TEXT("random", lang)
     if source.origin == "hf-cache":
         return source.key.removeprefix("hf:")
     return base_name(source)
@@ -64,13 +62,13 @@ def short_name(source, lang: str) -> str:
 def display_name(source, lang: str) -> str:
     """The model's name in the learner's language: name · language · layers × width (what is known)."""
     if source.origin == "random":
-        return tr(TEXT, "random", lang)
+        return TEXT("random", lang)
     if source.origin == "hf-cache":
-        return tr(TEXT, "hf_cache", lang, name=source.key.removeprefix("hf:"))
+        return TEXT("hf_cache", lang, name=source.key.removeprefix("hf:"))
     parts = [base_name(source)]
     if source.lang in ("en", "zh"):
-        parts.append(tr(TEXT, source.lang, lang))
+        parts.append(TEXT(source.lang, lang))
     layers, width = size_of(source.folder)
     if layers and width:
-        parts.append(tr(TEXT, "size_one" if layers == 1 else "size", lang, n=layers, d=width))
+        parts.append(TEXT("size_one" if layers == 1 else "size", lang, n=layers, d=width))
     return " · ".join(parts)

@@ -19,79 +19,10 @@ import torch
 
 from . import colors
 from .encode import Encoded, encode
-from .i18n import tr
+from .i18n import Scope, tr
 from .models import CLASSIFIER, Loaded, ModelSource
 
-TEXT: dict[str, dict[str, str]] = {
-    "title": {"en": "Sentiment: BERT as a classifier", "zh": "情感分类：把 BERT 用作分类器"},
-    "intro": {"en": "Fine-tuning puts one small linear layer on top of BERT. The whole sentence has to be squeezed "
-                    "into **one vector** first — either the [CLS] token's vector or the average of all token "
-                    "vectors — and the linear layer turns that vector into a score per class.",
-              "zh": "微调只是在 BERT 顶上加一个小小的线性层。整句话先要压缩成**一个向量**——要么用 [CLS] 词元的向量，"
-                    "要么取所有词元向量的平均——再由线性层把这个向量变成每个类别的分数。"},
-    "formula_caption": {"en": "y is a class, v the sentence vector, h_t the last layer's vector of token t. "
-                              "This model was trained with {pooling}.",
-                        "zh": "y 是类别，v 是句向量，h_t 是最后一层中词元 t 的向量。这个模型训练时用的是{pooling}。"},
-    "pool_cls": {"en": "[CLS] pooling", "zh": "[CLS] 池化"},
-    "pool_mean": {"en": "mean pooling", "zh": "平均池化"},
-    "pick_model": {"en": "Classifier", "zh": "分类模型"},
-    "none": {"en": "No sentiment classifier is installed yet. When one is (the app ships sentiment-en and "
-                   "sentiment-zh under assets/models/), it appears here. You can also fine-tune one yourself:",
-             "zh": "还没有安装情感分类模型。安装后（应用会在 assets/models/ 下提供 sentiment-en 和 sentiment-zh）"
-                   "它会出现在这里。你也可以自己微调一个："},
-    "text": {"en": "Review to classify", "zh": "要分类的评论"},
-    "ex_pos": {"en": "Positive example ({language})", "zh": "正面例句（{language}）"},
-    "ex_neg": {"en": "Negative example ({language})", "zh": "负面例句（{language}）"},
-    "prediction": {"en": "Prediction", "zh": "预测"},
-    "predicted": {"en": "**{label}** with probability {p:.1%}", "zh": "**{label}**，概率 {p:.1%}"},
-    "probability": {"en": "probability", "zh": "概率"},
-    "labels_guessed": {"en": "This model's folder does not name its classes, so they are shown as class 0, 1, ….",
-                       "zh": "这个模型的文件夹没有写明类别名称，因此显示为类别 0、1……"},
-    "pooling_head": {"en": "[CLS] or mean pooling?", "zh": "[CLS] 池化还是平均池化？"},
-    "pooling_text": {"en": "Both vectors below come from the **same** last hidden state h. This model was fine-tuned "
-                           "on the **{pooling}** vector, so only that one means anything to its classifier: the "
-                           "other column shows what the same weights W, b say when handed a vector they never saw "
-                           "in training.",
-                     "zh": "下面两个向量来自**同一个**最后一层隐藏状态 h。这个模型微调时用的是 **{pooling}** "
-                           "得到的向量，所以只有它对分类层有意义：另一列显示同一组权重 W、b "
-                           "拿到训练时从未见过的向量会说什么。"},
-    "no_pooler": {"en": "This model was trained with mean pooling and has no pooler layer, so its [CLS] vector is the "
-                        "raw h_[CLS] (no tanh(W_p·h + b_p)).",
-                  "zh": "这个模型用平均池化训练，没有池化层（pooler），因此它的 [CLS] 向量就是原始的 h_[CLS]"
-                        "（没有 tanh(W_p·h + b_p)）。"},
-    "cosine": {"en": "cosine similarity of the two vectors", "zh": "两个向量的余弦相似度"},
-    "col_vector": {"en": "sentence vector", "zh": "句向量"},
-    "col_formula": {"en": "how", "zh": "计算方式"},
-    "col_trained": {"en": "trained on it?", "zh": "训练时用它？"},
-    "col_says": {"en": "the classifier says", "zh": "分类层的输出"},
-    "col_norm": {"en": "length ‖v‖", "zh": "长度 ‖v‖"},
-    "yes": {"en": "✓ yes", "zh": "✓ 是"},
-    "no": {"en": "no", "zh": "否"},
-    "vec_cls": {"en": "[CLS] vector", "zh": "[CLS] 向量"},
-    "vec_mean": {"en": "mean of token vectors", "zh": "词元向量的平均"},
-    "how_pooled": {"en": "tanh(W_p·h_[CLS] + b_p)", "zh": "tanh(W_p·h_[CLS] + b_p)"},
-    "how_raw": {"en": "h_[CLS] (no pooler)", "zh": "h_[CLS]（无池化层）"},
-    "how_mean": {"en": "(1/T) Σ h_t over {n} tokens", "zh": "对 {n} 个词元求 (1/T) Σ h_t"},
-    "scatter_title": {"en": "Each dot is one of the {d} dimensions: [CLS] value (x) against mean value (y)",
-                      "zh": "每个点是 {d} 个维度之一：[CLS] 向量的值（x）对比平均向量的值（y）"},
-    "attn_head": {"en": "Where does [CLS] look?", "zh": "[CLS] 在看哪里？"},
-    "attn_text": {"en": "The [CLS] row of the attention matrix: how much the [CLS] position reads from every token "
-                        "in one layer. Each head's row sums to 1. With [CLS] pooling this is the last mixing step "
-                        "before the classifier; with mean pooling every token's row matters equally.",
-                  "zh": "注意力矩阵中 [CLS] 那一行：某一层里 [CLS] 位置从每个词元读取了多少信息。"
-                        "每个头的这一行之和为 1。用 [CLS] 池化时，这是分类之前的最后一次信息混合；"
-                        "用平均池化时，每个词元的那一行同样重要。"},
-    "layer": {"en": "Layer", "zh": "层"},
-    "head_pick": {"en": "Head", "zh": "头"},
-    "all_heads": {"en": "average of all heads", "zh": "所有头的平均"},
-    "head_n": {"en": "head {n}", "zh": "第 {n} 个头"},
-    "attn_weight": {"en": "attention from [CLS]", "zh": "来自 [CLS] 的注意力"},
-    "bar_title": {"en": "Layer {layer}, {head}: attention from [CLS] to each token",
-                  "zh": "第 {layer} 层，{head}：[CLS] 对每个词元的注意力"},
-    "heat_title": {"en": "Layer {layer}: every head's [CLS] row (each row sums to 1)",
-                   "zh": "第 {layer} 层：每个头的 [CLS] 行（每行之和为 1）"},
-    "token": {"en": "token", "zh": "词元"},
-}
+TEXT = Scope("sentiment")
 EXAMPLES = {"en": {"pos": "A wonderful film: the actors are brilliant and the story kept me smiling to the end.",
                    "neg": "A boring, badly written film. I wanted my money back after twenty minutes."},
             "zh": {"pos": "这家酒店环境很好，服务周到，下次还会再来。",
@@ -214,12 +145,12 @@ def vector_rows(run: SentimentRun, names: list[str], lang: str) -> list[dict]:
         return f"{show_label(names[best], lang)} {probs[best]:.1%}"
     rows = []
     for kind, vector, probs in (("cls", run.cls_vector, run.cls_probs), ("mean", run.mean_vector, run.mean_probs)):
-        how = tr(TEXT, "how_mean", lang, n=len(run.tokens)) if kind == "mean" else tr(
+        how = TEXT("how_mean", lang, n=len(run.tokens)) if kind == "mean" else tr(
             TEXT, "how_pooled" if run.has_pooler else "how_raw", lang)
-        rows.append({tr(TEXT, "col_vector", lang): tr(TEXT, f"vec_{kind}", lang), tr(TEXT, "col_formula", lang): how,
-                     tr(TEXT, "col_trained", lang): tr(TEXT, "yes" if kind == run.pooling else "no", lang),
-                     tr(TEXT, "col_norm", lang): round(float(np.linalg.norm(vector)), 3),
-                     tr(TEXT, "col_says", lang): says(probs)})
+        rows.append({TEXT("col_vector", lang): TEXT(f"vec_{kind}", lang), TEXT("col_formula", lang): how,
+                     TEXT("col_trained", lang): TEXT("yes" if kind == run.pooling else "no", lang),
+                     TEXT("col_norm", lang): round(float(np.linalg.norm(vector)), 3),
+                     TEXT("col_says", lang): says(probs)})
     return rows
 
 
@@ -236,7 +167,7 @@ def probability_figure(run: SentimentRun, names: list[str], lang: str) -> go.Fig
     fig = go.Figure(go.Bar(x=run.probs, y=labels, orientation="h", marker_color=colors,
                            text=[f"{p:.1%}" for p in run.probs], textposition="auto"))
     fig.update_layout(height=90 + 40 * len(names), margin=dict(l=10, r=10, t=10, b=30),
-                      xaxis=dict(range=[0, 1], title=tr(TEXT, "probability", lang), tickformat=".0%"),
+                      xaxis=dict(range=[0, 1], title=TEXT("probability", lang), tickformat=".0%"),
                       yaxis=dict(autorange="reversed", automargin=True))
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
@@ -247,12 +178,12 @@ def cls_attention_bar(run: SentimentRun, layer: int, head: int | None, lang: str
     """One head's [CLS] row (head=None: the mean over heads) as bars over the tokens."""
     weights = run.cls_attention[layer]                                               # (H, T)
     row = weights.mean(0) if head is None else weights[head]                         # (T,)
-    name = tr(TEXT, "all_heads", lang) if head is None else tr(TEXT, "head_n", lang, n=head + 1)
+    name = TEXT("all_heads", lang) if head is None else TEXT("head_n", lang, n=head + 1)
     fig = go.Figure(go.Bar(x=list(range(len(run.tokens))), y=row.tolist(), marker_color="#1f77b4",
                            customdata=run.tokens, hovertemplate="%{customdata}: %{y:.3f}<extra></extra>"))
     _token_axis(fig, run.tokens)
-    fig.update_layout(title=tr(TEXT, "bar_title", lang, layer=layer + 1, head=name), height=340,
-                      margin=dict(l=10, r=10, t=50, b=10), yaxis_title=tr(TEXT, "attn_weight", lang))
+    fig.update_layout(title=TEXT("bar_title", lang, layer=layer + 1, head=name), height=340,
+                      margin=dict(l=10, r=10, t=50, b=10), yaxis_title=TEXT("attn_weight", lang))
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
     return fig
@@ -260,13 +191,13 @@ def cls_attention_bar(run: SentimentRun, layer: int, head: int | None, lang: str
 
 def cls_attention_heatmap(run: SentimentRun, layer: int, lang: str) -> go.Figure:
     weights = run.cls_attention[layer]                                               # (H, T)
-    heads = [tr(TEXT, "head_n", lang, n=h + 1) for h in range(weights.shape[0])]
+    heads = [TEXT("head_n", lang, n=h + 1) for h in range(weights.shape[0])]
     fig = go.Figure(go.Heatmap(z=weights.tolist(), x=list(range(len(run.tokens))), y=heads,
                                colorscale=colors.SEQUENTIAL, zmin=0, zmax=float(weights.max()),
                                customdata=[run.tokens] * len(heads),
                                hovertemplate="%{y} → %{customdata}: %{z:.3f}<extra></extra>"))
     _token_axis(fig, run.tokens)
-    fig.update_layout(title=tr(TEXT, "heat_title", lang, layer=layer + 1), height=120 + 28 * len(heads),
+    fig.update_layout(title=TEXT("heat_title", lang, layer=layer + 1), height=120 + 28 * len(heads),
                       margin=dict(l=10, r=10, t=50, b=10), yaxis=dict(autorange="reversed"))
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
@@ -278,9 +209,9 @@ def vectors_figure(run: SentimentRun, lang: str) -> go.Figure:
     fig = go.Figure(go.Scatter(x=run.cls_vector, y=run.mean_vector, mode="markers",
                                marker=dict(size=6, color="#6a1b9a", opacity=0.7),
                                hovertemplate="dim %{pointNumber}: [CLS] %{x:.3f}, mean %{y:.3f}<extra></extra>"))
-    fig.update_layout(title=tr(TEXT, "scatter_title", lang, d=len(run.cls_vector)), height=380,
-                      margin=dict(l=10, r=10, t=50, b=10), xaxis_title=tr(TEXT, "vec_cls", lang),
-                      yaxis_title=tr(TEXT, "vec_mean", lang))
+    fig.update_layout(title=TEXT("scatter_title", lang, d=len(run.cls_vector)), height=380,
+                      margin=dict(l=10, r=10, t=50, b=10), xaxis_title=TEXT("vec_cls", lang),
+                      yaxis_title=TEXT("vec_mean", lang))
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
     return fig

@@ -8,25 +8,12 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .i18n import tr
+from .i18n import Scope
 
 MASK_GREY = "#d0d0d0"
 TEXT_CELLS = 22           # write the weight into each cell when both sides have at most this many tokens
 
-LABELS: dict[str, dict[str, str]] = {
-    "query": {"en": "query (reads)", "zh": "查询（读取方）"},
-    "key": {"en": "key (is read)", "zh": "键（被读取方）"},
-    "written": {"en": "token being written", "zh": "正在写出的词元"},
-    "source": {"en": "source character", "zh": "源字符"},
-    "masked": {"en": "masked: score −∞ → weight 0 (the future)", "zh": "被遮挡：分数 −∞ → 权重 0（未来位置）"},
-    "weight": {"en": "weight", "zh": "权重"},
-    "head_n": {"en": "head {n}", "zh": "第 {n} 个头"},
-    "mean": {"en": "mean of heads", "zh": "所有头的平均"},
-    "cands": {"en": "Step {step}: the {n} most likely next tokens", "zh": "第 {step} 步：最可能的 {n} 个下一个词元"},
-    "probability": {"en": "probability", "zh": "概率"},
-    "cross_bar": {"en": "Step {step}: writing “{token}”, layer {layer} — where it looks in the source",
-                  "zh": "第 {step} 步：写出“{token}”，第 {layer} 层——在源句中看哪里"},
-}
+LABELS = Scope("seq2seq_figures")
 
 
 def _ticks(fig: go.Figure, rows: list[str], cols: list[str]) -> None:
@@ -47,7 +34,7 @@ def attention_heatmap(weights: np.ndarray, rows: list[str], cols: list[str], tit
     fig = go.Figure(go.Heatmap(z=z, x=list(range(tk)), y=list(range(tq)), colorscale="Blues", zmin=0, zmax=1,
                                customdata=[[[r, c] for c in cols] for r in rows],
                                texttemplate="%{z:.2f}" if small else None, textfont=dict(size=10),
-                               colorbar=dict(title=tr(LABELS, "weight", lang), thickness=12),
+                               colorbar=dict(title=LABELS("weight", lang), thickness=12),
                                hovertemplate="%{customdata[0]} → %{customdata[1]}: %{z:.3f}<extra></extra>"))
     if causal:
         grey = [[1 if f else None for f in row] for row in future]
@@ -55,14 +42,14 @@ def attention_heatmap(weights: np.ndarray, rows: list[str], cols: list[str], tit
                                  colorscale=[[0, MASK_GREY], [1, MASK_GREY]], zmin=0, zmax=1,
                                  text=[["−∞" if f else "" for f in row] for row in future],
                                  texttemplate="%{text}" if small else None, textfont=dict(color="#555"),
-                                 hovertext=[[tr(LABELS, "masked", lang) if f else "" for f in row] for row in future]))
+                                 hovertext=[[LABELS("masked", lang) if f else "" for f in row] for row in future]))
     if highlight_row is not None:
         fig.add_shape(type="rect", x0=-0.5, x1=tk - 0.5, y0=highlight_row - 0.5, y1=highlight_row + 0.5,
                       line=dict(color="#e65100", width=3))
     _ticks(fig, rows, cols)
     fig.update_layout(title=dict(text=title, y=0.98), height=min(720, 170 + 28 * max(tq, 4)),
                       margin=dict(l=10, r=10, t=90, b=10), plot_bgcolor="white",
-                      xaxis_title=tr(LABELS, axis_titles[1], lang), yaxis_title=tr(LABELS, axis_titles[0], lang))
+                      xaxis_title=LABELS(axis_titles[1], lang), yaxis_title=LABELS(axis_titles[0], lang))
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
     return fig
@@ -78,9 +65,9 @@ def candidates_figure(candidates: list[tuple[str, float]], step: int, lang: str)
                            customdata=tokens, hovertemplate="%{customdata}: %{x:.3f}<extra></extra>"))
     fig.update_yaxes(tickmode="array", tickvals=list(range(len(tokens))), ticktext=tokens, autorange="reversed",
                      tickfont=dict(size=16))
-    fig.update_layout(title=tr(LABELS, "cands", lang, step=step + 1, n=len(tokens)), height=90 + 36 * len(tokens),
+    fig.update_layout(title=LABELS("cands", lang, step=step + 1, n=len(tokens)), height=90 + 36 * len(tokens),
                       margin=dict(l=10, r=10, t=50, b=30),
-                      xaxis=dict(range=[0, 1], tickformat=".0%", title=tr(LABELS, "probability", lang)))
+                      xaxis=dict(range=[0, 1], tickformat=".0%", title=LABELS("probability", lang)))
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
     return fig
@@ -92,14 +79,14 @@ def cross_bar(cross: np.ndarray, source: list[str], step: int, token: str, layer
     row = cross[head, step]                                                            # (Ts,)
     mean = cross[:, step].mean(0)                                                      # (Ts,)
     x = list(range(len(source)))
-    fig = go.Figure([go.Bar(x=x, y=row.tolist(), name=tr(LABELS, "head_n", lang, n=head + 1), marker_color="#1f77b4",
+    fig = go.Figure([go.Bar(x=x, y=row.tolist(), name=LABELS("head_n", lang, n=head + 1), marker_color="#1f77b4",
                             customdata=source, hovertemplate="%{customdata}: %{y:.3f}<extra></extra>"),
-                     go.Scatter(x=x, y=mean.tolist(), name=tr(LABELS, "mean", lang), mode="markers",
+                     go.Scatter(x=x, y=mean.tolist(), name=LABELS("mean", lang), mode="markers",
                                 marker=dict(symbol="diamond", size=9, color="#e65100"), customdata=source,
                                 hovertemplate="%{customdata}: %{y:.3f}<extra></extra>")])
     fig.update_xaxes(tickmode="array", tickvals=x, ticktext=source, tickfont=dict(size=14))
-    fig.update_layout(title=tr(LABELS, "cross_bar", lang, step=step + 1, token=token, layer=layer + 1), height=360,
-                      margin=dict(l=10, r=10, t=80, b=10), yaxis=dict(title=tr(LABELS, "weight", lang)),
+    fig.update_layout(title=LABELS("cross_bar", lang, step=step + 1, token=token, layer=layer + 1), height=360,
+                      margin=dict(l=10, r=10, t=80, b=10), yaxis=dict(title=LABELS("weight", lang)),
                       legend=dict(orientation="h", y=1.0, x=1, xanchor="right", yanchor="bottom"))
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)

@@ -13,7 +13,7 @@ import torch
 
 from transformer_core import BertForPreTraining, TransformerConfig
 
-from .i18n import t
+from .i18n import ARCH
 
 
 class ShapeStep(NamedTuple):
@@ -58,7 +58,7 @@ def shape_flow(config: TransformerConfig, batch: int, seq_len: int, lang: str = 
     Pass ``model`` (built by ``build_meta_model(config)``) to reuse a cached one.
     """
     shapes = trace_shapes(model or build_meta_model(config), batch, seq_len)
-    return [ShapeStep(t(f"stage_{name}", lang), shape, t(f"note_{name}", lang, n=config.n_layers))
+    return [ShapeStep(ARCH(f"stage_{name}", lang), shape, ARCH(f"note_{name}", lang, n=config.n_layers))
             for name, shape in shapes.items()]
 
 

@@ -17,37 +17,9 @@ from transformer_core.train.snapshots import META, read
 
 from . import colors
 from .attention_view import HIGHLIGHT
-from .i18n import tr
+from .i18n import Scope
 
-TEXT = {
-    "title": {"en": "Heads forming: attention over training", "zh": "注意力头的形成：训练过程中的注意力"},
-    "intro": {"en": "At the start of pretraining every head spreads its attention almost evenly: the weights are "
-                    "random. While the model learns to fill in masked words, heads specialise — some look at the "
-                    "previous or next piece, some at [SEP] (a 'no-op' when there is nothing useful to read), some "
-                    "at related words. These are the attention weights of the same probe sentences, saved at every "
-                    "checkpoint while the shipped model was trained. Press ▶ to play.",
-              "zh": "预训练刚开始时，权重是随机的，每个注意力头几乎平均地分配注意力。在模型学习填补被遮盖的词的过程中，"
-                    "各个头逐渐分工——有的看前一个或后一个词元，有的看 [SEP]（没有有用信息可读时的“空操作”），"
-                    "有的看相关的词。下面是训练这个模型时，在每个检查点保存的同一组探针句子的注意力权重。按 ▶ 播放。"},
-    "none": {"en": "None of the installed models has attention snapshots (they are recorded while a model is "
-                   "pretrained with this project's trainer).",
-             "zh": "已安装的模型都没有注意力快照（快照是在用本项目的训练器预训练模型时记录的）。"},
-    "model": {"en": "Model", "zh": "模型"},
-    "probe": {"en": "Probe sentence", "zh": "探针句子"},
-    "step": {"en": "step", "zh": "训练步"},
-    "query": {"en": "query (attending)", "zh": "查询（发出注意力）"},
-    "key": {"en": "key (attended to)", "zh": "键（被关注）"},
-    "entropy": {"en": "Average entropy of each head's attention rows (bits): high = spread out, low = focused",
-                "zh": "每个头注意力行的平均熵（比特）：高 = 分散，低 = 集中"},
-    "curve": {"en": "Training curve (masked-LM accuracy on training batches)",
-              "zh": "训练曲线（训练批次上的 MLM 准确率）"},
-    "bits": {"en": "entropy (bits)", "zh": "熵（比特）"},
-    "each_head": {"en": "each head (hover for its name)", "zh": "每个头（悬停可见名称）"},
-    "this_head": {"en": "the head picked above: layer {layer}, head {head}",
-                  "zh": "上面选中的头：第 {layer} 层，第 {head} 个头"},
-    "loss": {"en": "loss", "zh": "损失"},
-    "accuracy": {"en": "accuracy (right axis, 0–1)", "zh": "准确率（右轴，0–1）"},
-}
+TEXT = Scope("timelapse")
 
 
 def has_snapshots(folder: str | None) -> bool:
@@ -87,11 +59,11 @@ def animation(meta: dict, by_step: dict, probe: int, layer: int, head: int, lang
               for s in steps]
     fig = go.Figure(data=frames[-1].data, frames=frames)
     axis = {"tickmode": "array", "tickvals": where, "ticktext": tokens, "automargin": True}
-    label = tr(TEXT, "step", lang)
+    label = TEXT("step", lang)
     fig.update_layout(      # keys along the top: their title stays clear of the tick labels and of the slider
         height=600, margin={"l": 10, "r": 10, "t": 110, "b": 10},
-        xaxis={**axis, "side": "top", "tickangle": -45, "title": {"text": tr(TEXT, "key", lang), "standoff": 8}},
-        yaxis={**axis, "autorange": "reversed", "title": tr(TEXT, "query", lang)},
+        xaxis={**axis, "side": "top", "tickangle": -45, "title": {"text": TEXT("key", lang), "standoff": 8}},
+        yaxis={**axis, "autorange": "reversed", "title": TEXT("query", lang)},
         updatemenus=[{"type": "buttons", "direction": "left", "x": 0, "y": 0, "xanchor": "left", "yanchor": "top",
                       "pad": {"t": 48}, "showactive": False, "buttons": [
             {"label": "▶", "method": "animate", "args": [None, {"frame": {"duration": 500, "redraw": True},
@@ -114,17 +86,17 @@ def entropy_figure(by_step: dict, probe: int, lang: str, selected: tuple[int, in
     fig = go.Figure()
     for layer in range(ent.shape[1]):
         for head in range(ent.shape[2]):
-            fig.add_scatter(x=steps, y=ent[:, layer, head].tolist(), mode="lines", name=tr(TEXT, "each_head", lang),
+            fig.add_scatter(x=steps, y=ent[:, layer, head].tolist(), mode="lines", name=TEXT("each_head", lang),
                             line={"color": "rgba(120,120,120,0.45)", "width": 1}, legendgroup="all",
                             showlegend=layer == head == 0,
                             hovertemplate=f"L{layer + 1} H{head + 1}: %{{y:.2f}}<extra></extra>")
     layer, head = selected
     fig.add_scatter(x=steps, y=ent[:, layer, head].tolist(), mode="lines", line={"color": HIGHLIGHT, "width": 3},
-                    name=tr(TEXT, "this_head", lang, layer=layer + 1, head=head + 1))
-    fig.update_layout(height=380, title=tr(TEXT, "entropy", lang), margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                    name=TEXT("this_head", lang, layer=layer + 1, head=head + 1))
+    fig.update_layout(height=380, title=TEXT("entropy", lang), margin={"l": 10, "r": 10, "t": 40, "b": 10},
                       legend={"orientation": "h", "y": -0.25, "x": 0})
-    fig.update_xaxes(title_text=tr(TEXT, "step", lang), automargin=True)
-    fig.update_yaxes(title_text=tr(TEXT, "bits", lang), automargin=True, rangemode="tozero")
+    fig.update_xaxes(title_text=TEXT("step", lang), automargin=True)
+    fig.update_yaxes(title_text=TEXT("bits", lang), automargin=True, rangemode="tozero")
     return fig
 
 
@@ -150,15 +122,15 @@ def curve(folder: str, lang: str) -> go.Figure | None:
     points = json.loads(path.read_text(encoding="utf-8"))["curve"]
     key = next((k for k in ("mlm_accuracy", "accuracy", "token_accuracy") if k in points[0]), None)
     fig = go.Figure()
-    fig.add_scatter(x=[p["step"] for p in points], y=[p["loss"] for p in points], name=tr(TEXT, "loss", lang))
+    fig.add_scatter(x=[p["step"] for p in points], y=[p["loss"] for p in points], name=TEXT("loss", lang))
     if key:
-        fig.add_scatter(x=[p["step"] for p in points], y=[p[key] for p in points], name=tr(TEXT, "accuracy", lang),
+        fig.add_scatter(x=[p["step"] for p in points], y=[p[key] for p in points], name=TEXT("accuracy", lang),
                         yaxis="y2")
-    fig.update_layout(height=340, title=tr(TEXT, "curve", lang), margin={"l": 10, "r": 10, "t": 40, "b": 10},
+    fig.update_layout(height=340, title=TEXT("curve", lang), margin={"l": 10, "r": 10, "t": 40, "b": 10},
                       legend={"orientation": "h", "y": -0.3, "x": 0},
-                      xaxis={"title": {"text": tr(TEXT, "step", lang)}, "automargin": True},
-                      yaxis={"title": {"text": tr(TEXT, "loss", lang)}, "automargin": True},
+                      xaxis={"title": {"text": TEXT("step", lang)}, "automargin": True},
+                      yaxis={"title": {"text": TEXT("loss", lang)}, "automargin": True},
                       yaxis2={"overlaying": "y", "side": "right", "range": [0, 1], "automargin": True,
                               "tickmode": "linear", "tick0": 0, "dtick": 0.2, "showgrid": False,
-                              "title": {"text": tr(TEXT, "accuracy", lang)}})
+                              "title": {"text": TEXT("accuracy", lang)}})
     return fig

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from transformer_core.tokenizer import Piece, WordSpan
 
 from .encode import InputProblem, clean
-from .i18n import tr
+from .i18n import Scope
 
 EXAMPLES = {"en": "Tokenizers split unbelievable words into pieces.", "zh": "注意力机制让模型关注重要的词。"}
 LANG_NAMES = {"en": {"en": "English", "zh": "英文"}, "zh": {"en": "Chinese", "zh": "中文"}}
@@ -28,87 +28,7 @@ KIND_COLOURS = {"frame": "#475569", "pad": "#e5e7eb", "mask_tok": "#7c3aed", "un
 COLOURS = WORD_COLOURS + list(KIND_COLOURS.values())
 CODE = {name: len(WORD_COLOURS) + i for i, name in enumerate(KIND_COLOURS)}   # kind → colour index
 
-TEXT: dict[str, dict[str, str]] = {
-    "title": {"en": "Tokenization: from text to ids", "zh": "分词：从文本到 ID"},
-    "intro": {
-        "en": "A Transformer reads numbers, not letters. The tokenizer cuts the sentence into **word pieces** "
-              "from a fixed vocabulary: common words stay whole, rare words break into pieces that continue with "
-              "`##` (playing → play ##ing), and each Chinese character is a piece of its own. Every piece is "
-              "then replaced by its **id**, its row in the embedding table. BERT frames the input as "
-              "[CLS] sentence A [SEP] sentence B [SEP]; the **token type** row says which sentence a piece "
-              "belongs to, and the **attention mask** row says which pieces are real (1) and which are padding (0).",
-        "zh": "Transformer 读的是数字，而不是字母。分词器用一个固定的词表把句子切成**词元**（word piece）：常见词"
-              "保持完整，少见的词被拆成几块，后续部分以 `##` 开头（playing → play ##ing），每个汉字单独成为一个"
-              "词元。然后每个词元被换成它的 **ID**，也就是它在嵌入表中的行号。BERT 把输入组织成 [CLS] 句子 A [SEP] "
-              "句子 B [SEP]；**句段编号**（token type）一行说明词元属于哪个句子，**注意力掩码**（attention mask）"
-              "一行说明哪些是真实词元（1），哪些只是填充（0）。"},
-    "formula_caption": {
-        "en": "Token type ids are 0 for [CLS], sentence A and its [SEP], then 1 for sentence B; the mask is 1 for "
-              "every real piece and 0 for [PAD].",
-        "zh": "[CLS]、句子 A 及其 [SEP] 的句段编号为 0，句子 B 为 1；真实词元的掩码为 1，[PAD] 为 0。"},
-    "grid_header": {"en": "Your sentence as the model reads it", "zh": "模型读到的句子"},
-    "grid_caption": {
-        "en": "Pieces of the same word share a colour. Dark grey: [CLS]/[SEP] added by the template; red: [UNK]; "
-              "purple: [MASK]; light grey: [PAD]. Hover a cell for the characters it came from.",
-        "zh": "同一个词的词元颜色相同。深灰：模板加入的 [CLS]/[SEP]；红色：[UNK]；紫色：[MASK]；浅灰：[PAD]。"
-              "把鼠标移到格子上可以看到它来自原文的哪些字符。"},
-    "row_position": {"en": "position", "zh": "位置"},
-    "row_piece": {"en": "piece", "zh": "词元"},
-    "row_id": {"en": "id", "zh": "ID"},
-    "row_type": {"en": "token type", "zh": "句段编号"},
-    "row_mask": {"en": "attention mask", "zh": "注意力掩码"},
-    "hover_word": {"en": "from “{word}”", "zh": "来自“{word}”"},
-    "hover_special": {"en": "added by the template", "zh": "由模板加入"},
-    "hover_pad": {"en": "padding: attention mask 0", "zh": "填充：注意力掩码为 0"},
-    "m_words": {"en": "Words (and punctuation)", "zh": "词数（含标点）"},
-    "m_pieces": {"en": "Pieces (with [CLS]/[SEP])", "zh": "词元数（含 [CLS]/[SEP]）"},
-    "m_ratio": {"en": "Pieces per word", "zh": "每词词元数"},
-    "m_unknown": {"en": "[UNK] pieces", "zh": "[UNK] 词元"},
-    "words_header": {"en": "Which pieces each word became", "zh": "每个词被切成了哪些词元"},
-    "col_segment": {"en": "Sentence", "zh": "句子"},
-    "col_word": {"en": "Word", "zh": "词"},
-    "col_pieces": {"en": "Pieces", "zh": "词元"},
-    "col_ids": {"en": "Ids", "zh": "ID"},
-    "unk_explain": {
-        "en": "[UNK] means “unknown”: the vocabulary has no piece that can spell {chars}. WordPiece can break any "
-              "word into smaller pieces, down to single characters, but a character that is not in the vocabulary "
-              "at all (an emoji, a rare script, a Chinese character in an English-only vocabulary) has nothing to "
-              "break into, so the whole word becomes [UNK] and the model cannot tell such words apart.",
-        "zh": "[UNK] 表示“未知”：词表里没有能拼出 {chars} 的词元。WordPiece 可以把任何词拆成更小的词元，直到单个"
-              "字符；但如果某个字符根本不在词表里（表情符号、罕见文字、纯英文词表中的汉字），就无处可拆，整个词都会"
-              "变成 [UNK]，模型也就分不清这些词了。"},
-    "side_header": {"en": "English and Chinese side by side", "zh": "英文和中文对照"},
-    "side_intro": {
-        "en": "English words are split by spaces and punctuation, then into pieces; Chinese has no spaces, and "
-              "BERT-style tokenizers simply make every Chinese character its own piece.",
-        "zh": "英文先按空格和标点分词，再切成词元；中文没有空格，BERT 风格的分词器直接把每个汉字作为一个词元。"},
-    "yours": {"en": "Your sentence · {model}", "zh": "你的句子 · {model}"},
-    "other_box": {"en": "An example in {language}", "zh": "一个{language}例子"},
-    "other_by": {"en": "Tokenized by {model}, a {language} model.", "zh": "由{language}模型 {model} 分词。"},
-    "fallback_unk": {
-        "en": "No {language} model is installed, so the picked model's tokenizer reads this. Its vocabulary lacks "
-              "some of these characters, so they become [UNK] (red).",
-        "zh": "没有安装{language}模型，所以用当前模型的分词器来读。它的词表里缺少其中一些字符，"
-              "于是它们变成了 [UNK]（红色）。"},
-    "fallback_ok": {
-        "en": "No {language} model is installed, so the picked model's tokenizer reads this: each Chinese "
-              "character becomes one piece (or [UNK] when the vocabulary lacks it), and English words break into "
-              "whatever pieces this vocabulary has.",
-        "zh": "没有安装{language}模型，所以用当前模型的分词器来读：每个汉字成为一个词元（词表中没有时为 [UNK]），"
-              "英文词则被拆成这个词表里有的词元。"},
-    "pad_header": {"en": "Padding to a batch", "zh": "填充成一个批次"},
-    "pad_intro": {
-        "en": "A batch is one rectangular tensor, so shorter sentences are filled up with [PAD] to the longest "
-              "length. The attention mask is 0 there: no token attends to padding, so the real pieces get the same "
-              "result as without it.",
-        "zh": "一个批次是一个矩形张量，所以较短的句子要用 [PAD] 填到最长的长度。这些位置的注意力掩码为 0："
-              "没有词元会关注填充位置，所以真实词元的结果与不填充时相同。"},
-    "pad_length": {"en": "Pad to length", "zh": "填充到长度"},
-    "pad_full": {"en": "This sentence already uses all {n} positions the model has (max_len), so there is no room "
-                       "for padding.",
-                 "zh": "这个句子已经用满了模型的全部 {n} 个位置（max_len），没有空间再填充。"},
-    "pair_toggle": {"en": "Add the second sentence as segment B", "zh": "把第二个句子作为句段 B 加入"},
-}
+TEXT = Scope("tokens")
 
 
 def usable(text: str | None) -> bool:
@@ -159,11 +79,11 @@ def short(token: str, limit: int = 10) -> str:
 
 def _cell_hover(piece: Piece, index: int, sources: tuple[str, str | None], lang: str) -> str:
     if piece.token == "[PAD]":
-        detail = tr(TEXT, "hover_pad", lang)
+        detail = TEXT("hover_pad", lang)
     elif piece.start is None:
-        detail = tr(TEXT, "hover_special", lang)
+        detail = TEXT("hover_special", lang)
     else:
-        detail = tr(TEXT, "hover_word", lang, word=(sources[piece.segment] or "")[piece.start:piece.end])
+        detail = TEXT("hover_word", lang, word=(sources[piece.segment] or "")[piece.start:piece.end])
     return f"#{index} {html.escape(piece.token)} · id {piece.id}<br>{html.escape(detail)}"
 
 
@@ -198,7 +118,7 @@ def token_grid(pieces: list[Piece], lang: str = "en", mask: list[int] | None = N
                                hovertemplate="%{customdata}<extra></extra>", colorscale=scale, zmin=0, zmax=n,
                                showscale=False, xgap=2, ygap=2, textfont={"size": 13}))
     ticks = [b * step + r for b in range(n_blocks) for r in range(len(rows))]
-    fig.update_yaxes(autorange="reversed", tickvals=ticks, ticktext=[tr(TEXT, f"row_{rows[t % step]}", lang)
+    fig.update_yaxes(autorange="reversed", tickvals=ticks, ticktext=[TEXT(f"row_{rows[t % step]}", lang)
                                                                       for t in ticks], showgrid=False, zeroline=False,
                      automargin=True)
     fig.update_xaxes(visible=False)
@@ -210,9 +130,9 @@ def token_grid(pieces: list[Piece], lang: str = "en", mask: list[int] | None = N
 def word_records(spans: list[WordSpan], pieces: list[Piece], lang: str = "en") -> list[dict]:
     """One row per word: the pieces it became and their ids (a dataframe for the page)."""
     names = ("A", "B")
-    return [{tr(TEXT, "col_segment", lang): names[s.segment], tr(TEXT, "col_word", lang): s.text,
-             tr(TEXT, "col_pieces", lang): " ".join(pieces[i].token for i in s.piece_indices),
-             tr(TEXT, "col_ids", lang): " ".join(str(pieces[i].id) for i in s.piece_indices)} for s in spans]
+    return [{TEXT("col_segment", lang): names[s.segment], TEXT("col_word", lang): s.text,
+             TEXT("col_pieces", lang): " ".join(pieces[i].token for i in s.piece_indices),
+             TEXT("col_ids", lang): " ".join(str(pieces[i].id) for i in s.piece_indices)} for s in spans]
 
 
 def stats(pieces: list[Piece]) -> dict[str, float]:
@@ -249,5 +169,5 @@ def source_for(sources, lang: str):
 def fallback_note(pieces: list[Piece], language: str, lang: str) -> str:
     """What to say when the example is read by the picked model's tokenizer instead of a native one."""
     any_unknown = any(p.is_unknown for p in pieces)
-    return tr(TEXT, "fallback_unk" if any_unknown else "fallback_ok", lang, language=language)
+    return TEXT("fallback_unk" if any_unknown else "fallback_ok", lang, language=language)
 

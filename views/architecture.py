@@ -11,7 +11,7 @@ import streamlit as st
 from transformer_core import PRESETS, ConfigError, TransformerConfig
 from transformer_core.config import POSITIONS
 from ui import architecture as arch
-from ui.i18n import error_text, t
+from ui.i18n import ARCH, error_text
 from ui.st import page
 
 # widget key → (min, max, step of the +/− buttons); any whole number in range may be typed
@@ -57,16 +57,16 @@ def choice(container, name: str, label: str, options, format_func, lang: str) ->
 def sidebar(lang: str) -> None:
     """This page's widgets, under the shared ones. Values live in ``st.session_state`` under their keys."""
     sb = st.sidebar
-    sb.header(t("preset", lang))
-    sb.selectbox(t("preset", lang), list(PRESETS), key="preset", on_change=load_preset)
+    sb.header(ARCH("preset", lang))
+    sb.selectbox(ARCH("preset", lang), list(PRESETS), key="preset", on_change=load_preset)
     for name, (low, high, step) in LIMITS.items():
-        sb.number_input(t(name, lang), min_value=low, max_value=high, step=step, key=name)
-    choice(sb, "position", t("position", lang), POSITIONS, lambda p: t(f"pos_{p}", lang), lang)
-    choice(sb, "norm_first", t("norm", lang), (False, True),
-           lambda first: t("norm_pre" if first else "norm_post", lang), lang)
-    sb.header(t("sidebar_input", lang))
+        sb.number_input(ARCH(name, lang), min_value=low, max_value=high, step=step, key=name)
+    choice(sb, "position", ARCH("position", lang), POSITIONS, lambda p: ARCH(f"pos_{p}", lang), lang)
+    choice(sb, "norm_first", ARCH("norm", lang), (False, True),
+           lambda first: ARCH("norm_pre" if first else "norm_post", lang), lang)
+    sb.header(ARCH("sidebar_input", lang))
     for name, (low, high, step) in INPUT_LIMITS.items():
-        sb.number_input(t(name, lang), min_value=low, max_value=high, step=step, key=name)
+        sb.number_input(ARCH(name, lang), min_value=low, max_value=high, step=step, key=name)
 
 
 def build_config() -> TransformerConfig:
@@ -98,37 +98,38 @@ def show_counts(config: TransformerConfig, lang: str) -> None:
     per_layer = sum(r.each for r in arch.parameter_table(config) if r.part == "part_layer")
     flops = arch.flops_per_token(config, seq_len).forward
     cols = st.columns(3)
-    cols[0].metric(t("total_params", lang), arch.format_count(total), help=t("total_params_help", lang, n=f"{total:,}"))
-    cols[1].metric(t("params_per_layer", lang), arch.format_count(per_layer), help=f"{per_layer:,}")
-    cols[2].metric(t("flops", lang), arch.format_count(flops), help=t("flops_help", lang))
+    cols[0].metric(ARCH("total_params", lang), arch.format_count(total),
+                   help=ARCH("total_params_help", lang, n=f"{total:,}"))
+    cols[1].metric(ARCH("params_per_layer", lang), arch.format_count(per_layer), help=f"{per_layer:,}")
+    cols[2].metric(ARCH("flops", lang), arch.format_count(flops), help=ARCH("flops_help", lang))
     counted = arch.model_parameter_count(meta_model(config))
     if counted == total:
-        st.success(t("verified", lang, n=f"{counted:,}"))
+        st.success(ARCH("verified", lang, n=f"{counted:,}"))
     else:
-        st.warning(t("mismatch", lang, formula=f"{total:,}", model=f"{counted:,}"))
+        st.warning(ARCH("mismatch", lang, formula=f"{total:,}", model=f"{counted:,}"))
     sizes = arch.bert_size_check()
-    st.info(t("bert_sizes", lang, base=arch.format_count(sizes["bert-base"]),
+    st.info(ARCH("bert_sizes", lang, base=arch.format_count(sizes["bert-base"]),
               large=arch.format_count(sizes["bert-large"])))
 
 
 def show_details(config: TransformerConfig, lang: str) -> None:
     """Formula, diagram, live shapes, parameter table: top to bottom, each at full width so the
     diagram's labels fit inside their boxes."""
-    st.subheader(t("formula_header", lang))
+    st.subheader(ARCH("formula_header", lang))
     st.latex(r"\mathrm{Attention}(Q,K,V)=\mathrm{softmax}\!\left(\frac{QK^{\top}}{\sqrt{d_k}}\right)V")
-    st.caption(t("formula_caption", lang))
-    st.subheader(t("diagram_header", lang))
+    st.caption(ARCH("formula_caption", lang))
+    st.subheader(ARCH("diagram_header", lang))
     page.chart(figure(config, lang), fonts=False)
-    st.subheader(t("shapes_header", lang))
+    st.subheader(ARCH("shapes_header", lang))
     try:
         st.table(shape_table(config, int(st.session_state.batch), int(st.session_state.seq_len), lang),
                  hide_index=True)
-        st.caption(t("shapes_caption", lang))
+        st.caption(ARCH("shapes_caption", lang))
     except ConfigError as err:                       # e.g. seq_len > max_len: a lesson, not a crash
-        st.error(t("config_error", lang, message=error_text(err, lang)))
-    st.subheader(t("params_header", lang))
+        st.error(ARCH("config_error", lang, message=error_text(err, lang)))
+    st.subheader(ARCH("params_header", lang))
     records = arch.param_records(arch.parameter_table(config), lang)
-    numbers = {t(key, lang): st.column_config.NumberColumn(format="localized") for key in ("col_each", "col_total")}
+    numbers = {ARCH(key, lang): st.column_config.NumberColumn(format="localized") for key in ("col_each", "col_total")}
     st.dataframe(records, width="stretch", hide_index=True, column_config=numbers, height=35 * (len(records) + 1) + 3)
 
 
@@ -136,16 +137,16 @@ def main() -> None:
     init_state()
     lang = st.session_state.get("lang", "en")
     sidebar(lang)
-    st.title(t("app_title", lang))
-    st.caption(t("page_subtitle", lang))
-    st.write(t("intro", lang))
+    st.title(ARCH("app_title", lang))
+    st.caption(ARCH("page_subtitle", lang))
+    st.write(ARCH("intro", lang))
     try:
         config = build_config()
     except ConfigError as err:
-        st.error(t("config_error", lang, message=error_text(err, lang)))
+        st.error(ARCH("config_error", lang, message=error_text(err, lang)))
         return
     if config.n_decoder_layers:
-        st.caption(t("decoder_note", lang, n=config.n_decoder_layers))
+        st.caption(ARCH("decoder_note", lang, n=config.n_decoder_layers))
     show_counts(config, lang)
     show_details(config, lang)
 

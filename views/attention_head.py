@@ -9,14 +9,14 @@ import streamlit as st
 
 from transformer_core.attention import attention_steps
 from ui import attention_view as av
-from ui.i18n import t, tr
+from ui.i18n import FRAME
 from ui.st.page import chart, chart_columns, colour_legend, formula, header, layer_head, model_and_run, show_code
 
 lang = st.session_state.get("lang", "en")
 
 
 def s(key: str, **values) -> str:
-    return tr(av.TEXT, key, lang, **values)
+    return av.TEXT(key, lang, **values)
 
 
 def matrix(m, rows, cols=None, query=None, key=None, narrow=False, **heat) -> None:
@@ -28,7 +28,7 @@ def matrix(m, rows, cols=None, query=None, key=None, narrow=False, **heat) -> No
         chart(av.heatmap(m, rows, cols, query, **heat), key=key)
 
 
-header(t("p_attention_head", lang), s("intro"))
+header(FRAME("p_attention_head", lang), s("intro"))
 formula(r"\mathrm{Attention}(Q,K,V)=\mathrm{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}+M\right)V",
         s("formula_caption"))
 loaded, run = model_and_run(lang)

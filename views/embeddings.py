@@ -8,7 +8,6 @@ import torch
 
 from transformer_core.embeddings import Embeddings
 from ui import embeddings_view as ev
-from ui.i18n import tr
 from ui.st import page, session
 from ui.tokens_view import usable
 
@@ -51,20 +50,20 @@ def pick_window(d_model: int, lang: str) -> tuple[int, int]:
     options = ev.windows(d_model)
     if len(options) == 1:
         return options[0]
-    return st.selectbox(tr(ev.TEXT, "window", lang), options, format_func=lambda w: f"{w[0]} – {w[1] - 1}",
-                        help=tr(ev.TEXT, "window_help", lang, d=d_model, w=ev.WINDOW), key="emb_window")
+    return st.selectbox(ev.TEXT("window", lang), options, format_func=lambda w: f"{w[0]} – {w[1] - 1}",
+                        help=ev.TEXT("window_help", lang, d=d_model, w=ev.WINDOW), key="emb_window")
 
 
 def vectors_section(loaded, run, lang: str) -> None:
-    st.subheader(tr(ev.TEXT, "parts_header", lang))
+    st.subheader(ev.TEXT("parts_header", lang))
     window = pick_window(loaded.config.d_model, lang)
     enc = run.encoded
     parts_fig, norm_fig, stats_fig = vector_figures(run, loaded.source.key, enc.text, enc.pair, window, lang)
     show(parts_fig, key="emb_parts")
     page.colour_legend(lang)
-    st.caption(tr(ev.TEXT, "parts_caption", lang))
-    st.subheader(tr(ev.TEXT, "ln_header", lang))
-    st.write(tr(ev.TEXT, "ln_intro", lang))
+    st.caption(ev.TEXT("parts_caption", lang))
+    st.subheader(ev.TEXT("ln_header", lang))
+    st.write(ev.TEXT("ln_intro", lang))
     show(norm_fig, key="emb_norm")
     show(stats_fig, key="emb_stats")
 
@@ -73,31 +72,31 @@ def chosen_piece(loaded, run, names: dict, lang: str) -> int | None:
     """The piece whose neighbours are shown: typed in the box, else picked from the sentence."""
     own = list(dict.fromkeys(p.id for p in run.encoded.pieces if not p.is_special and p.id in names))
     left, right = st.columns(2)
-    picked = left.selectbox(tr(ev.TEXT, "pick_token", lang), own, format_func=names.get, key="emb_pick") \
+    picked = left.selectbox(ev.TEXT("pick_token", lang), own, format_func=names.get, key="emb_pick") \
         if own else None
-    typed = right.text_input(tr(ev.TEXT, "any_token", lang), key="emb_typed").strip()
+    typed = right.text_input(ev.TEXT("any_token", lang), key="emb_typed").strip()
     if not typed:
         if picked is None:
-            st.info(tr(ev.TEXT, "no_pieces", lang))
+            st.info(ev.TEXT("no_pieces", lang))
         return picked
     found, split = ev.lookup(loaded.tokenizer, typed)
     if found is not None and found in names:
         return found
     if split and any(tok != "[UNK]" for tok in split):
-        st.warning(tr(ev.TEXT, "piece_unknown", lang, text=typed, split=" ".join(split)))
+        st.warning(ev.TEXT("piece_unknown", lang, text=typed, split=" ".join(split)))
     else:
-        st.warning(tr(ev.TEXT, "piece_none", lang, text=typed))
+        st.warning(ev.TEXT("piece_none", lang, text=typed))
     return None
 
 
 def map_section(loaded, run, lang: str) -> None:
-    st.subheader(tr(ev.TEXT, "map_header", lang))
+    st.subheader(ev.TEXT("map_header", lang))
     sample = vocab_sample(loaded, loaded.source.key)
     table = word_table(loaded)
-    st.write(tr(ev.TEXT, "map_intro", lang, v=table.shape[0], d=table.shape[1], n=len(sample.ids)))
+    st.write(ev.TEXT("map_intro", lang, v=table.shape[0], d=table.shape[1], n=len(sample.ids)))
     if loaded.source.origin == "random":
-        st.caption(tr(ev.TEXT, "map_random", lang))
-    dims = st.radio(tr(ev.TEXT, "map_dims", lang), (2, 3), format_func=lambda k: f"{k}-D", horizontal=True,
+        st.caption(ev.TEXT("map_random", lang))
+    dims = st.radio(ev.TEXT("map_dims", lang), (2, 3), format_func=lambda k: f"{k}-D", horizontal=True,
                     key="emb_dims")
     query = chosen_piece(loaded, run, sample.names, lang)
     own = tuple(dict.fromkeys(p.id for p in run.encoded.pieces if not p.is_special and p.id in sample.names))
@@ -112,8 +111,8 @@ def map_section(loaded, run, lang: str) -> None:
 
 def main() -> None:
     lang = session.lang()
-    page.header(tr(ev.TEXT, "title", lang), tr(ev.TEXT, "intro", lang))
-    page.formula(FORMULA, tr(ev.TEXT, "formula_caption", lang))
+    page.header(ev.TEXT("title", lang), ev.TEXT("intro", lang))
+    page.formula(FORMULA, ev.TEXT("formula_caption", lang))
     has_pair = usable(st.session_state.get("pair"))
     loaded, run = page.model_and_run(lang, pair=has_pair)
     if run is None:

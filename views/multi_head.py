@@ -10,14 +10,14 @@ from transformer_core.attention import MultiHeadAttention
 from ui import attention_view as av
 from ui import bertviz_offline as bv
 from ui import multihead_view as mv
-from ui.i18n import t, tr
+from ui.i18n import FRAME
 from ui.st.page import chart, formula, header, layer_head, model_and_run, show_code
 
 lang = st.session_state.get("lang", "en")
 
 
 def s(key: str, **values) -> str:
-    return tr(mv.TEXT, key, lang, **values)
+    return mv.TEXT(key, lang, **values)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -29,7 +29,7 @@ def bertviz_html(kind: str, model_key: str, text: str, pair: str | None, layer: 
     return bv.model_view_html(_weights, list(_tokens), _b_start)
 
 
-header(t("p_multi_head", lang), s("intro"))
+header(FRAME("p_multi_head", lang), s("intro"))
 formula(r"\mathrm{MultiHead}(X)=\mathrm{Concat}(\mathrm{head}_1,\dots,\mathrm{head}_H)\,W_O,\quad"
         r"\mathrm{head}_h=\mathrm{softmax}\!\left(\frac{Q_hK_h^\top}{\sqrt{d_k}}\right)V_h", s("formula_caption"))
 use_pair = st.toggle(s("use_pair"), key="mh_pair")
@@ -49,7 +49,7 @@ st.subheader(s("grid_title"))
 st.write(s("grid_body", L=L, H=H, n=L * H))
 if T > mv.GRID_T:
     st.caption(s("grid_pooled", T=T, n=mv.GRID_T))
-chart(mv.grid_figure(weights, (layer, head), t("layer", lang), t("head", lang), names), key="mh_grid")
+chart(mv.grid_figure(weights, (layer, head), FRAME("layer", lang), FRAME("head", lang), names), key="mh_grid")
 sums = weights.sum(-1)
 st.caption(s("rows_sum", lo=float(sums.min()), hi=float(sums.max())))
 
@@ -94,7 +94,7 @@ if st.session_state.get("mh_token", T) >= T:
 token = st.selectbox(s("token"), range(T), format_func=names.__getitem__, key="mh_token")
 chart(mv.concat_figure(concat[token], output[token], H,
                        {"concat": s("concat_plot", token=names[token], D=D), "output": s("output_plot", D=D),
-                        "head": t("head", lang), "dims": s("dims")}), key="mh_concat")
+                        "head": FRAME("head", lang), "dims": s("dims")}), key="mh_concat")
 st.caption(s("concat_check", a=float(np.abs(concat - attn.concat[0].float().numpy()).max()),
              b=float(np.abs(output - attn.output[0].float().numpy()).max())))
 st.info(s("cost", T=T, dk=dk, H=H, D=D))

@@ -8,7 +8,6 @@ import streamlit as st
 from transformer_core import CheckpointError
 from transformer_core.embeddings import apply_rotary, rotary_angles, sinusoidal_table
 from ui import positions_view as pv
-from ui.i18n import tr
 from ui.model_names import display_name
 from ui.st import page, session
 
@@ -49,28 +48,28 @@ def rope_figure(d_head: int, m1: int, m2: int, base: float, lang: str):
 
 
 def sinusoidal_section(config, lang: str) -> int:
-    st.subheader(tr(pv.TEXT, "sin_header", lang))
-    page.formula(SIN, tr(pv.TEXT, "sin_caption", lang))
+    st.subheader(pv.TEXT("sin_header", lang))
+    page.formula(SIN, pv.TEXT("sin_caption", lang))
     d, top = config.d_model, min(config.max_len, 256)
     cols = st.columns(2)
-    n = cols[0].slider(tr(pv.TEXT, "n_positions", lang), min(8, top), top, min(100, top), key="pos_n")
+    n = cols[0].slider(pv.TEXT("n_positions", lang), min(8, top), top, min(100, top), key="pos_n")
     default = [x for x in dict.fromkeys([0, 1, d // 16 * 2, d // 2]) if x < d]
-    dims = cols[1].multiselect(tr(pv.TEXT, "dims", lang), list(range(d)), default=default, key="pos_dims")
+    dims = cols[1].multiselect(pv.TEXT("dims", lang), list(range(d)), default=default, key="pos_dims")
     curves, table, sim, offsets, error = sinusoid_figures(n, d, config.rope_base, tuple(dims), lang)
     show(curves, key="pos_curves")
     show(table, key="pos_table")
     page.colour_legend(lang)
-    st.caption(tr(pv.TEXT, "table_caption", lang, shown=len(pv.dim_sample(d)), d=d))
-    st.subheader(tr(pv.TEXT, "rel_header", lang))
-    st.write(tr(pv.TEXT, "rel_intro", lang))
+    st.caption(pv.TEXT("table_caption", lang, shown=len(pv.dim_sample(d)), d=d))
+    st.subheader(pv.TEXT("rel_header", lang))
+    st.write(pv.TEXT("rel_intro", lang))
     page.formula(REL)
     k = min(5, n - 1)
     m = st.columns(3)
-    m[0].metric(tr(pv.TEXT, "rotation_metric", lang), f"{error:.1e}",
-                help=tr(pv.TEXT, "rotation_help", lang, k=min(50, n - 1)))
+    m[0].metric(pv.TEXT("rotation_metric", lang), f"{error:.1e}",
+                help=pv.TEXT("rotation_help", lang, k=min(50, n - 1)))
     table_values = pv.sinusoids(k + 1, d, config.rope_base)
     m[1].metric(f"PE(0)·PE({k})", f"{float(table_values[0] @ table_values[k]):.4f}")
-    m[2].metric(tr(pv.TEXT, "closed_metric", lang, k=k), f"{pv.closed_form(k, d, config.rope_base):.4f}")
+    m[2].metric(pv.TEXT("closed_metric", lang, k=k), f"{pv.closed_form(k, d, config.rope_base):.4f}")
     left, right = page.chart_columns(2)
     with left:
         show(sim, key="pos_sim")
@@ -80,19 +79,19 @@ def sinusoidal_section(config, lang: str) -> int:
 
 
 def learned_section(loaded, n: int, lang: str) -> None:
-    st.subheader(tr(pv.TEXT, "learned_header", lang))
-    st.write(tr(pv.TEXT, "learned_intro", lang))
+    st.subheader(pv.TEXT("learned_header", lang))
+    st.write(pv.TEXT("learned_intro", lang))
     config = loaded.config
     if pv.learned_table(loaded.model) is None:
-        st.info(tr(pv.TEXT, "learned_none", lang, kind=tr(pv.TEXT, f"kind_{config.position}", lang)))
+        st.info(pv.TEXT("learned_none", lang, kind=pv.TEXT(f"kind_{config.position}", lang)))
         return
     if loaded.source.origin == "random":
-        st.warning(tr(pv.TEXT, "learned_random", lang))
+        st.warning(pv.TEXT("learned_random", lang))
     n = min(n, config.max_len)
     table, sim, offsets, (near, far, gap, verdict) = learned_figures(loaded, loaded.source.key, n, lang)
     show(table, key="pos_learned_table")
-    st.markdown(tr(pv.TEXT, "smooth_measured", lang, n=n, near=near, far=far, gap=gap,
-                   verdict=tr(pv.TEXT, verdict, lang)))
+    st.markdown(pv.TEXT("smooth_measured", lang, n=n, near=near, far=far, gap=gap,
+                   verdict=pv.TEXT(verdict, lang)))
     left, right = page.chart_columns(2)
     with left:
         show(sim, key="pos_learned_sim")
@@ -101,28 +100,28 @@ def learned_section(loaded, n: int, lang: str) -> None:
 
 
 def rope_section(config, lang: str) -> None:
-    st.subheader(tr(pv.TEXT, "rope_header", lang))
-    st.write(tr(pv.TEXT, "rope_intro", lang))
+    st.subheader(pv.TEXT("rope_header", lang))
+    st.write(pv.TEXT("rope_intro", lang))
     page.formula(ROPE)
     cols = st.columns(2)
-    m1 = cols[0].slider(tr(pv.TEXT, "rope_m1", lang), 0, 200, 0, key="pos_m1")
-    m2 = cols[1].slider(tr(pv.TEXT, "rope_m2", lang), 0, 200, 60, key="pos_m2")
+    m1 = cols[0].slider(pv.TEXT("rope_m1", lang), 0, 200, 0, key="pos_m1")
+    m2 = cols[1].slider(pv.TEXT("rope_m2", lang), 0, 200, 60, key="pos_m2")
     d_head = config.d_head + config.d_head % 2                  # rotary turns pairs of dimensions
     show(rope_figure(d_head, m1, m2, config.rope_base, lang), key="pos_rope")
-    st.caption(tr(pv.TEXT, "rope_caption", lang, d=d_head, k=48))
+    st.caption(pv.TEXT("rope_caption", lang, d=d_head, k=48))
 
 
 def main() -> None:
     lang = session.lang()
-    page.header(tr(pv.TEXT, "title", lang), tr(pv.TEXT, "intro", lang))
+    page.header(pv.TEXT("title", lang), pv.TEXT("intro", lang))
     try:
         loaded = session.current_model()
     except CheckpointError as err:
         page.problem(err, lang)
         return
     config = loaded.config
-    st.markdown(tr(pv.TEXT, "uses", lang, model=display_name(loaded.source, lang), d=config.d_model, n=config.max_len,
-                   kind=tr(pv.TEXT, f"kind_{config.position}", lang)))
+    st.markdown(pv.TEXT("uses", lang, model=display_name(loaded.source, lang), d=config.d_model, n=config.max_len,
+                   kind=pv.TEXT(f"kind_{config.position}", lang)))
     n = sinusoidal_section(config, lang)
     learned_section(loaded, n, lang)
     rope_section(config, lang)

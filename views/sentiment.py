@@ -10,7 +10,6 @@ from transformer_core import CheckpointError
 from transformer_core.bert import BertForSequenceClassification
 from ui import sentiment_view as sv
 from ui.encode import InputProblem
-from ui.i18n import tr
 from ui.model_names import display_name
 from ui.st import classroom_widgets, page, session
 
@@ -19,7 +18,7 @@ s = st.session_state
 
 
 def T(key: str, **values) -> str:
-    return tr(sv.TEXT, key, lang, **values)
+    return sv.TEXT(key, lang, **values)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

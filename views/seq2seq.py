@@ -17,7 +17,7 @@ from ui import beam_tree as bt
 from ui import seq2seq_figures as figs
 from ui import seq2seq_view as v
 from ui.encode import InputProblem
-from ui.i18n import t, tr
+from ui.i18n import FRAME
 from ui.st import page, session
 
 TRAIN_COMMAND = ("python -m transformer_core.train seq2seq --seq2seq-task number-zh --steps 3000 "
@@ -27,7 +27,7 @@ s = st.session_state
 
 
 def T(key: str, **values) -> str:
-    return tr(v.TEXT, key, lang, **values)
+    return v.TEXT(key, lang, **values)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -42,7 +42,7 @@ def beam(_loaded, key: str, text: str, beam_size: int, n_pruned: int) -> bt.Beam
 
 def say(key: str, values: dict) -> str:
     """A note or problem: this page's own strings, else the frame's (empty input, control characters…)."""
-    return tr(v.TEXT, key, lang, **values) if key in v.TEXT else t(key, lang, **values)
+    return v.TEXT(key, lang, **values) if key in v.TEXT else FRAME(key, lang, **values)
 
 
 page.header(T("title"), T("intro"))
@@ -87,7 +87,7 @@ n_enc, n_dec = config.n_layers, config.n_decoder_layers or config.n_layers
 layer, head = page.layer_head(SimpleNamespace(n_layers=max(n_enc, n_dec), n_heads=config.n_heads), lang,
                               page="seq2seq")
 enc_layer, dec_layer = min(layer, n_enc - 1), min(layer, n_dec - 1)
-names = f"{t('layer', lang)} {{layer}} · {t('head', lang)} {head + 1}"
+names = f"{FRAME('layer', lang)} {{layer}} · {FRAME('head', lang)} {head + 1}"
 if n_enc != n_dec:
     st.caption(T("stacks", enc=n_enc, dec=n_dec))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import timelapse_view as tv
-from ui.i18n import tr
 from ui.model_names import display_name
 from ui.st import page, session
 
@@ -16,17 +15,17 @@ def snapshots(folder: str):
 
 def main() -> None:
     lang = session.lang()
-    page.header(tr(tv.TEXT, "title", lang), tr(tv.TEXT, "intro", lang))
+    page.header(tv.TEXT("title", lang), tv.TEXT("intro", lang))
     found = [s for s in session.sources() if tv.has_snapshots(s.folder)]
     if not found:
-        st.info(tr(tv.TEXT, "none", lang))
+        st.info(tv.TEXT("none", lang))
         return
     picked = session.current_source()
     default = next((i for i, s in enumerate(found) if s.key == picked.key), 0)
-    source = st.selectbox(tr(tv.TEXT, "model", lang), found, index=default, format_func=lambda s: display_name(s, lang))
+    source = st.selectbox(tv.TEXT("model", lang), found, index=default, format_func=lambda s: display_name(s, lang))
     meta, by_step = snapshots(source.folder)
     texts = [p["text"] for p in meta["probes"]]
-    probe = st.radio(tr(tv.TEXT, "probe", lang), range(len(texts)), format_func=texts.__getitem__, horizontal=True)
+    probe = st.radio(tv.TEXT("probe", lang), range(len(texts)), format_func=texts.__getitem__, horizontal=True)
     first = by_step[meta["steps"][0]][probe]
     config = type("C", (), {"n_layers": first.shape[0], "n_heads": first.shape[1]})
     layer, head = page.layer_head(config, lang, page="timelapse")

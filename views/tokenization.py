@@ -7,7 +7,7 @@ import streamlit as st
 from transformer_core.tokenizer import load_tokenizer, pieces, word_pieces
 from ui import tokens_view as tv
 from ui.encode import InputProblem, encode
-from ui.i18n import t, tr
+from ui.i18n import FRAME
 from ui.model_names import display_name
 from ui.st import page, session
 
@@ -25,19 +25,19 @@ def grid(pieces_, lang, key, **options) -> None:
 
 
 def main_grid(loaded, run, lang: str) -> None:
-    st.subheader(tr(tv.TEXT, "grid_header", lang))
+    st.subheader(tv.TEXT("grid_header", lang))
     enc = run.encoded
     numbers = tv.stats(list(enc.pieces))
     cols = st.columns(4)
     for col, name in zip(cols, ("words", "pieces", "ratio", "unknown"), strict=True):
         value = numbers[name]
-        col.metric(tr(tv.TEXT, f"m_{name}", lang), f"{value:.2f}" if name == "ratio" else int(value))
+        col.metric(tv.TEXT(f"m_{name}", lang), f"{value:.2f}" if name == "ratio" else int(value))
     grid(list(enc.pieces), lang, "tok_main", sources=(enc.text, enc.pair))
-    st.caption(tr(tv.TEXT, "grid_caption", lang))
+    st.caption(tv.TEXT("grid_caption", lang))
     unknown = tv.unknown_sources(list(enc.pieces), enc.text, enc.pair)
     if unknown:
-        st.warning(tr(tv.TEXT, "unk_explain", lang, chars=" ".join(f"“{c}”" for c in unknown)))
-    with st.expander(tr(tv.TEXT, "words_header", lang)):
+        st.warning(tv.TEXT("unk_explain", lang, chars=" ".join(f"“{c}”" for c in unknown)))
+    with st.expander(tv.TEXT("words_header", lang)):
         spans = word_pieces(loaded.tokenizer, enc.text, enc.pair)
         st.dataframe(tv.word_records(spans, list(enc.pieces), lang), hide_index=True, width="stretch")
 
@@ -46,7 +46,7 @@ def other_example(loaded, lang: str, container) -> None:
     """An example in the other language, read by a model of that language when one is installed."""
     other = tv.other_language(loaded.source.lang, lang)
     language = tv.LANG_NAMES[other][lang]
-    text = container.text_input(tr(tv.TEXT, "other_box", lang, language=language), value=tv.EXAMPLES[other],
+    text = container.text_input(tv.TEXT("other_box", lang, language=language), value=tv.EXAMPLES[other],
                                 key=f"tok_other@{other}")
     native = tv.source_for(session.sources(), other)
     tokenizer = tokenizer_of(native) if native else None
@@ -58,20 +58,20 @@ def other_example(loaded, lang: str, container) -> None:
         return
     for key, values in enc.notes:
         if key != "note_unknown":                   # the caption below says it, for this example
-            container.info(t(key, lang, **values))
+            container.info(FRAME(key, lang, **values))
     with container:
         grid(list(enc.pieces), lang, "tok_other", rows=("piece", "id"), per_line=8, sources=(enc.text, None))
     if tokenizer:
-        container.caption(tr(tv.TEXT, "other_by", lang, model=display_name(native, lang), language=language))
+        container.caption(tv.TEXT("other_by", lang, model=display_name(native, lang), language=language))
     else:
         container.caption(tv.fallback_note(list(enc.pieces), language, lang))
 
 
 def side_by_side(loaded, run, lang: str) -> None:
-    st.subheader(tr(tv.TEXT, "side_header", lang))
-    st.write(tr(tv.TEXT, "side_intro", lang))
+    st.subheader(tv.TEXT("side_header", lang))
+    st.write(tv.TEXT("side_intro", lang))
     left, right = st.columns(2)
-    left.markdown(tr(tv.TEXT, "yours", lang, model=display_name(loaded.source, lang)))
+    left.markdown(tv.TEXT("yours", lang, model=display_name(loaded.source, lang)))
     with left:
         grid(pieces(loaded.tokenizer, run.encoded.text), lang, "tok_yours", rows=("piece", "id"), per_line=8,
              sources=(run.encoded.text, None))
@@ -79,16 +79,16 @@ def side_by_side(loaded, run, lang: str) -> None:
 
 
 def padding(loaded, run, lang: str) -> None:
-    st.subheader(tr(tv.TEXT, "pad_header", lang))
-    st.write(tr(tv.TEXT, "pad_intro", lang))
+    st.subheader(tv.TEXT("pad_header", lang))
+    st.write(tv.TEXT("pad_intro", lang))
     real = list(run.encoded.pieces)
     longest = loaded.config.max_len
     if len(real) >= longest:
-        st.info(tr(tv.TEXT, "pad_full", lang, n=longest))
+        st.info(tv.TEXT("pad_full", lang, n=longest))
         return
     high = min(longest, len(real) + 32)
     st.session_state["tok_pad"] = min(max(st.session_state.get("tok_pad", len(real) + 4), len(real)), high)
-    length = st.slider(tr(tv.TEXT, "pad_length", lang), len(real), high, key="tok_pad")
+    length = st.slider(tv.TEXT("pad_length", lang), len(real), high, key="tok_pad")
     padded, mask = tv.pad_to(real, length, loaded.tokenizer.token_to_id("[PAD]") or 0)
     grid(padded, lang, "tok_pad_grid", mask=mask, rows=("position", "piece", "mask"),
          sources=(run.encoded.text, run.encoded.pair))
@@ -96,13 +96,13 @@ def padding(loaded, run, lang: str) -> None:
 
 def main() -> None:
     lang = session.lang()
-    page.header(tr(tv.TEXT, "title", lang), tr(tv.TEXT, "intro", lang))
+    page.header(tv.TEXT("title", lang), tv.TEXT("intro", lang))
     page.formula(r"\underbrace{[\mathrm{CLS}]\;a_1\cdots a_n\;[\mathrm{SEP}]}_{\text{token type }0}\;"
                  r"\underbrace{b_1\cdots b_m\;[\mathrm{SEP}]}_{\text{token type }1}\;"
                  r"\underbrace{[\mathrm{PAD}]\cdots}_{\text{mask }0}",
-                 tr(tv.TEXT, "formula_caption", lang))
+                 tv.TEXT("formula_caption", lang))
     has_pair = tv.usable(st.session_state.get("pair"))
-    use_pair = has_pair and st.toggle(tr(tv.TEXT, "pair_toggle", lang), value=True, key="tok_use_pair")
+    use_pair = has_pair and st.toggle(tv.TEXT("pair_toggle", lang), value=True, key="tok_use_pair")
     loaded, run = page.model_and_run(lang, pair=use_pair)
     if run is None:
         return

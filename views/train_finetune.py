@@ -14,7 +14,6 @@ from transformer_core.errors import DataError
 from transformer_core.train.checks import MAX_UNKNOWN_SHARE, unknown_share
 from ui import sentiment_view as sv
 from ui.encode import InputProblem
-from ui.i18n import tr
 from ui.model_names import display_name
 from ui.st import page, session
 from ui.st import studio_panel as panel
@@ -32,11 +31,11 @@ s = st.session_state
 
 
 def T(key: str, **values) -> str:
-    return tr(fn.TEXT, key, lang, **values)
+    return fn.TEXT(key, lang, **values)
 
 
 def R(key: str, **values) -> str:
-    return tr(fr.TEXT, key, lang, **values)
+    return fr.TEXT(key, lang, **values)
 
 
 def choose(label: str, options: list, key: str, default, container=st, **kwargs):
@@ -93,7 +92,7 @@ def upload_section() -> fn.Dataset | None:
         except DataError as err:
             s.ft_upload_error = f"{T('bad_file')} {explain(str(err), lang)}"
         except fn.SplitProblem as err:
-            s.ft_upload_error = tr(fn.TEXT, err.key, lang, **err.values)
+            s.ft_upload_error = fn.TEXT(err.key, lang, **err.values)
     if s.get("ft_upload_error"):
         st.error(s.ft_upload_error)
     if s.get("ft_upload_data") is None:

@@ -15,7 +15,6 @@ from transformer_core.errors import DataError
 from transformer_core.train.config import TrainConfig
 from transformer_core.train.snapshots import DEFAULT_PROBES
 from ui import timelapse_view as tv
-from ui.i18n import tr
 from ui.st import page, session
 from ui.st import studio_panel as panel
 from ui.st.studio_panel import kept
@@ -32,7 +31,7 @@ s = st.session_state
 
 
 def T(key: str, **values) -> str:
-    return tr(TEXT, key, lang, **values)
+    return TEXT(key, lang, **values)
 
 
 def memo(name: str, key, make):

@@ -12,7 +12,6 @@ import torch
 from transformer_core import CheckpointError
 from transformer_core.config import ConfigError
 from transformer_core.data.seq2seq_tasks import TASKS
-from ui.i18n import tr
 from ui.st import page, session
 from ui.st import studio_panel as panel
 from ui.st.studio_panel import kept
@@ -28,7 +27,7 @@ s = st.session_state
 
 
 def T(key: str, **values) -> str:
-    return tr(TEXT, key, lang, **values)
+    return TEXT(key, lang, **values)
 
 
 def choose(label: str, options: list, key: str, default, container=st, **kwargs):

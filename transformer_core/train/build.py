@@ -176,8 +176,8 @@ def _with_head(pretrained, config: TrainConfig, n_labels: int):
 # ------------------------------------------------------------------------------------ seq2seq
 def _seq2seq(config: TrainConfig, model_folder) -> RunParts:
     from ..char_vocab import CharVocab
-    from ..data.seq2seq_tasks import make_pairs, split_pairs
     from ..data.seq2seq_data import PairBatches
+    from ..data.seq2seq_tasks import make_pairs, split_pairs
     pairs = make_pairs(config.seq2seq_task, config.n_pairs, config.seed)
     train_pairs, eval_pairs = split_pairs(pairs)[:2]
     need_one_batch(len(train_pairs), config.batch_size, f"pairs (of --n-pairs {config.n_pairs}; the rest are "

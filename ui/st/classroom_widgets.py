@@ -9,17 +9,13 @@ from __future__ import annotations
 import streamlit as st
 
 from .. import examples, model_facts
+from ..i18n import Scope
 
-TEXT = {
-    "try": {"en": "Try an example", "zh": "试一个例句"},
-    "choose": {"en": "(choose one)", "zh": "（请选择）"},
-    "coherent": {"en": "follows", "zh": "连贯"},
-    "unrelated": {"en": "unrelated", "zh": "无关"},
-}
+TEXT = Scope("classroom")
 
 
 def _t(key: str, lang: str) -> str:
-    return TEXT[key].get(lang) or TEXT[key]["en"]
+    return TEXT(key, lang)
 
 
 def facts_caption(loaded, kind: str, lang: str) -> None:

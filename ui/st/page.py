@@ -14,7 +14,7 @@ from transformer_core import CheckpointError
 
 from .. import colors, language
 from ..encode import Encoded, InputProblem
-from ..i18n import t
+from ..i18n import FRAME
 from ..model_names import short_name
 from . import session
 
@@ -35,7 +35,7 @@ def header(title: str, intro: str) -> None:
 
 def colour_legend(lang: str) -> None:
     """The one statement of the app's two colour scales, under the first chart that uses them."""
-    st.caption(colors.TEXT["legend"][lang])
+    st.caption(colors.TEXT("legend", lang))
 
 
 def formula(latex: str, caption: str | None = None) -> None:
@@ -117,7 +117,7 @@ def chart_columns(spec) -> list:
 
 def show_code(*objects, lang: str) -> None:
     """The real source of the functions that computed what is on screen (not a paraphrase)."""
-    with st.expander(t("show_code", lang)):
+    with st.expander(FRAME("show_code", lang)):
         for obj in objects:
             st.caption(f"{obj.__module__}.{obj.__qualname__}")
             st.code(inspect.getsource(obj), language="python")
@@ -126,15 +126,15 @@ def show_code(*objects, lang: str) -> None:
 def notes(encoded: Encoded, lang: str) -> None:
     """What we changed in the learner's input (truncated, control characters…), said plainly."""
     for key, values in encoded.notes:
-        st.info(t(key, lang, **values))
+        st.info(FRAME(key, lang, **values))
 
 
 def problem(err: Exception, lang: str) -> None:
     """Bad input or an unusable model: a friendly message instead of a traceback."""
     if isinstance(err, InputProblem):
-        st.warning(t(err.key, lang, **err.values))
+        st.warning(FRAME(err.key, lang, **err.values))
     elif isinstance(err, CheckpointError):
-        st.error(t("model_error", lang, message=str(err)))
+        st.error(FRAME("model_error", lang, message=str(err)))
     else:
         st.warning(str(err))
 
@@ -148,7 +148,7 @@ def language_warning(loaded, text: str | None, pair: str | None, lang: str) -> N
 
 def random_warning(loaded, lang: str) -> None:
     if loaded.source.origin == "random":
-        st.warning(t("random_warning", lang))
+        st.warning(FRAME("random_warning", lang))
 
 
 def _shared_select(container, name: str, label: str, n: int, widget_key: str) -> int:
@@ -165,15 +165,15 @@ def _shared_select(container, name: str, label: str, n: int, widget_key: str) ->
 
 def layer_picker(config, lang: str, container=None, page: str = "") -> int:
     """Only the layer (0-based), for pages where a head means nothing (e.g. the FFN)."""
-    return _shared_select(container or st, "layer", t("layer", lang), config.n_layers, f"{page}_layer_w")
+    return _shared_select(container or st, "layer", FRAME("layer", lang), config.n_layers, f"{page}_layer_w")
 
 
 def layer_head(config, lang: str, container=None, page: str = "") -> tuple[int, int]:
     """Layer and head pickers (shown 1-based, returned 0-based)."""
     container = container or st
     cols = container.columns(2)
-    layer = _shared_select(cols[0], "layer", t("layer", lang), config.n_layers, f"{page}_layer_w")
-    head = _shared_select(cols[1], "head", t("head", lang), config.n_heads, f"{page}_head_w")
+    layer = _shared_select(cols[0], "layer", FRAME("layer", lang), config.n_layers, f"{page}_layer_w")
+    head = _shared_select(cols[1], "head", FRAME("head", lang), config.n_heads, f"{page}_head_w")
     return layer, head
 
 

@@ -10,10 +10,10 @@ import re
 
 import streamlit as st
 
-from ui.i18n import tr
 from ui.models import CLASSIFIER
 from ui.st import page, session
 
+from ..i18n import Scope
 from ..studio import figures as fg
 from ..studio import speed
 from ..studio.file_errors import explain
@@ -26,41 +26,7 @@ REFRESH_S = 2.0                        # the live panel re-reads the run this of
 #                                        browser redraws the charts each time: on a 2-core laptop that cost
 #                                        training speed at 1 s)
 
-TEXT = {
-    "start": {"en": "▶ Start training", "zh": "▶ 开始训练"},
-    "pause": {"en": "❚❚ Pause", "zh": "❚❚ 暂停"},
-    "resume": {"en": "▶ Resume", "zh": "▶ 继续"},
-    "stop": {"en": "■ Stop", "zh": "■ 停止"},
-    "restart": {"en": "Start a new run (the current one is discarded)", "zh": "重新开始（丢弃当前这次训练）"},
-    "preparing": {"en": "Preparing the data and the model …", "zh": "正在准备数据和模型……"},
-    "running": {"en": "Training", "zh": "训练中"},
-    "paused": {"en": "Paused", "zh": "已暂停"},
-    "paused_tab": {"en": "Paused because this tab lost its connection. Press Resume to go on.",
-                   "zh": "由于此标签页断开了连接，训练已暂停。按“继续”接着训练。"},
-    "done": {"en": "Finished: {step} steps.", "zh": "完成：共 {step} 步。"},
-    "stopped": {"en": "Stopped after {step} steps; the model so far is saved.",
-                "zh": "已在第 {step} 步停止；目前的模型已保存。"},
-    "error": {"en": "Training stopped with a problem:", "zh": "训练因问题而停止："},
-    "kept": {"en": "The last good checkpoint (step {step}) is kept and can still be saved and explored.",
-             "zh": "最后一个正常的检查点（第 {step} 步）已保留，仍然可以保存和查看。"},
-    "nothing_kept": {"en": "No checkpoint had been written yet.", "zh": "还没有写入任何检查点。"},
-    "busy": {"en": "The server is busy: {detail}", "zh": "服务器正忙：已有其他训练在占用处理器。请等其中一个结束，"
-                                                      "或暂停你的训练后再试。"},
-    "save_title": {"en": "Save the model", "zh": "保存模型"},
-    "save_name": {"en": "Name in the model picker", "zh": "在模型选择器中的名称"},
-    "save": {"en": "Add to the model picker", "zh": "加入模型选择器"},
-    "saved": {"en": "“{label}” is now in the sidebar's model picker, and selected: every explorer page shows it.",
-              "zh": "“{label}”已加入侧边栏的模型选择器并被选中：每个探索页面都会显示它。"},
-    "saved_classifier": {
-        "en": "“{label}” is now in the sidebar's model picker, and selected there and on the Sentiment page: the "
-              "explorer pages show it (a page that needs a masked-LM head says which model it uses instead).",
-        "zh": "“{label}”已加入侧边栏的模型选择器，并在侧边栏和“情感分类”页面中被选中：各探索页面都会显示它"
-              "（需要掩码语言模型头的页面会说明改用了哪个模型）。"},
-    "saved_s2s": {"en": "“{label}” is now in the model list of the Encoder-decoder page (the sidebar lists BERTs).",
-                  "zh": "“{label}”已加入“编码器-解码器”页面的模型列表（侧边栏只列出 BERT 模型）。"},
-    "download": {"en": "⬇ Download (zip, Hugging Face layout)", "zh": "⬇ 下载（zip，Hugging Face 格式）"},
-    "notes": {"en": "Note", "zh": "注意"},
-}
+TEXT = Scope("studio")
 
 
 # ── what this session owns ───────────────────────────────────────────────────────────────────────────
@@ -109,7 +75,7 @@ def start(kind: str, config, lang: str, capture=None, checkpoints: int = 10) -> 
     try:
         run.start()
     except Busy as err:                                # shown by controls() after the rerun that follows
-        st.session_state[f"{kind}_busy"] = tr(TEXT, "busy", lang, detail=str(err))
+        st.session_state[f"{kind}_busy"] = TEXT("busy", lang, detail=str(err))
         return None
     runs[kind] = run
     st.session_state.pop(f"{SAVED}_{kind}", None)
@@ -126,19 +92,19 @@ def controls(kind: str, lang: str, start_run) -> None:
         st.error(st.session_state.pop(f"{kind}_busy"))
     cols = st.columns(3)
     label = "start" if status is None or status in FINISHED else "restart"
-    if cols[0].button(tr(TEXT, label, lang), key=f"{kind}_start", type="primary" if status is None else "secondary"):
+    if cols[0].button(TEXT(label, lang), key=f"{kind}_start", type="primary" if status is None else "secondary"):
         start_run()
         st.rerun()
-    if status in ACTIVE and cols[1].button(tr(TEXT, "pause", lang), key=f"{kind}_pause"):
+    if status in ACTIVE and cols[1].button(TEXT("pause", lang), key=f"{kind}_pause"):
         run.pause(wait=5)
         st.rerun()
-    if status == "paused" and cols[1].button(tr(TEXT, "resume", lang), key=f"{kind}_resume"):
+    if status == "paused" and cols[1].button(TEXT("resume", lang), key=f"{kind}_resume"):
         try:
             run.resume()
         except Busy as err:
-            st.session_state[f"{kind}_busy"] = tr(TEXT, "busy", lang, detail=str(err))
+            st.session_state[f"{kind}_busy"] = TEXT("busy", lang, detail=str(err))
         st.rerun()
-    if status in (*ACTIVE, "paused") and cols[2].button(tr(TEXT, "stop", lang), key=f"{kind}_stop"):
+    if status in (*ACTIVE, "paused") and cols[2].button(TEXT("stop", lang), key=f"{kind}_stop"):
         run.stop()
         run.join(timeout=30)
         st.rerun()
@@ -169,20 +135,20 @@ def live(kind: str, task: str, lang: str, extra=None) -> None:
 
 def status_line(view, lang: str) -> None:
     if view.status == "preparing":
-        st.info(tr(TEXT, "preparing", lang))
+        st.info(TEXT("preparing", lang))
     elif view.status == "paused":
-        st.warning(tr(TEXT, "paused_tab", lang) if view.message == "tab" else tr(TEXT, "paused", lang))
+        st.warning(TEXT("paused_tab", lang) if view.message == "tab" else TEXT("paused", lang))
     elif view.status == "done":
-        st.success(tr(TEXT, "done", lang, step=view.step))
+        st.success(TEXT("done", lang, step=view.step))
     elif view.status == "stopped":
-        st.info(tr(TEXT, "stopped", lang, step=view.step))
+        st.info(TEXT("stopped", lang, step=view.step))
     elif view.status == "error":
-        kept = (tr(TEXT, "kept", lang, step=view.checkpoint_step)
-                if view.checkpoint else tr(TEXT, "nothing_kept", lang))
+        kept = (TEXT("kept", lang, step=view.checkpoint_step)
+                if view.checkpoint else TEXT("nothing_kept", lang))
         message = explain(view.message, lang) if view.error == "data" else view.message
-        st.error(f"{tr(TEXT, 'error', lang)} {message}\n\n{kept}")
+        st.error(f"{TEXT('error', lang)} {message}\n\n{kept}")
     for note in view.notes:
-        st.caption(f"{tr(TEXT, 'notes', lang)}: {note.removeprefix('note: ')}")
+        st.caption(f"{TEXT('notes', lang)}: {note.removeprefix('note: ')}")
 
 
 # ── saving ───────────────────────────────────────────────────────────────────────────────────────────
@@ -193,12 +159,12 @@ def save_box(kind: str, lang: str, default_label: str, model_lang: str) -> None:
     view = run.view() if run else None
     if view is None or view.checkpoint is None or view.status in ACTIVE:
         return
-    st.subheader(tr(TEXT, "save_title", lang))
+    st.subheader(TEXT("save_title", lang))
     this = (str(view.checkpoint), view.checkpoint_step)
     saved = st.session_state.get(f"{SAVED}_{kind}")
-    name = st.text_input(tr(TEXT, "save_name", lang), value=default_label, key=f"{kind}_save_name", max_chars=60)
+    name = st.text_input(TEXT("save_name", lang), value=default_label, key=f"{kind}_save_name", max_chars=60)
     label = clean_label(name, default_label)
-    if st.button(tr(TEXT, "save", lang), key=f"{kind}_save"):
+    if st.button(TEXT("save", lang), key=f"{kind}_save"):
         if saved is None or saved[0] != this or saved[1].label != label:    # the same model twice: one entry
             source = export_model(view.checkpoint, workspace().new_folder("model"), label, model_lang)
             session.register_session_model(source)
@@ -209,8 +175,8 @@ def save_box(kind: str, lang: str, default_label: str, model_lang: str) -> None:
     if saved is not None:
         source = saved[1]
         where = saved_message(source)
-        st.success(tr(TEXT, where, lang, label=source.label))
-        st.download_button(tr(TEXT, "download", lang), data=zip_bytes(source.folder),
+        st.success(TEXT(where, lang, label=source.label))
+        st.download_button(TEXT("download", lang), data=zip_bytes(source.folder),
                            file_name=f"{zip_name(source.label, kind)}.zip", mime="application/zip",
                            key=f"{kind}_download")
 

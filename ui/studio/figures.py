@@ -16,7 +16,6 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.i18n import tr
 from ui.studio.figures_more import (  # noqa: F401
     UIREVISION,
     alignment_score,
@@ -132,23 +131,23 @@ def curves(history, evaluations, task: str, lang: str = "en") -> go.Figure:
         raise ValueError(f"task must be one of {sorted(PANELS)}, got {task!r}.")
     history, evaluations = list(history or []), list(evaluations or [])
     panels = PANELS[task]
-    fig = make_subplots(rows=2, cols=2, subplot_titles=[tr(TEXT, p[0], lang) for p in panels],
+    fig = make_subplots(rows=2, cols=2, subplot_titles=[TEXT(p[0], lang) for p in panels],
                         vertical_spacing=0.16, horizontal_spacing=0.13)
     steps = column(history, "step")                                          # (S,)
     for n, (_, kind, series, held_out) in enumerate(panels):
         row, col = divmod(n, 2)
         for (path, name), colours in zip(series, (BLUES, ORANGES), strict=False):
-            for trace in _series_traces(steps, column(history, path), tr(TEXT, name, lang), colours[0],
+            for trace in _series_traces(steps, column(history, path), TEXT(name, lang), colours[0],
                                         exact=kind == "lr"):
                 fig.add_trace(trace, row=row + 1, col=col + 1)
         for (key, name), colours, symbol in zip(held_out, (BLUES, ORANGES), ("diamond", "circle"), strict=False):
-            trace = _held_out_trace(evaluations, key, tr(TEXT, name, lang), colours[1], symbol)
+            trace = _held_out_trace(evaluations, key, TEXT(name, lang), colours[1], symbol)
             if trace is not None:
                 fig.add_trace(trace, row=row + 1, col=col + 1)
-        fig.update_yaxes(title=tr(TEXT, f"y_{kind}", lang), **Y_AXES[kind], row=row + 1, col=col + 1)
-        fig.update_xaxes(title=tr(TEXT, "x_step", lang), rangemode="tozero", row=row + 1, col=col + 1)
+        fig.update_yaxes(title=TEXT(f"y_{kind}", lang), **Y_AXES[kind], row=row + 1, col=col + 1)
+        fig.update_xaxes(title=TEXT("x_step", lang), rangemode="tozero", row=row + 1, col=col + 1)
     fig.update_layout(legend={"orientation": "h", "y": -0.14, "x": 0}, hovermode="x unified")
-    return style(fig, tr(TEXT, f"curves_{task}", lang), 680)
+    return style(fig, TEXT(f"curves_{task}", lang), 680)
 
 
 # ── progress ──────────────────────────────────────────────────────────────────────────────────
@@ -191,20 +190,20 @@ def format_duration(seconds, lang: str = "en") -> str:
     if seconds is None or not math.isfinite(seconds):
         return "—"
     if seconds < 1:
-        return tr(TEXT, "d_under", lang)
+        return TEXT("d_under", lang)
     whole = int(round(seconds))
     if whole < 60:
-        return tr(TEXT, "d_s", lang, s=whole)
+        return TEXT("d_s", lang, s=whole)
     if whole < 3600:
-        return tr(TEXT, "d_ms", lang, m=whole // 60, s=whole % 60)
+        return TEXT("d_ms", lang, m=whole // 60, s=whole % 60)
     hours, minutes = divmod(int(round(seconds / 60)), 60)
-    return tr(TEXT, "d_hm", lang, h=hours, m=minutes)
+    return TEXT("d_hm", lang, h=hours, m=minutes)
 
 
 def _about(seconds: float, lang: str) -> str:
     """A time left, rounded as a person would say it: seconds below a minute, whole minutes above."""
     if 60 <= seconds < 3570:
-        return tr(TEXT, "d_m", lang, m=int(round(seconds / 60)))
+        return TEXT("d_m", lang, m=int(round(seconds / 60)))
     return format_duration(seconds, lang)
 
 
@@ -219,16 +218,16 @@ def progress_line(p: Progress, lang: str = "en", status: str = "running") -> str
     """ "step 120 / 500 · 7,100 tokens/s · 43,000 tokens seen · about 1 min left"; a run that is not
     training (paused, stopped, failed) says so instead of a time left that is not running down."""
     if p.step >= p.total > 0:
-        left = tr(TEXT, "done", lang)
+        left = TEXT("done", lang)
     elif status in ("paused", "stopped", "error"):
-        left = tr(TEXT, f"st_{status}", lang)
+        left = TEXT(f"st_{status}", lang)
     elif p.eta_s is None:
-        left = tr(TEXT, "estimating", lang)
+        left = TEXT("estimating", lang)
     elif p.eta_s < 1:
-        left = tr(TEXT, "almost", lang)
+        left = TEXT("almost", lang)
     else:
-        left = tr(TEXT, "left", lang, t=_about(p.eta_s, lang))
-    return tr(TEXT, "line", lang, step=p.step, total=p.total, rate=_two_digits(p.tokens_per_s),
+        left = TEXT("left", lang, t=_about(p.eta_s, lang))
+    return TEXT("line", lang, step=p.step, total=p.total, rate=_two_digits(p.tokens_per_s),
               seen=p.tokens_seen, left=left)
 
 
@@ -277,23 +276,23 @@ def masking_figure(pieces: list[str], shown: list[str], fate: list[str], segment
     fig = go.Figure(layout={"shapes": shapes})
     centres = np.array([(b[0] + b[1]) / 2 for b in map(_box, range(len(pieces)))])      # (T,)
     tops = np.array([_box(i)[3] for i in range(len(pieces))])                           # (T,)
-    hover = [tr(TEXT, "hover", lang, piece=p, shown=s, fate=tr(TEXT, f"fate_{f or 'none'}", lang))
+    hover = [TEXT("hover", lang, piece=p, shown=s, fate=TEXT(f"fate_{f or 'none'}", lang))
              for p, s, f in zip(pieces, shown, fate, strict=True)]
     fig.add_scatter(x=centres, y=tops - 0.3, text=list(pieces), mode="text", showlegend=False, hoverinfo="skip",
                     textfont={"size": 13, "color": "#333333"})
     fig.add_scatter(x=centres, y=tops - 0.7, text=[f"<b>{s}</b>" for s in shown], mode="text", showlegend=False,
                     hovertext=hover, hoverinfo="text", textfont={"size": 15, "color": "black"})
     for f in FATES:                                  # legend only: one coloured square per fate
-        fig.add_scatter(x=[None], y=[None], mode="markers", name=tr(TEXT, f"fate_{f or 'none'}", lang),
+        fig.add_scatter(x=[None], y=[None], mode="markers", name=TEXT(f"fate_{f or 'none'}", lang),
                         marker={"symbol": "square", "size": 16, "color": FATE_COLOURS[f],
                                 "line": {"color": "#7f7f7f", "width": 1}})
     for seg, colour in enumerate(SEGMENT_COLOURS):
-        fig.add_scatter(x=[None], y=[None], mode="lines", name=tr(TEXT, f"segment_{seg}", lang),
+        fig.add_scatter(x=[None], y=[None], mode="lines", name=TEXT(f"segment_{seg}", lang),
                         line={"color": colour, "width": 4})
     rows = max(1, math.ceil(len(pieces) / PER_ROW))
     fig.update_xaxes(visible=False, range=[-0.05, PER_ROW + 0.05])
     fig.update_yaxes(visible=False, range=[-(rows - 1) * ROW_H - 1.3, 0.1])
     fig.update_layout(legend={"orientation": "h", "y": -0.02, "yanchor": "top"}, hovermode="closest")
-    style(fig, tr(TEXT, "is_next" if is_next else "not_next", lang), 170 + 85 * rows)
-    fig.update_layout(title_subtitle_text=tr(TEXT, "masking_subtitle", lang))
+    style(fig, TEXT("is_next" if is_next else "not_next", lang), 170 + 85 * rows)
+    fig.update_layout(title_subtitle_text=TEXT("masking_subtitle", lang))
     return fig

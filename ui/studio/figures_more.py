@@ -15,7 +15,6 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.i18n import tr
 from ui.studio.figures_text import MORE_TEXT as TEXT
 
 UIREVISION = "studio"          # a constant: zoom and pan survive the once-a-second rebuilds
@@ -104,25 +103,25 @@ def vocab_rows(vocab: dict[str, int], query: str = "", kind: str = "all") -> lis
 
 def vocab_table(vocab: dict[str, int], query: str = "", kind: str = "all", lang: str = "en") -> list[dict]:
     """``vocab_rows`` for the screen: column names and kinds in the learner's language."""
-    names = [tr(TEXT, f"col_{c}", lang) for c in ("id", "piece", "kind", "length")]
-    return [dict(zip(names, (r["id"], r["piece"], tr(TEXT, f"kind_{r['kind']}", lang), r["length"]), strict=True))
+    names = [TEXT(f"col_{c}", lang) for c in ("id", "piece", "kind", "length")]
+    return [dict(zip(names, (r["id"], r["piece"], TEXT(f"kind_{r['kind']}", lang), r["length"]), strict=True))
             for r in vocab_rows(vocab, query, kind)]
 
 
 def kind_label(kind: str, lang: str = "en") -> str:
     """The name of a kind for a select box ("all" included)."""
-    return tr(TEXT, "kind_all" if kind == "all" else f"kind_{kind}", lang)
+    return TEXT("kind_all" if kind == "all" else f"kind_{kind}", lang)
 
 
 def vocab_figure(vocab: dict[str, int], lang: str = "en") -> go.Figure:
     """Left: how many pieces of each kind. Right: piece lengths (characters, without ##), stacked by kind,
     in the same colours — a WordPiece vocabulary is mostly single characters plus short word parts."""
     kinds = vocab_kinds(vocab)
-    fig = make_subplots(rows=1, cols=2, subplot_titles=[tr(TEXT, "v_counts", lang), tr(TEXT, "v_lengths", lang)],
+    fig = make_subplots(rows=1, cols=2, subplot_titles=[TEXT("v_counts", lang), TEXT("v_lengths", lang)],
                         horizontal_spacing=0.1)
     for kind in KINDS:
         lengths = np.array([_length(p) for p, k in kinds.items() if k == kind], dtype=int)    # (pieces of kind,)
-        name, colour = tr(TEXT, f"kind_{kind}", lang), KIND_COLOURS[kind]
+        name, colour = TEXT(f"kind_{kind}", lang), KIND_COLOURS[kind]
         fig.add_bar(x=[len(lengths)], y=[name], orientation="h", name=name, legendgroup=kind, marker_color=colour,
                     text=[f"{len(lengths):,}"], textposition="outside", cliponaxis=False, row=1, col=1)
         per_length = np.bincount(lengths) if len(lengths) else np.zeros(1, dtype=int)        # (max length + 1,)
@@ -130,11 +129,11 @@ def vocab_figure(vocab: dict[str, int], lang: str = "en") -> go.Figure:
                     marker_color=colour, showlegend=False, row=1, col=2)
     fig.update_layout(barmode="stack", showlegend=False)          # the left panel names each colour
     most = max(list(Counter(kinds.values()).values()) or [1])
-    fig.update_xaxes(title=tr(TEXT, "v_count_axis", lang), range=[0, most * 1.3], row=1, col=1)   # room for "2,614"
+    fig.update_xaxes(title=TEXT("v_count_axis", lang), range=[0, most * 1.3], row=1, col=1)   # room for "2,614"
     fig.update_yaxes(autorange="reversed", type="category", row=1, col=1)          # KINDS order, top down
-    fig.update_xaxes(title=tr(TEXT, "v_length_axis", lang), dtick=1, row=1, col=2)
-    fig.update_yaxes(title=tr(TEXT, "v_count_axis", lang), row=1, col=2)
-    return style(fig, tr(TEXT, "v_title", lang, n=len(vocab)), 480)
+    fig.update_xaxes(title=TEXT("v_length_axis", lang), dtick=1, row=1, col=2)
+    fig.update_yaxes(title=TEXT("v_count_axis", lang), row=1, col=2)
+    return style(fig, TEXT("v_title", lang, n=len(vocab)), 480)
 
 
 # ── embedding drift ───────────────────────────────────────────────────────────────────────────
@@ -185,12 +184,12 @@ def embedding_drift(frames: list, tokens: list[str], lang: str = "en", labelled:
 
     fig = go.Figure(data=[scatter(points[-1])],
                     frames=[go.Frame(name=str(s), data=[scatter(p)]) for s, p in zip(steps, points, strict=True)])
-    animation_controls(fig, steps, tr(TEXT, "step", lang), redraw=False)
+    animation_controls(fig, steps, TEXT("step", lang), redraw=False)
     fig.update_layout(xaxis={"range": [low[0], high[0]], "autorange": False, "zeroline": False,
-                             "title": tr(TEXT, "pc", lang, i=1, share=share[0])},
+                             "title": TEXT("pc", lang, i=1, share=share[0])},
                       yaxis={"range": [low[1], high[1]], "autorange": False, "zeroline": False,
-                             "title": tr(TEXT, "pc", lang, i=2, share=share[1])})
-    return style(fig, tr(TEXT, "drift_title", lang), 620)
+                             "title": TEXT("pc", lang, i=2, share=share[1])})
+    return style(fig, TEXT("drift_title", lang), 620)
 
 
 # ── classifier: confusion matrix and probabilities ────────────────────────────────────────────
@@ -210,11 +209,11 @@ def confusion_figure(matrix, label_names: list[str], lang: str = "en") -> go.Fig
     names = list(label_names)
     fig = go.Figure(go.Heatmap(z=share, x=names, y=names, zmin=0, zmax=1, colorscale="Blues", text=text,
                                texttemplate="%{text}", textfont={"size": 16},
-                               colorbar={"title": tr(TEXT, "row_share", lang), "tickformat": ".0%"},
+                               colorbar={"title": TEXT("row_share", lang), "tickformat": ".0%"},
                                hovertemplate="%{y} → %{x}<br>%{text}<extra></extra>"))
-    fig.update_layout(xaxis={"title": tr(TEXT, "predicted", lang), "side": "bottom", "type": "category"},
-                      yaxis={"title": tr(TEXT, "true", lang), "autorange": "reversed", "type": "category"})
-    title = tr(TEXT, "confusion_title", lang, acc=acc, right=right, total=total)
+    fig.update_layout(xaxis={"title": TEXT("predicted", lang), "side": "bottom", "type": "category"},
+                      yaxis={"title": TEXT("true", lang), "autorange": "reversed", "type": "category"})
+    title = TEXT("confusion_title", lang, acc=acc, right=right, total=total)
     return style(fig, title, 200 + 60 * len(names))
 
 
@@ -227,9 +226,9 @@ def probabilities_bar(probs, label_names: list[str], lang: str = "en") -> go.Fig
     fig = go.Figure(go.Bar(x=p, y=list(label_names), orientation="h", marker_color=colours,
                            text=[f"{v:.1f}%" for v in p], textposition="outside", cliponaxis=False,
                            hovertemplate="%{y}: %{x:.1f}%<extra></extra>"))
-    fig.update_layout(xaxis={"range": [0, 100], "title": tr(TEXT, "probability", lang)},
+    fig.update_layout(xaxis={"range": [0, 100], "title": TEXT("probability", lang)},
                       yaxis={"autorange": "reversed", "type": "category"})
-    return style(fig, tr(TEXT, "probs_title", lang), 160 + 50 * len(p))
+    return style(fig, TEXT("probs_title", lang), 160 + 50 * len(p))
 
 
 # ── attention: before vs after, and cross-attention over training ─────────────────────────────
@@ -250,30 +249,30 @@ def before_after(before, after, tokens: list[str], lang: str = "en",
         raise ValueError(f"before and after must both be ({t}, {t}); got {a.shape} and {b.shape}.")
     diff = b - a
     reach = float(np.abs(diff).max()) or 1e-9                                 # symmetric colour range, centred on 0
-    names = [title_before or tr(TEXT, "before", lang), title_after or tr(TEXT, "after", lang)]
-    fig = make_subplots(rows=2, cols=2, subplot_titles=[*names, tr(TEXT, "difference", lang),
-                                                         tr(TEXT, "cls_row", lang, token=tokens[0])],
+    names = [title_before or TEXT("before", lang), title_after or TEXT("after", lang)]
+    fig = make_subplots(rows=2, cols=2, subplot_titles=[*names, TEXT("difference", lang),
+                                                         TEXT("cls_row", lang, token=tokens[0])],
                         horizontal_spacing=0.14, vertical_spacing=0.2)
     hover = _pair_text(tokens, tokens)
     for (row, col), z, axis in zip(((1, 1), (1, 2), (2, 1)), (a, b, diff), ("coloraxis", "coloraxis", "coloraxis2"),
                                    strict=True):
         fig.add_trace(go.Heatmap(z=z, coloraxis=axis, text=hover, hovertemplate="%{text}: %{z:.2f}<extra></extra>"),
                       row=row, col=col)
-        fig.update_xaxes(_token_ticks({"title": tr(TEXT, "key", lang), "tickangle": -60}, tokens), row=row, col=col)
+        fig.update_xaxes(_token_ticks({"title": TEXT("key", lang), "tickangle": -60}, tokens), row=row, col=col)
         fig.update_yaxes(_token_ticks({"autorange": "reversed", "showticklabels": col == 1,
-                                       "title": tr(TEXT, "query", lang) if col == 1 else None}, tokens),
+                                       "title": TEXT("query", lang) if col == 1 else None}, tokens),
                          row=row, col=col)
     for name, values, colour in zip(names, (a[0], b[0]), ("#9ecae1", "#08519c"), strict=True):
         fig.add_bar(x=list(range(t)), y=values, name=name, marker_color=colour, row=2, col=2,
                     hovertemplate="%{y:.2f}<extra>" + name + "</extra>")
     fig.update_xaxes(_token_ticks({"tickangle": -60}, tokens), row=2, col=2)
-    fig.update_yaxes(title=tr(TEXT, "weight", lang), rangemode="tozero", row=2, col=2)
+    fig.update_yaxes(title=TEXT("weight", lang), rangemode="tozero", row=2, col=2)
     fig.update_layout(coloraxis={"colorscale": "Blues", "cmin": 0, "cmax": 1,
                                  "colorbar": {"x": 1.02, "y": 0.8, "len": 0.4, "thickness": 14}},
                       coloraxis2={"colorscale": "RdBu_r", "cmin": -reach, "cmax": reach, "cmid": 0,
                                   "colorbar": {"x": 0.43, "y": 0.2, "len": 0.4, "thickness": 14}},
                       barmode="group", legend={"orientation": "h", "x": 0.57, "y": -0.12})
-    return style(fig, tr(TEXT, "ba_title", lang), 900)
+    return style(fig, TEXT("ba_title", lang), 900)
 
 
 def cross_attention_timelapse(frames: list, src_tokens: list[str], tgt_tokens: list[str],
@@ -297,10 +296,10 @@ def cross_attention_timelapse(frames: list, src_tokens: list[str], tgt_tokens: l
 
     fig = go.Figure(data=[heatmap(mats[-1])],
                     frames=[go.Frame(name=str(s), data=[heatmap(m)]) for s, m in zip(steps, mats, strict=True)])
-    animation_controls(fig, steps, tr(TEXT, "step", lang), redraw=True)
-    fig.update_layout(xaxis=_token_ticks({"title": tr(TEXT, "source", lang)}, src_tokens),
-                      yaxis=_token_ticks({"title": tr(TEXT, "target", lang), "autorange": "reversed"}, tgt_tokens))
-    return style(fig, tr(TEXT, "cross_title", lang), 560)
+    animation_controls(fig, steps, TEXT("step", lang), redraw=True)
+    fig.update_layout(xaxis=_token_ticks({"title": TEXT("source", lang)}, src_tokens),
+                      yaxis=_token_ticks({"title": TEXT("target", lang), "autorange": "reversed"}, tgt_tokens))
+    return style(fig, TEXT("cross_title", lang), 560)
 
 
 def alignment_score(weights, task: str) -> float | None:

@@ -18,9 +18,10 @@ from pathlib import Path
 
 from transformer_core.data import classification, corpora
 from transformer_core.train.config import TrainConfig
-from ui.i18n import tr
 from ui.models import CLASSIFIER, ModelSource
 from ui.sentiment_view import show_label
+
+from ..i18n import Scope
 
 UPLOAD = "upload"                                   # the dataset choice "my own file"
 TRAIN_FILE, TEST_FILE = "labelled-train.csv", "labelled-train-heldout.csv"   # the trainer evaluates on
@@ -36,98 +37,7 @@ TOKEN_SAMPLE = 500          # texts measured for the average length
 SAMPLE_ROWS = 5
 STEPS_PER_CHECKPOINT = 20   # a checkpoint (evaluation + model and optimiser on disk) costs about 2 steps
 
-TEXT = {
-    "title": {"en": "Fine-tune a classifier, live", "zh": "现场微调一个分类器"},
-    "intro": {"en": "Take a BERT that already knows its language, put one small linear layer on top, and train "
-                    "**all** its weights a little on labelled sentences. Watch the loss fall, then test the "
-                    "classifier on sentences it never saw and look at what changed inside.",
-              "zh": "拿一个已经懂这门语言的 BERT，在顶上加一个小小的线性层，再用带标签的句子把它**所有**的权重都"
-                    "轻轻地训练一下。看损失下降，然后在它从没见过的句子上测试这个分类器，并看看它内部发生了什么变化。"},
-    "formula_caption": {"en": "v is the sentence vector (pooled [CLS] or mean of the tokens); W, b are new. θ are "
-                              "all of BERT's weights: they start from the pretrained values and move a little.",
-                        "zh": "v 是句向量（池化后的 [CLS] 或所有词元的平均）；W、b 是新加的。θ 是 BERT 的全部权重："
-                              "它们从预训练的值出发，只移动一点点。"},
-    "h_base": {"en": "1 · Base model", "zh": "1 · 基础模型"},
-    "base": {"en": "Start from", "zh": "从这个模型出发"},
-    "no_base": {"en": "No BERT model is available to start from. Pretrain one on the “Pretrain a BERT” page, or "
-                      "open a model folder in the sidebar.",
-                "zh": "没有可以作为起点的 BERT 模型。请在“预训练 BERT”页面先预训练一个，"
-                      "或在侧边栏打开一个模型文件夹。"},
-    "base_classifier": {"en": "This model is already a classifier: its old linear layer is thrown away and a new "
-                              "one is trained for your labels.",
-                        "zh": "这个模型本来就是分类器：它原来的线性层会被丢掉，为你的标签重新训练一个新的。"},
-    "unknown_share": {"en": "{share:.0%} of its word pieces would be [UNK]", "zh": "{share:.0%} 的词元会变成 [UNK]"},
-    "lang_mismatch": {"en": "The base model and the data are in different languages: most words would become [UNK] "
-                            "for this model's tokenizer. Pick a model and a dataset in the same language.",
-                      "zh": "基础模型和数据不是同一种语言：对这个模型的分词器来说，大多数词都会变成 [UNK]。"
-                            "请选择同一种语言的模型和数据集。"},
-    "h_data": {"en": "2 · Labelled data", "zh": "2 · 带标签的数据"},
-    "dataset": {"en": "Dataset", "zh": "数据集"},
-    "set_sentiment-zh": {"en": "Chinese reviews: negative / positive (shipped)", "zh": "中文评论：负面 / 正面（自带）"},
-    "set_sentiment-en-small": {"en": "English reviews: negative / positive (shipped)",
-                               "zh": "英文评论：负面 / 正面（自带）"},
-    "set_other": {"en": "{name} (shipped)", "zh": "{name}（自带）"},
-    "set_upload": {"en": "My own file (CSV: text,label)", "zh": "我自己的文件（CSV：text,label）"},
-    "upload": {"en": "A CSV or TSV file with a header line `text,label` and one example per line",
-               "zh": "CSV 或 TSV 文件：第一行是表头 `text,label`，之后每行一个样本"},
-    "upload_wait": {"en": "Choose a file to continue. Example:", "zh": "请选择一个文件再继续。例如："},
-    "bad_file": {"en": "This file cannot be used:", "zh": "无法使用这个文件（下面是英文说明）："},
-    "no_test_row": {"en": "The label “{label}” has {train} example(s) for training and {test} for testing. The "
-                          "split goes by a hash of each text (about 1 in 10 is held out), so every label needs a "
-                          "few more examples: add some and upload again.",
-                    "zh": "标签“{label}”有 {train} 个训练样本、{test} 个测试样本。数据按每条文本的哈希值划分"
-                          "（大约十分之一留作测试），所以每个标签都需要再多一些样本：补充一些后重新上传。"},
-    "sizes": {"en": "{train:,} examples for training, {test:,} held out for the test. Per label:",
-              "zh": "{train:,} 个样本用于训练，{test:,} 个留作测试。各标签的数量："},
-    "col_label": {"en": "label", "zh": "标签"},
-    "col_train": {"en": "training", "zh": "训练"},
-    "col_test": {"en": "test", "zh": "测试"},
-    "col_text": {"en": "text", "zh": "文本"},
-    "samples": {"en": "Five training examples", "zh": "五个训练样本"},
-    "split_note": {"en": "Held out by a hash of each text: the same sentence always lands on the same side, so no "
-                         "test sentence is ever trained on.",
-                   "zh": "按每条文本的哈希值留出测试集：同一句话总是落在同一边，所以测试句子绝不会被拿来训练。"},
-    "h_settings": {"en": "3 · Settings", "zh": "3 · 设置"},
-    "pooling": {"en": "Sentence vector v", "zh": "句向量 v"},
-    "pool_cls": {"en": "[CLS] pooler", "zh": "[CLS] 池化"},
-    "pool_mean": {"en": "mean of the tokens", "zh": "词元平均"},
-    "pool_cls_help": {"en": "v = tanh(W_p·h_[CLS] + b_p): BERT's own choice. Attention has to gather the whole "
-                            "sentence into the [CLS] position.",
-                      "zh": "v = tanh(W_p·h_[CLS] + b_p)：BERT 原本的做法。注意力必须把整句话的信息"
-                            "汇集到 [CLS] 位置上。"},
-    "pool_mean_help": {"en": "v = average of every token's last vector: each word votes directly, often a little "
-                             "better for small models and short runs.",
-                       "zh": "v = 所有词元最后一层向量的平均：每个词都直接投票，对小模型和短时间训练往往稍好一些。"},
-    "steps": {"en": "Steps", "zh": "训练步数"},
-    "batch": {"en": "Batch size", "zh": "批大小"},
-    "lr": {"en": "Learning rate", "zh": "学习率"},
-    "lr_help": {"en": "Fine-tuning moves pretrained weights only a little: 2e-5 … 5e-5 for BERT-base; a small "
-                      "model like bert-mini learns faster with 1e-4 … 3e-4.",
-                "zh": "微调只让预训练的权重移动一点点：BERT-base 常用 2e-5 … 5e-5；bert-mini 这样的小模型"
-                      "用 1e-4 … 3e-4 学得更快。"},
-    "max_len": {"en": "Longest text (tokens)", "zh": "最长文本（词元数）"},
-    "device": {"en": "Device", "zh": "设备"},
-    "dev_cpu": {"en": "CPU", "zh": "CPU"},
-    "dev_cuda": {"en": "GPU (CUDA)", "zh": "GPU（CUDA）"},
-    "estimate": {"en": "On 2 CPU cores this takes about {time}: the texts average {tokens:.0f} tokens, and time grows "
-                       "with steps × batch size × length. Measured with bert-mini, 300 steps of 16 reviews: 1.8 min "
-                       "for the Chinese reviews (82% test accuracy), 40 s for the English ones (70%).",
-                 "zh": "在 2 个 CPU 核心上大约需要 {time}：文本平均 {tokens:.0f} 个词元，时间随“步数 × 批大小 × 长度”"
-                       "增长。实测 bert-mini 训练 300 步、每批 16 条评论：中文评论 1.8 分钟（测试准确率 82%），"
-                       "英文评论 40 秒（70%）。"},
-    "epochs": {"en": "That is {epochs:.1f} passes over the training examples.",
-               "zh": "相当于把训练样本过 {epochs:.1f} 遍。"},
-    "bad_lr": {"en": "The learning rate must be a number like 5e-5 or 0.0001, between {low:g} and {high:g}; "
-                     "got “{value}”.",
-               "zh": "学习率必须是像 5e-5 或 0.0001 这样的数，在 {low:g} 到 {high:g} 之间；现在是“{value}”。"},
-    "bad_batch": {"en": "A batch of {batch} needs at least {batch} training examples, but there are {n}. Use a "
-                        "smaller batch size or more data.",
-                  "zh": "每批 {batch} 个样本至少需要 {batch} 个训练样本，但现在只有 {n} 个。请减小批大小或增加数据。"},
-    "default_label": {"en": "my classifier · {data}", "zh": "我的分类器 · {data}"},
-    "my_data": {"en": "my data", "zh": "我的数据"},
-    "seconds": {"en": "{n:.0f} s", "zh": "{n:.0f} 秒"},
-    "minutes": {"en": "{n:.1f} min", "zh": "{n:.1f} 分钟"},
-}
+TEXT = Scope("finetune")
 
 
 class SplitProblem(ValueError):
@@ -200,9 +110,9 @@ def default_set(options: list[str], model_lang: str) -> str:
 
 def set_label(name: str, lang: str) -> str:
     if name == UPLOAD:
-        return tr(TEXT, "set_upload", lang)
+        return TEXT("set_upload", lang)
     key = f"set_{name}"
-    return tr(TEXT, key, lang) if key in TEXT else tr(TEXT, "set_other", lang, name=name)
+    return TEXT(key, lang) if key in TEXT else TEXT("set_other", lang, name=name)
 
 
 def load_shipped(name: str) -> Dataset:
@@ -246,16 +156,16 @@ def write_dataset(workspace, dataset: Dataset) -> Path:
 def label_table(dataset: Dataset, lang: str) -> list[dict]:
     """One row per label: how many examples train and test on it."""
     train, test = dataset.counts()
-    return [{tr(TEXT, "col_label", lang): show_label(name, lang), tr(TEXT, "col_train", lang): a,
-             tr(TEXT, "col_test", lang): b} for name, a, b in zip(dataset.label_names, train, test, strict=True)]
+    return [{TEXT("col_label", lang): show_label(name, lang), TEXT("col_train", lang): a,
+             TEXT("col_test", lang): b} for name, a, b in zip(dataset.label_names, train, test, strict=True)]
 
 
 def sample_rows(dataset: Dataset, lang: str, n: int = SAMPLE_ROWS) -> list[dict]:
     """``n`` training rows spread evenly over the file (not just its first lines, often one label)."""
     total = len(dataset.train_texts)
     picks = sorted({round(i * (total - 1) / max(1, n - 1)) for i in range(min(n, total))})
-    return [{tr(TEXT, "col_text", lang): dataset.train_texts[i],
-             tr(TEXT, "col_label", lang): show_label(dataset.label_names[dataset.train_labels[i]], lang)}
+    return [{TEXT("col_text", lang): dataset.train_texts[i],
+             TEXT("col_label", lang): show_label(dataset.label_names[dataset.train_labels[i]], lang)}
             for i in picks]
 
 
@@ -275,9 +185,9 @@ def settings_problems(batch_size: int, lr_text: str, n_train: int, lang: str) ->
     Steps and max_len come from bounded number inputs and cannot be wrong."""
     problems = []
     if parse_lr(lr_text) is None:
-        problems.append(tr(TEXT, "bad_lr", lang, value=lr_text, low=LR_RANGE[0], high=LR_RANGE[1]))
+        problems.append(TEXT("bad_lr", lang, value=lr_text, low=LR_RANGE[0], high=LR_RANGE[1]))
     if batch_size > n_train:
-        problems.append(tr(TEXT, "bad_batch", lang, batch=batch_size, n=n_train))
+        problems.append(TEXT("bad_batch", lang, batch=batch_size, n=n_train))
     return problems
 
 
@@ -313,10 +223,10 @@ def step_estimate(batch_size: int, tokens: float) -> float:
 def estimate(steps: int, batch_size: int, tokens: float, lang: str, factor: float = 1.0) -> str:
     """About how long the run takes; ``factor``: measured / estimated speed of this machine's last run."""
     seconds = steps * step_estimate(batch_size, tokens) * factor
-    return tr(TEXT, "seconds", lang, n=seconds) if seconds < 90 else tr(TEXT, "minutes", lang, n=seconds / 60)
+    return TEXT("seconds", lang, n=seconds) if seconds < 90 else TEXT("minutes", lang, n=seconds / 60)
 
 
 def default_label(dataset_name: str, lang: str) -> str:
     """The name proposed for the model picker, e.g. "my classifier · sentiment-zh"."""
-    data = tr(TEXT, "my_data", lang) if dataset_name == UPLOAD else dataset_name
-    return tr(TEXT, "default_label", lang, data=data)
+    data = TEXT("my_data", lang) if dataset_name == UPLOAD else dataset_name
+    return TEXT("default_label", lang, data=data)

@@ -15,54 +15,14 @@ import torch
 
 from transformer_core.data.classification import LabelledData, encode_labelled
 from ui.encode import Encoded, encode
-from ui.i18n import tr
 from ui.sentiment_view import show_label
+
+from ..i18n import Scope
 
 BATCH = 64                  # test sentences per forward pass: fast on CPU, small in memory
 MISTAKES_SHOWN = 20
 
-TEXT = {
-    "h_results": {"en": "4 · How good is it?", "zh": "4 · 效果如何？"},
-    "results_at": {"en": "Results of the checkpoint at step {step} on the {n:,} held-out test sentences.",
-                   "zh": "第 {step} 步检查点在 {n:,} 个留出的测试句子上的结果。"},
-    "accuracy": {"en": "Test accuracy", "zh": "测试准确率"},
-    "baseline": {"en": "always guessing “{label}” would score {p:.1%}", "zh": "总是猜“{label}”能得到 {p:.1%}"},
-    "h_mistakes": {"en": "The most confident mistakes", "zh": "最有把握的错误"},
-    "mistakes_help": {"en": "Test sentences the classifier got wrong, the surest first. Some are hard (irony, mixed "
-                            "reviews), some are wrong labels in the data.",
-                      "zh": "分类器判断错误的测试句子，最有把握的排在前面。有些确实难（反讽、褒贬参半），"
-                            "有些是数据里的标签本身错了。"},
-    "no_mistakes": {"en": "No mistakes on the test sentences.", "zh": "测试句子全部判断正确。"},
-    "col_text": {"en": "text", "zh": "文本"},
-    "col_true": {"en": "true label", "zh": "真实标签"},
-    "col_pred": {"en": "predicted", "zh": "预测"},
-    "col_conf": {"en": "confidence", "zh": "置信度"},
-    "h_try": {"en": "Try it", "zh": "试一试"},
-    "try": {"en": "Type a sentence", "zh": "输入一句话"},
-    "try_says": {"en": "**{label}** with probability {p:.1%}", "zh": "**{label}**，概率 {p:.1%}"},
-    "h_attention": {"en": "Attention before and after fine-tuning", "zh": "微调前后的注意力"},
-    "attention_help": {
-        "en": "Left: the base model, right: your fine-tuned one, same sentence, same layer and head. Look at the "
-              "**first row**, [CLS] attending to every token: with [CLS] pooling the classifier only sees the [CLS] "
-              "vector, so fine-tuning teaches it to read the words that carry the opinion. Red cells gained weight, "
-              "blue ones lost it. Short runs change the lower layers least: start with the last layer.",
-        "zh": "左边是基础模型，右边是你微调后的模型：同一句话、同一层、同一个头。请看**第一行**，"
-              "也就是 [CLS] 对每个词元的注意力：用 [CLS] 池化时，分类层只看 [CLS] 的向量，"
-              "所以微调会教它去读那些表达观点的词。红色格子的权重增加了，蓝色的减少了。"
-              "短时间的训练对低层改变最少：先看最后一层。"},
-    "sentence": {"en": "Sentence", "zh": "句子"},
-    "typed": {"en": "the sentence typed above", "zh": "上面输入的句子"},
-    "layer": {"en": "Layer", "zh": "层"},
-    "head": {"en": "Head", "zh": "头"},
-    "all_heads": {"en": "average of all heads", "zh": "所有头的平均"},
-    "head_n": {"en": "head {n}", "zh": "第 {n} 个头"},
-    "cls_moved": {"en": "[CLS] row moved", "zh": "[CLS] 行的变化"},
-    "cls_moved_help": {"en": "Half the sum of |after − before| over the [CLS] row: 0 = unchanged, 1 = attends "
-                             "somewhere completely different.",
-                       "zh": "[CLS] 行上 |训练后 − 训练前| 之和的一半：0 表示没变，1 表示完全看向了别处。"},
-    "base_title": {"en": "base model", "zh": "基础模型"},
-    "tuned_title": {"en": "fine-tuned", "zh": "微调后"},
-}
+TEXT = Scope("finetune_results")
 
 
 @dataclass(frozen=True)
@@ -129,10 +89,10 @@ def mistakes(texts: list[str], result: TestResult, names: list[str], lang: str,
     wrong = np.flatnonzero(result.true != result.pred)
     confidence = result.probs[wrong, result.pred[wrong]] if len(wrong) else np.zeros(0)
     order = wrong[np.argsort(-confidence, kind="stable")][:limit]
-    return [{tr(TEXT, "col_text", lang): texts[i],
-             tr(TEXT, "col_true", lang): show_label(names[result.true[i]], lang),
-             tr(TEXT, "col_pred", lang): show_label(names[result.pred[i]], lang),
-             tr(TEXT, "col_conf", lang): f"{result.probs[i, result.pred[i]]:.1%}"} for i in order]
+    return [{TEXT("col_text", lang): texts[i],
+             TEXT("col_true", lang): show_label(names[result.true[i]], lang),
+             TEXT("col_pred", lang): show_label(names[result.pred[i]], lang),
+             TEXT("col_conf", lang): f"{result.probs[i, result.pred[i]]:.1%}"} for i in order]
 
 
 # ── one sentence: try it, and attention before vs after ────────────────────────────────────────────
@@ -171,7 +131,7 @@ def cls_moved(before: np.ndarray, after: np.ndarray) -> float:
 
 def head_label(head: int, lang: str) -> str:
     """Head picker labels: −1 is the average of all heads, else "head n" (1-based)."""
-    return tr(TEXT, "all_heads", lang) if head < 0 else tr(TEXT, "head_n", lang, n=head + 1)
+    return TEXT("all_heads", lang) if head < 0 else TEXT("head_n", lang, n=head + 1)
 
 
 # ── naming the classes of the saved model ─────────────────────────────────────────────────────────

@@ -15,6 +15,7 @@ import torch
 from transformer_core.bert import BertForPreTraining
 from transformer_core.config import ConfigError, TransformerConfig
 
+from ..i18n import Scope
 from ..params import flops_per_token, parameter_total
 from .live import worker_threads
 
@@ -26,20 +27,7 @@ PROBE_BATCH, PROBE_LEN = 4, 64  # the timed probe of the estimate: rows × token
 MAX_PARAMS = 60_000_000         # bigger than this is hours per epoch on a CPU: use the command-line trainer
 POSITIONS = ("learned", "sinusoidal", "rotary")
 
-TEXT = {
-    "range": {"en": "{name} must be a whole number from {lo} to {hi} (got {value}).",
-              "zh": "{name} 必须是 {lo} 到 {hi} 之间的整数（现在是 {value}）。"},
-    "divisible": {"en": "d_model ({d}) must be divisible by the number of heads ({h}): each head gets d_model / "
-                        "heads dimensions.",
-                  "zh": "d_model（{d}）必须能被头数（{h}）整除：每个头分到 d_model / 头数 个维度。"},
-    "rotary_even": {"en": "Rotary positions rotate pairs of numbers, so d_model / heads ({dh}) must be even.",
-                    "zh": "旋转位置编码（RoPE）按数对旋转，所以 d_model / 头数（{dh}）必须是偶数。"},
-    "too_big": {"en": "This model has {n} parameters, over the studio's limit of {limit}. Make it smaller, or "
-                      "train it with the command-line trainer (python -m transformer_core.train).",
-                "zh": "这个模型有 {n} 个参数，超过了训练工作室 {limit} 的上限。请把模型调小，"
-                      "或用命令行训练器（python -m transformer_core.train）训练。"},
-    "position": {"en": "Unknown position encoding {value!r}.", "zh": "未知的位置编码 {value!r}。"},
-}
+TEXT = Scope("plans")
 
 
 @dataclass(frozen=True)
@@ -51,8 +39,7 @@ class Plan:
 
 
 def _tr(key: str, lang: str, **values) -> str:
-    from ..i18n import tr
-    return tr(TEXT, key, lang, **values)
+    return TEXT(key, lang, **values)
 
 
 def check_ranges(values: dict, lang: str) -> list[str]:

@@ -23,7 +23,6 @@ from transformer_core.data.seq2seq_tasks import TASKS, make_pairs
 from transformer_core.decoding import greedy_decode
 from transformer_core.seq2seq import Seq2SeqTransformer
 from transformer_core.train.config import TrainConfig
-from ui.i18n import tr
 from ui.seq2seq_view import shown
 
 from . import figures as fg
@@ -63,7 +62,7 @@ DEFAULTS = asdict(Settings())
 
 def validate(settings: Settings, lang: str = "en", devices=("cpu",)) -> list[str]:
     """Every problem with the settings, each as a sentence in the learner's language (empty = fine)."""
-    say = lambda key, **v: tr(TEXT, key, lang, **v)                      # noqa: E731
+    say = lambda key, **v: TEXT(key, lang, **v)                      # noqa: E731
     problems = []
     if settings.task not in TASKS:
         problems.append(say("task_unknown", value=settings.task))
@@ -186,7 +185,7 @@ def alignment_series(frames, layer: int, head: int, task: str) -> Alignment | No
 
 def alignment_figure(series: Alignment, layer: int, head: int, lang: str = "en") -> go.Figure:
     """A small line chart: the picked head's score, the best head's, and the uniform baseline."""
-    say = lambda key, **v: tr(TEXT, key, lang, **v)                      # noqa: E731
+    say = lambda key, **v: TEXT(key, lang, **v)                      # noqa: E731
     fig = go.Figure()
     fig.add_scatter(x=series.steps, y=series.chosen, mode="lines+markers", name=say("align_chosen", layer=layer + 1,
                                                                                       head=head + 1))
@@ -222,7 +221,7 @@ def decode_examples(folder, pairs: list[tuple[str, str]]) -> list[Decoded]:
 
 
 def decode_rows(decoded: list[Decoded], lang: str = "en") -> list[dict]:
-    say = lambda key: tr(TEXT, key, lang)                                   # noqa: E731
+    say = lambda key: TEXT(key, lang)                                   # noqa: E731
     return [{say("col_source"): d.source, say("col_target"): d.target, say("col_wrote"): d.output or "∅",
              say("col_right"): "✓" if d.right else "✗"} for d in decoded]
 

@@ -13,24 +13,13 @@ from __future__ import annotations
 import os
 import threading
 
-from ui.i18n import tr
+from ..i18n import Scope
 
 MIN_STEPS = 10                   # a run's speed is trusted after this many steps
 _FACTORS: dict[str, float] = {}  # kind → measured / estimated seconds per step, latest run of that kind
 _LOCK = threading.Lock()
 
-TEXT = {
-    "measured": {"en": "scaled by the speed measured on this machine's last {kind} run ({factor:.1f}× the first "
-                       "guess)",
-                 "zh": "已按本机上一次{kind}实测的速度校正（初步估计的 {factor:.1f} 倍）"},
-    "busy": {"en": "This machine is busy right now (load {load:.1f} on {cores} cores): training will be slower than "
-                   "usual, and the time left shown while it runs follows the real speed.",
-             "zh": "这台机器现在很忙（{cores} 个核心上的负载为 {load:.1f}）：训练会比平时慢，训练时显示的剩余时间"
-                   "会按实际速度更新。"},
-    "kind_pretrain": {"en": "pretraining", "zh": "预训练"},
-    "kind_finetune": {"en": "fine-tuning", "zh": "微调"},
-    "kind_seq2seq": {"en": "encoder-decoder", "zh": "编码器-解码器训练"},
-}
+TEXT = Scope("speed")
 
 
 def record(kind: str, estimated_step_s: float | None, measured_step_s: float | None, steps: int) -> None:
@@ -57,7 +46,7 @@ def note(kind: str, lang: str) -> str:
     found = factor(kind)
     if found is None:
         return ""
-    return tr(TEXT, "measured", lang, kind=tr(TEXT, f"kind_{kind}", lang), factor=found)
+    return TEXT("measured", lang, kind=TEXT(f"kind_{kind}", lang), factor=found)
 
 
 def load(cores: int | None = None) -> tuple[float, int]:
@@ -75,4 +64,4 @@ def busy_message(lang: str, now: float | None = None, cores: int | None = None) 
     now = found if now is None else now
     if now <= cores:
         return None
-    return tr(TEXT, "busy", lang, load=now, cores=cores)
+    return TEXT("busy", lang, load=now, cores=cores)
