@@ -125,7 +125,7 @@ class MultiHeadAttention(nn.Module):
             return out, None
         weights = steps.weights if head_mask is None else steps.weights * head_mask.view(1, -1, 1, 1)
         trace = AttentionTrace(
-            q=q.detach(), k=k.detach(), v=v.detach(), scores=steps.scores.detach(), scaled=steps.scaled.detach(),
-            masked=steps.masked.detach(), weights=weights.detach(), context=context.detach(),
-            concat=concat.detach(), output=out.detach())
+            q=q.detach(), k=k.detach(), v=v.detach(), weights=weights.detach(),
+            context=context.detach(), concat=concat.detach(), output=out.detach(),
+            mask=None if mask is None else mask.detach(), scale=1 / math.sqrt(self.d_head))
         return out, trace

@@ -40,6 +40,7 @@ class FeedForward(nn.Module):
         self.up = nn.Linear(config.d_model, config.d_ff)                 # W₁: D → F
         self.down = nn.Linear(config.d_ff, config.d_model)               # W₂: F → D
         self.act = F.gelu if config.activation == "gelu" else F.relu
+        self.activation_name = config.activation
 
     def forward(self, x: Tensor, record: bool = False) -> tuple[Tensor, FFNTrace | None]:
         pre = self.up(x)                                                 # (B, T, F)
@@ -48,7 +49,7 @@ class FeedForward(nn.Module):
                                                                          # residual, as in BERT and the paper
         if not record:
             return out, None
-        return out, FFNTrace(pre_activation=pre.detach(), activation=hidden.detach(), output=out.detach())
+        return out, FFNTrace(pre_activation=pre.detach(), output=out.detach(), act=self.activation_name)
 
 
 class TransformerLayer(nn.Module):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 
@@ -24,10 +25,13 @@ def _to_numpy(value):
 
 
 class _Trace:
-    """Shared helper: turn every tensor field into numpy (recursively)."""
+    """Shared helper: turn every tensor field, and every derived one, into numpy (recursively)."""
+
+    DERIVED: tuple[str, ...] = ()   # properties computed from the stored fields (kept out of memory)
 
     def numpy(self) -> dict:
-        return {f.name: _to_numpy(getattr(self, f.name)) for f in fields(self)}
+        names = [f.name for f in fields(self)] + list(self.DERIVED)
+        return {name: _to_numpy(getattr(self, name)) for name in names}
 
 
 @dataclass(frozen=True)
@@ -44,14 +48,33 @@ class AttentionTrace(_Trace):
     q: Tensor        # (B, H, Tq, Dh) queries per head (after rotary, when used)
     k: Tensor        # (B, H, Tk, Dh) keys per head
     v: Tensor        # (B, H, Tk, Dh) values per head
-    scores: Tensor   # (B, H, Tq, Tk) raw dot products QKᵀ
-    scaled: Tensor   # (B, H, Tq, Tk) QKᵀ / √Dh
-    masked: Tensor   # (B, H, Tq, Tk) scaled + mask (a very negative number where attention is not allowed)
     weights: Tensor  # (B, H, Tq, Tk) softmax over keys; each row sums to 1 (0 for a head switched off)
     context: Tensor  # (B, H, Tq, Dh) weights · V: what each head hands on (from the fused kernel; equal to
                      #   weights @ v up to float rounding, so recording leaves outputs bit-identical)
     concat: Tensor   # (B, Tq, D) heads concatenated side by side
     output: Tensor   # (B, Tq, D) concat · W_O: the heads mixed back into one vector
+    mask: Tensor | None = None  # additive mask, broadcastable to (B, H, Tq, Tk): 0 = allowed, very negative = not
+    scale: float = 1.0          # 1 / √Dh (1.0 when the caller asked for unscaled scores)
+
+    # The steps between Q, K and the weights are kept as recipes, not tensors: a recorded layer then
+    # holds one (B, H, T, T) tensor instead of four, and a long trace needs about half the memory
+    # (bench/trace_memory.py). Recomputing QKᵀ for one layer takes milliseconds.
+    DERIVED = ("scores", "scaled", "masked")
+
+    @property
+    def scores(self) -> Tensor:
+        """(B, H, Tq, Tk) raw dot products QKᵀ."""
+        return self.q @ self.k.transpose(-2, -1)
+
+    @property
+    def scaled(self) -> Tensor:
+        """(B, H, Tq, Tk) QKᵀ / √Dh."""
+        return self.scores * self.scale
+
+    @property
+    def masked(self) -> Tensor:
+        """(B, H, Tq, Tk) scaled + mask (a very negative number where attention is not allowed)."""
+        return self.scaled if self.mask is None else self.scaled + self.mask
 
 
 @dataclass(frozen=True)
@@ -65,8 +88,16 @@ class NormTrace(_Trace):
 @dataclass(frozen=True)
 class FFNTrace(_Trace):
     pre_activation: Tensor  # (B, T, F) x · W₁ + b₁
-    activation: Tensor      # (B, T, F) GELU/ReLU of it: which "neurons" fire for which token
     output: Tensor          # (B, T, D) activation · W₂ + b₂
+    act: str = "gelu"       # the non-linearity: "gelu" or "relu"
+
+    DERIVED = ("activation",)
+
+    @property
+    def activation(self) -> Tensor:
+        """(B, T, F) GELU/ReLU of the pre-activation: which "neurons" fire for which token (recomputed:
+        one (B, T, F) tensor less per layer)."""
+        return F.gelu(self.pre_activation) if self.act == "gelu" else F.relu(self.pre_activation)
 
 
 @dataclass(frozen=True)
