@@ -20,9 +20,11 @@ import torch
 from torch import nn
 
 from ..config import ConfigError
+from ..errors import LabError, Phrase
 from . import snapshots
 from .config import TrainConfig
 from .distributed import SINGLE, DistContext, init_from_env, mean_across, shard, wrap
+from .precision import autocast_dtype, cpu_has_native_bf16  # noqa: F401  (re-exported)
 from .schedule import warmup_schedule
 from .state import (
     atomic_folder,
@@ -50,14 +52,16 @@ class StepMetrics:
     seconds: float        # wall time of the step, data included
 
 
-class TrainingStopped(RuntimeError):
+class TrainingStopped(LabError, RuntimeError):
     """Training hit a NaN or an infinity and stopped before the bad update reached the weights."""
 
     def __init__(self, step: int, what: str, cause: str, checkpoint: Path | None):
-        self.step, self.what, self.cause, self.checkpoint = step, what, cause, checkpoint
-        kept = f"the last good checkpoint is {checkpoint}" if checkpoint else "no checkpoint had been saved yet"
+        kept = (Phrase(f"the last good checkpoint is {checkpoint}", "last_good_checkpoint", checkpoint=checkpoint)
+                if checkpoint else Phrase("no checkpoint had been saved yet", "no_checkpoint_yet"))
         super().__init__(f"Training stopped at step {step}: the {what} is not a finite number. "
-                         f"Likely cause: {cause}. Nothing bad was saved; {kept}.")
+                         f"Likely cause: {cause}. Nothing bad was saved; {kept}.", "training_stopped",
+                         step=step, what=what, cause=cause, kept=kept)
+        self.step, self.what, self.cause, self.checkpoint = step, what, cause, checkpoint
 
 
 def pick_device(name: str = "auto", local_rank: int = 0) -> torch.device:
@@ -71,32 +75,12 @@ def pick_device(name: str = "auto", local_rank: int = 0) -> torch.device:
             name = "cpu"
     if name == "cuda" and not torch.cuda.is_available():
         raise ConfigError("device 'cuda' was asked for, but no CUDA GPU can be used here (this PyTorch is built "
-                          "without CUDA, or no GPU is visible). Use --device cpu, or auto to take the best there is.")
+                          "without CUDA, or no GPU is visible). Use --device cpu, or auto to take the best there is.",
+                          "no_cuda")
     if name == "mps" and not torch.backends.mps.is_available():
         raise ConfigError("device 'mps' was asked for, but Apple's Metal (MPS) is not available here (it needs a "
-                          "Mac with Apple silicon). Use --device cpu, or auto to take the best there is.")
+                          "Mac with Apple silicon). Use --device cpu, or auto to take the best there is.", "no_mps")
     return torch.device(f"cuda:{local_rank}" if name == "cuda" else name)
-
-
-def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
-    """bf16 autocast only where it pays: on CUDA that supports it, and on CPUs with native bf16 matrix
-    instructions (AVX512-BF16 / AMX: measured 1.9–2.5× fp32); elsewhere bf16 runs slower than fp32."""
-    if precision == "bf16":
-        return torch.bfloat16
-    if precision == "auto" and device.type == "cuda" and torch.cuda.is_bf16_supported():
-        return torch.bfloat16
-    if precision == "auto" and device.type == "cpu" and cpu_has_native_bf16():
-        return torch.bfloat16
-    return None
-
-
-def cpu_has_native_bf16() -> bool:
-    """Does this CPU multiply bf16 natively? Read from the kernel's CPU flags (Linux); elsewhere assume no."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text(errors="replace")
-    except OSError:
-        return False
-    return any(flag in flags.split() for flag in ("avx512_bf16", "amx_bf16"))
 
 
 def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.AdamW:
@@ -118,10 +102,12 @@ def make_task(config: TrainConfig, model: nn.Module, dist: DistContext = SINGLE)
 
 def likely_cause(config: TrainConfig, lr: float) -> str:
     if lr >= 1e-2:
-        return f"learning rate too high? ({lr:g}; try 1e-4 to 1e-3)"
+        return Phrase(f"learning rate too high? ({lr:g}; try 1e-4 to 1e-3)", "cause_lr_high", lr=lr)
     if config.warmup < 10:
-        return f"learning rate too high for so short a warmup? (lr {lr:g}, warmup {config.warmup} steps)"
-    return f"learning rate too high? (lr {lr:g}) — or a bad batch; try a lower lr or gradient clipping"
+        return Phrase(f"learning rate too high for so short a warmup? (lr {lr:g}, warmup {config.warmup} steps)",
+                      "cause_short_warmup", lr=lr, warmup=config.warmup)
+    return Phrase(f"learning rate too high? (lr {lr:g}) — or a bad batch; try a lower lr or gradient clipping",
+                  "cause_lr_or_batch", lr=lr)
 
 
 class _Stream:
@@ -160,7 +146,9 @@ class Trainer:
         self.optimizer = make_optimizer(self.model, config)
         self.scheduler = warmup_schedule(self.optimizer, config.steps, config.warmup, config.decay,
                                          config.min_lr_ratio)
-        self.autocast = autocast_dtype(config.precision, self.device)
+        shapes = getattr(model, "config", None)
+        self.autocast = autocast_dtype(config.precision, self.device, getattr(shapes, "d_model", 256),
+                                       getattr(shapes, "d_ff", 1024))
         self.stream, self.eval_batches = _Stream(train_batches), eval_batches
         self.probes = probes or []
         self.step_count, self.history, self.evaluations = 0, [], []
@@ -188,7 +176,7 @@ class Trainer:
         limit = self.config.grad_clip or float("inf")
         norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), limit)
         lr = self.scheduler.get_last_lr()[0]
-        for what, value in (("loss", out.loss), ("gradient norm", norm)):
+        for what, value in ((Phrase("loss", "what_loss"), out.loss), (Phrase("gradient norm", "what_grad_norm"), norm)):
             if not torch.isfinite(value.detach()).item():
                 self.optimizer.zero_grad(set_to_none=True)
                 raise TrainingStopped(self.step_count + 1, what, likely_cause(self.config, lr), self.last_checkpoint)
