@@ -13,33 +13,15 @@ import streamlit as st
 
 from transformer_core import CheckpointError
 from ui import state
-from ui.i18n import ARCH, FRAME, LANGS
+from ui.i18n import FRAME, LANGS, TERMS, error_text, picker_label, tr
 from ui.model_names import display_name
+from ui.pages import HOME, HOME_ALIAS, by_section
 from ui.st import session
 from ui.st.runtime import tune_allocator
 
 st.set_page_config(page_title="Attention Lab", page_icon=None, layout="wide")
 st.cache_resource(tune_allocator)()     # once per process: recorded forwards stop paying page faults
 
-# section → [(file, title key, icon, url path)]; titles follow the language, so they are built each run.
-# No icons: emoji need a colour-emoji font the classroom PC may lack, and Material icons load a web font.
-SECTIONS = {
-    "sec_start": [("views/home.py", "p_home", None, "start"), ("views/architecture.py", "p_architecture", None,
-                                                              "sizes")],
-    "sec_foundations": [("views/tokenization.py", "p_tokenization", None, "tokenization"),
-                        ("views/embeddings.py", "p_embeddings", None, "embeddings"),
-                        ("views/positions.py", "p_positions", None, "positions")],
-    "sec_attention": [("views/attention_head.py", "p_attention_head", None, "attention-head"),
-                      ("views/multi_head.py", "p_multi_head", None, "multi-head"),
-                      ("views/inside_layer.py", "p_inside_layer", None, "inside-layer")],
-    "sec_bert": [("views/mlm.py", "p_mlm", None, "mlm"), ("views/nsp.py", "p_nsp", None, "nsp"),
-                 ("views/sentiment.py", "p_sentiment", None, "sentiment")],
-    "sec_seq2seq": [("views/seq2seq.py", "p_seq2seq", None, "seq2seq")],
-    "sec_training": [("views/train_pretrain.py", "p_train_pretrain", None, "train-pretrain"),
-                     ("views/train_finetune.py", "p_train_finetune", None, "train-finetune"),
-                     ("views/train_seq2seq.py", "p_train_seq2seq", None, "train-seq2seq"),
-                     ("views/timelapse.py", "p_timelapse", None, "timelapse")],
-}
 # Presentation mode: everything a projector shows grows, not only body text — headings, formulas (KaTeX),
 # widget labels and values, captions, tables; plotly fonts grow in ui/page.chart. Wide formulas scroll inside
 # their own box instead of widening the page.
@@ -55,33 +37,35 @@ input, textarea, [data-baseweb="select"] div, [data-testid="stMarkdownContainer"
 
 
 def pages(lang: str) -> dict[str, list]:
-    return {FRAME(section, lang): [st.Page(path, title=FRAME(title, lang), icon=icon, url_path=url,
-                                           default=url == "start")
-                                   for path, title, icon, url in entries]
-            for section, entries in SECTIONS.items()}
+    """Section heading → its st.Page entries, from the one page table (ui/pages.py). Titles follow the
+    language, so they are built on every run. No icons: emoji need a colour-emoji font the classroom PC may
+    lack, and Material icons load a web font."""
+    return {tr(section, lang): [st.Page(p.file, title=tr(p.title, lang), url_path=p.url, default=p is HOME)
+                                for p in entries]
+            for section, entries in by_section().items()}
 
 
 def model_picker(lang: str) -> None:
     sb = st.sidebar
     found = [s for s in session.sources() if s.is_encoder]
     keys = [s.key for s in found]
-    if "pending_model" in st.session_state:          # set by "Open" below, applied before the widget exists
-        st.session_state.model = st.session_state.pop("pending_model")
+    if session.PENDING_MODEL in st.session_state:    # set by "Open" below, applied before the widget exists
+        st.session_state.model = st.session_state.pop(session.PENDING_MODEL)
     if st.session_state.get("model") not in keys:               # first visit: a model of the page's language
         st.session_state.model = next((s.key for s in found if s.lang == lang and s.has_mlm), keys[0])
-    if st.session_state.pop("lost_session_model", False):
+    if st.session_state.pop(session.LOST_MODEL, False):
         sb.info(FRAME("sb_lost_session_model", lang))
     labels = {s.key: display_name(s, lang) for s in found}
-    sb.selectbox(FRAME("sb_model", lang), keys, format_func=labels.get, key="model")
+    sb.selectbox(TERMS("model", lang), keys, format_func=labels.get, key="model")
     with sb.expander(FRAME("sb_open_folder", lang)):
         path = st.text_input(FRAME("sb_folder_path", lang), help=FRAME("sb_folder_help", lang), key="folder_path")
         if st.button(FRAME("sb_open", lang), key="open_folder") and path.strip():
             try:
                 source = session.add_local_folder(path.strip())
             except CheckpointError as err:
-                st.error(FRAME("model_error", lang, message=str(err)))
+                st.error(FRAME("model_error", lang, message=error_text(err, lang)))
             else:
-                st.session_state.pending_model = source.key
+                st.session_state[session.PENDING_MODEL] = source.key
                 st.rerun()
 
 
@@ -90,12 +74,11 @@ def language_changed() -> None:
     the old language (an English BERT reading Chinese sees only [UNK]). What the learner chose stays."""
     s = st.session_state
     new = s.lang
-    old = "en" if new == "zh" else "zh"
     for name, value in state.switched_defaults({"text": s.get("text"), "pair": s.get("pair")}, new).items():
         s[name] = value
     found = [x for x in session.sources() if x.is_encoder]
     current = next((x for x in found if x.key == s.get("model")), None)
-    if current is None or current.lang == old:
+    if current is None or current.lang in set(LANGS) - {new}:        # a model of another language
         s.model = next((x.key for x in found if x.lang == new and x.has_mlm), s.get("model"))
 
 
@@ -103,10 +86,10 @@ def sidebar() -> str:
     """What a learner types or picks comes first in the sidebar (language, model, sentence); the page list
     follows (``navigation``), so the sentence box is in view at 1280 × 720 and 1440 × 900."""
     sb = st.sidebar
-    lang = sb.radio(ARCH("language"), list(LANGS), format_func=LANGS.get, key="lang", horizontal=True,
+    lang = sb.radio(picker_label(), list(LANGS), format_func=LANGS.get, key="lang", horizontal=True,
                     on_change=language_changed)
     model_picker(lang)
-    sb.text_area(FRAME("sb_text", lang), key="text", height=90)
+    sb.text_area(TERMS("sentence", lang), key="text", height=90)
     sb.text_area(FRAME("sb_pair", lang), key="pair", height=68)
     sb.toggle(FRAME("sb_present", lang), key="present")
     sb.caption(FRAME("sb_link", lang))
@@ -134,8 +117,8 @@ def main() -> None:
         st.html(PRESENT_CSS)
     sections = pages(lang)
     # drawn by navigation(), below the learner's controls. The default page lives at the root; /home opens it
-    # too (a link to /home said "Page not found")
-    alias = st.Page("views/home.py", title=FRAME("p_home", lang), url_path="home")
+    # too, since Streamlit answers "Page not found" for any path that no st.Page registers
+    alias = st.Page(HOME.file, title=tr(HOME.title, lang), url_path=HOME_ALIAS)
     page = st.navigation([*(p for entries in sections.values() for p in entries), alias], position="hidden")
     navigation(sections)
     session.sync_url()

@@ -11,6 +11,7 @@ import torch
 from transformer_core import load_pretrained
 from transformer_core.train.config import TrainConfig
 from transformer_core.train.snapshots import read as read_snapshots
+from ui.i18n import error_text
 from ui.studio import live, plans, saving
 from ui.studio.live import LiveRun, checkpoint_steps, wait_for
 from ui.studio.workspace import Workspace
@@ -124,6 +125,7 @@ def test_bad_settings_found_while_building_become_a_message(ws, changes, kind, w
     view = wait_for(run)
     assert (view.status, view.error) == ("error", kind) and words in view.message
     assert view.checkpoint is None
+    assert error_text(view.failure, "en") == view.message and "语料库" in error_text(view.failure, "zh")
 
 
 def test_out_of_memory_is_explained(ws):
@@ -133,6 +135,7 @@ def test_out_of_memory_is_explained(ws):
     run.start()
     view = wait_for(run)
     assert view.error == "memory" and "smaller batch size" in view.message
+    assert error_text(view.failure, "en") == view.message and "内存" in error_text(view.failure, "zh")
 
 
 def test_a_disconnected_tab_pauses_its_run(ws):

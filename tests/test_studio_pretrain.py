@@ -1,16 +1,16 @@
 """The pretraining studio: its pure parts, then the page driven by AppTest (a real, tiny run)."""
-from pathlib import Path
 
 import pytest
-from apptest import open_app_page
+from apptest import open_app, open_app_page
 from streamlit.testing.v1 import AppTest
 
 from transformer_core.data.masking import MaskingRates
 from transformer_core.errors import DataError
+from ui.st import session
+from ui.st import studio_panel as panel
 from ui.studio import pretrain as pt
 from ui.studio.live import wait_for
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 DOCS = [["the cat sat on the mat.", "it was tired."], ["a dog ran in the park.", "the sun was warm."],
         ["she opened the door.", "the garden was green."]]
 
@@ -86,7 +86,7 @@ def test_drift_follows_frequent_whole_words_and_captures_their_rows(tokenizer):
 # ── the page ────────────────────────────────────────────────────────────────────────────────────────
 
 def open_page(lang="en") -> AppTest:
-    return open_app_page("views/train_pretrain.py", lang, 180)
+    return open_app_page("train-pretrain", lang, 180)
 
 
 def set_tiny(at: AppTest, steps=12, frames=3) -> None:
@@ -126,7 +126,7 @@ def test_a_short_run_gives_curves_checkpoints_a_time_lapse_and_a_model_in_the_pi
     at = open_page()
     set_tiny(at, steps=12, frames=3)
     at.button(key="pretrain_start").click().run()
-    run = at.session_state["studio_runs"]["pretrain"]
+    run = at.session_state[panel.RUNS]["pretrain"]
     view = wait_for(run, timeout=180)
     assert view.status == "done", view.message
     assert view.checkpoint.is_dir() and [e["step"] for e in view.evaluations] == [0, 4, 8, 12]
@@ -139,7 +139,7 @@ def test_a_short_run_gives_curves_checkpoints_a_time_lapse_and_a_model_in_the_pi
     assert any("pt_drift" in k for k in charts)
     at.text_input(key="pretrain_save_name").set_value("tiny BERT").run()
     at.button(key="pretrain_save").click().run()
-    saved = list(at.session_state["session_models"].values())
+    saved = list(at.session_state[session.SESSION_MODELS].values())
     assert [s.label for s in saved] == ["tiny BERT"] and saved[0].has_mlm
     assert any(o.startswith("tiny BERT · ") for o in at.selectbox(key="model").options)    # name · language · size
     assert at.get("download_button")
@@ -150,18 +150,18 @@ def test_two_sessions_train_apart():
     for at in (a, b):
         set_tiny(at, steps=3000, frames=2)
     a.button(key="pretrain_start").click().run()
-    assert "studio_runs" not in b.session_state or "pretrain" not in b.session_state["studio_runs"]
+    assert panel.RUNS not in b.session_state or "pretrain" not in b.session_state[panel.RUNS]
     b.button(key="pretrain_start").click().run()
-    run_a, run_b = a.session_state["studio_runs"]["pretrain"], b.session_state["studio_runs"]["pretrain"]
+    run_a, run_b = a.session_state[panel.RUNS]["pretrain"], b.session_state[panel.RUNS]["pretrain"]
     assert run_a is not run_b
-    assert a.session_state["studio_workspace"].path != b.session_state["studio_workspace"].path
+    assert a.session_state[panel.WORKSPACE].path != b.session_state[panel.WORKSPACE].path
     wait_for(run_a, ("running",), 120)
     run_a.stop()
     run_a.join(60)
     view_b = run_b.view()
     assert run_a.view().status == "stopped" and view_b.status in ("preparing", "running")
-    assert run_a.folder.parent == a.session_state["studio_workspace"].path
-    assert run_b.folder.parent == b.session_state["studio_workspace"].path
+    assert run_a.folder.parent == a.session_state[panel.WORKSPACE].path
+    assert run_b.folder.parent == b.session_state[panel.WORKSPACE].path
     run_b.stop()
     run_b.join(60)
 
@@ -171,7 +171,7 @@ def test_a_run_that_fails_says_why_and_its_last_checkpoint_can_still_be_saved():
     at = open_page()
     set_tiny(at, steps=5000, frames=2)
     at.button(key="pretrain_start").click().run()
-    run = at.session_state["studio_runs"]["pretrain"]
+    run = at.session_state[panel.RUNS]["pretrain"]
     wait_for(run, ("running",), 120)
     run.pause(wait=30)
     with torch.no_grad():
@@ -181,7 +181,7 @@ def test_a_run_that_fails_says_why_and_its_last_checkpoint_can_still_be_saved():
     at.run()
     assert any("not a finite number" in e.value and "step 0" in e.value for e in at.error), [e.value for e in at.error]
     at.button(key="pretrain_save").click().run()                              # the app stays usable
-    assert [s.label for s in at.session_state["session_models"].values()] == ["my BERT (trained here)"]
+    assert [s.label for s in at.session_state[session.SESSION_MODELS].values()] == ["my BERT (trained here)"]
 
 
 def test_one_line_documents_are_split_so_nsp_gets_isnext_pairs(tokenizer):
@@ -206,17 +206,15 @@ def test_windows_line_ends_and_blank_lines_with_spaces_still_separate_documents(
     (b"one document only", "只有一篇文档"), (b"x" * (pt.UPLOAD_LIMIT + 1), "超过了"),
 ])
 def test_refused_files_are_explained_in_chinese_on_the_chinese_page(data, words):
-    from ui.studio.file_errors import explain
+    from ui.i18n import error_text
     with pytest.raises(DataError) as err:
         pt.read_upload(data)
-    assert words in explain(str(err.value), "zh") and explain(str(err.value), "en") == str(err.value)
+    assert words in error_text(err.value, "zh") and error_text(err.value, "en") == str(err.value)
 
 
 @pytest.mark.parametrize("lang, words", [("en", "another browser session"), ("zh", "另一个浏览器会话")])
 def test_a_link_to_another_sessions_model_says_why_it_shows_another(lang, words):
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update({"lang": lang, "model": "session:0123456789"})
-    at.run()
+    at = open_app(60, lang=lang, model="session:0123456789")
     assert any(words in i.value for i in at.sidebar.info), [i.value for i in at.sidebar.info]
     assert at.session_state["model"] == f"minilm-mlm-{lang}"                  # the default of the language
     at.run()
@@ -224,13 +222,15 @@ def test_a_link_to_another_sessions_model_says_why_it_shows_another(lang, words)
 
 
 def test_failures_found_while_building_a_run_are_explained_in_chinese():
+    from transformer_core.errors import Phrase
     from transformer_core.tokenizer import train_wordpiece
     from transformer_core.train.checks import need_one_batch
-    from ui.studio.file_errors import explain
+    from ui.i18n import error_text
     with pytest.raises(DataError) as small:
         train_wordpiece(["你好世界今天天气很好"] * 3, vocab_size=5)
     with pytest.raises(DataError) as batch:
-        need_one_batch(3, 32, "sentence pairs", "Use a larger corpus.")
-    assert explain(str(small.value), "zh").startswith("词表大小 5 太小") and "≥ 13" in explain(str(small.value), "zh")
-    assert explain(str(batch.value), "zh").startswith("用于训练的样本只有 3 个，而一个批次需要 32 个。")
-    assert explain("something new", "zh") == "（英文说明）something new"
+        need_one_batch(3, 32, Phrase("sentence pairs", "what_sentence_pairs"),
+                       Phrase("Use a larger corpus or a smaller --batch-size.", "advice_larger_corpus"))
+    assert error_text(small.value, "zh").startswith("vocab_size=5 太小") and "≥ 13" in error_text(small.value, "zh")
+    assert error_text(batch.value, "zh").startswith("用于训练的只有 3 个句子对，而一个批次需要 32 个。")
+    assert error_text(ValueError("something new"), "zh") == "something new"      # not a core error: as it is

@@ -29,7 +29,7 @@ from ui.architecture import (
     shape_records,
     trace_shapes,
 )
-from ui.i18n import ARCH, LANGS, STRINGS
+from ui.i18n import ARCH, LANGS, TERMS, catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = TransformerConfig(vocab_size=97, d_model=16, n_layers=2, n_heads=4, d_ff=24, max_len=12)
@@ -42,14 +42,15 @@ def real_count(model: torch.nn.Module) -> int:
 # --- strings --------------------------------------------------------------------------------------
 
 def test_every_string_has_every_language():
-    missing = [(key, lang) for key, entry in STRINGS.items() for lang in LANGS if not entry.get(lang)]
+    missing = [(key, lang) for key in ARCH.keys() for lang in LANGS
+               if not catalog(lang).get("arch", {}).get(key) and key not in ARCH.shared]
     assert missing == []
 
 
 def test_t_formats_placeholders_and_falls_back_to_english():
     assert ARCH("d_frame", "en", n=12) == "× 12 encoder layers"
     assert ARCH("d_frame", "zh", n=12) == "× 12 个编码器层"
-    assert ARCH("app_title", "fr") == "Attention Lab"
+    assert TERMS("app_title", "fr") == "Attention Lab"
 
 
 # --- parameter table ------------------------------------------------------------------------------
@@ -99,7 +100,7 @@ def test_rows_are_consistent():
     assert [r.component for r in layer_rows[:4]] == ["c_wq", "c_wk", "c_wv", "c_wo"]
     assert next(r for r in rows if r.component == "c_wq").each == 768 * 768 + 768
     assert next(r for r in rows if r.component == "c_mlm_decoder").each == 0      # tied: counted once
-    assert all(r.part in STRINGS and r.component in STRINGS for r in rows)
+    assert all(r.part in ARCH and r.component in ARCH for r in rows)
 
 
 def test_param_records_are_localised():
@@ -213,10 +214,8 @@ def test_ui_does_not_import_streamlit():
 
 
 def test_every_config_error_key_has_chinese():
-    import re
-    from pathlib import Path
+    from error_sites import keyed_sites
 
-    from ui.i18n import ERRORS_ZH
-    source = (Path(__file__).resolve().parents[1] / "transformer_core" / "config.py").read_text(encoding="utf-8")
-    keys = set(re.findall(r'ConfigError\(f".*?",\s*"(\w+)"', source, flags=re.S))
-    assert len(keys) >= 9 and keys <= set(ERRORS_ZH)
+    from ui.i18n import catalog
+    keys = {site.key for site in keyed_sites() if site.path.endswith("transformer_core/config.py")}
+    assert len(keys) >= 9 and keys <= set(catalog("zh")["errors"])

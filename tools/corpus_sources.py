@@ -40,7 +40,8 @@ def fetch_deb(package: str, work: Path) -> Path:
     """Download one Debian package and unpack it (``dpkg -x``) into ``work/package``; no install."""
     for tool in ("apt-get", "dpkg"):
         if shutil.which(tool) is None:
-            raise DataError(f"`{tool}` was not found: building this corpus needs a Debian or Ubuntu system.")
+            raise DataError(f"`{tool}` was not found: building this corpus needs a Debian or Ubuntu system.",
+                            "needs_debian", tool=tool)
     _run(["apt-get", "download", package], cwd=work, what=f"Debian package {package}")
     deb = next(work.glob(f"{package}_*.deb"))
     target = work / package
@@ -66,13 +67,14 @@ def _run(command: list[str], cwd: Path, what: str) -> None:
     try:
         subprocess.run(command, cwd=cwd, check=True, capture_output=True, text=True)
     except FileNotFoundError as error:
-        raise DataError(f"Could not fetch {what}: the program {command[0]!r} is not installed.") from error
+        raise DataError(f"Could not fetch {what}: the program {command[0]!r} is not installed.", "fetch_no_program",
+                        what=what, program=command[0]) from error
     except subprocess.CalledProcessError as error:
         detail = (error.stderr or error.stdout or "").strip().splitlines()[-3:]
         raise DataError(
             f"Could not fetch {what} (`{' '.join(command[:3])} …` failed). Is the package index reachable "
-            f"(apt-get update / pip configuration)? Last messages: {' | '.join(detail)}"
-        ) from error
+            f"(apt-get update / pip configuration)? Last messages: {' | '.join(detail)}",
+            "fetch_failed", what=what, command=' '.join(command[:3]), detail=' | '.join(detail)) from error
 
 
 class Fetcher:
@@ -152,7 +154,8 @@ class _RReader:
         elif kind in (16, 19):  # character vector, list
             value = [self.item() for _ in range(self.int())]
         else:
-            raise DataError(f"This R data file uses a type ({kind}) the corpus builder does not read.")
+            raise DataError(f"This R data file uses a type ({kind}) the corpus builder does not read.", "r_type",
+                            kind=kind)
         names = dict(self.item()).get("names") if has_attr else None
         return dict(zip(names, value, strict=True)) if names else value
 
@@ -161,7 +164,7 @@ def read_r_object(data: bytes):
     """Unserialise one R object (format "X", XDR)."""
     reader = _RReader(data)
     if data[:2] != b"X\n":
-        raise DataError("Not an R XDR serialisation.")
+        raise DataError("Not an R XDR serialisation.", "not_r_xdr")
     reader.pos = 14
     reader.pos += 4 + reader.int()  # native encoding name
     return reader.item()

@@ -6,6 +6,7 @@ needs either one without reaching into ``data/``.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import DataError
@@ -28,7 +29,7 @@ class CharVocab:
     def from_pairs(cls, pairs, side: str = "both") -> CharVocab:
         """``side`` = "source", "target" or "both"."""
         if side not in ("source", "target", "both"):
-            raise DataError(f"side must be 'source', 'target' or 'both'; got {side!r}.")
+            raise DataError(f"side must be 'source', 'target' or 'both'; got {side!r}.", "vocab_side", side=side)
         chosen = [s for pair in pairs for k, s in zip(("source", "target"), pair, strict=True) if side in (k, "both")]
         return cls("".join(chosen))
 
@@ -62,9 +63,19 @@ class CharVocab:
         try:
             tokens = json.loads(Path(path).read_text(encoding="utf-8"))["tokens"]
         except (OSError, ValueError, KeyError, TypeError) as error:
-            raise DataError(f"{path} is not a vocab file saved by CharVocab.save ({error}).") from error
+            raise DataError(f"{path} is not a vocab file saved by CharVocab.save ({error}).", "vocab_unreadable",
+                            path=path, error=error) from error
         if tokens[:4] != list(CharVocab.SPECIALS):
-            raise DataError(f"{path} does not start with the specials {CharVocab.SPECIALS}.")
+            raise DataError(f"{path} does not start with the specials {CharVocab.SPECIALS}.", "vocab_specials",
+                            path=path, specials=CharVocab.SPECIALS)
         vocab = cls([])
         vocab.tokens, vocab.index = tokens, {t: i for i, t in enumerate(tokens)}
         return vocab
+
+
+@dataclass(frozen=True)
+class CharPair:
+    """An encoder-decoder's two character vocabularies: what it reads and what it writes (often one and the same)."""
+
+    source: CharVocab      # the encoder's input characters
+    target: CharVocab      # the decoder's output characters ([BOS] starts, [EOS] stops)

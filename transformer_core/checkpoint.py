@@ -22,20 +22,23 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 from torch import nn
 
-from .bert import BertForMaskedLM, BertForPreTraining, BertForSequenceClassification, BertModel
 from .char_vocab import CharVocab
-from .errors import CheckpointError
+from .errors import CheckpointError, Phrase, Phrases
 from .hf_names import IGNORED, TIED, config_from_hf, config_to_hf, normalise_hf_name, to_hf_name
+from .kinds import (
+    SEQ2SEQ,
+    WORDPIECE,
+    ModelKind,
+    guess_from_weights,
+    kind_named,
+    kind_of,
+    kind_of_class,
+    named_in_config,
+)
 from .quantize import pack, unpack
 from .seq2seq import Seq2SeqTransformer
 from .tokenizer import load_tokenizer
 
-ARCHITECTURES: dict[str, type[nn.Module]] = {
-    "BertModel": BertModel, "BertForMaskedLM": BertForMaskedLM,
-    "BertForPreTraining": BertForPreTraining, "BertForSequenceClassification": BertForSequenceClassification,
-    "Seq2SeqTransformer": Seq2SeqTransformer,
-}
-OWN_NAMES = ("Seq2SeqTransformer",)       # saved with our parameter names: there is no HF layout for them
 VOCAB, SOURCE_VOCAB, TARGET_VOCAB = "vocab.json", "source_vocab.json", "target_vocab.json"
 HEAD_PREFIXES = ("cls.", "classifier.", "bert.pooler.", "pooler.")
 
@@ -61,21 +64,19 @@ def save_pretrained(model: nn.Module, folder, tokenizer=None, dtype: torch.dtype
     ``int8=True`` stores large matrices as int8 rows with a scale each (quantize.py): half again."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    architecture = type(model).__name__
-    if architecture not in ARCHITECTURES:
-        raise TypeError(f"save_pretrained supports {sorted(ARCHITECTURES)}, not {architecture}.")
+    kind = kind_of(model)                         # an unregistered class: a CheckpointError naming the known ones
     tensors = {}
     for name, tensor in model.state_dict().items():
-        key = name if architecture in OWN_NAMES else to_hf_name(name, bert_prefix=architecture != "BertModel")
+        key = to_hf_name(name, bert_prefix=bool(kind.hf_prefix)) if kind.hf_names else name
         if key not in TIED:
             tensors[key] = tensor.detach().to(dtype or tensor.dtype).contiguous().cpu()
     if int8:
         tensors = pack(tensors, dtype or torch.float16)
     _atomic_write(folder / "model.safetensors", lambda p: save_file(tensors, p, metadata={"format": "pt"}))
-    if architecture in OWN_NAMES:
-        data = {"architectures": [architecture], "model_type": "attention_lab", "attention_lab": model.config.to_dict()}
+    if kind.hf_names:
+        data = config_to_hf(model.config, kind.name)
     else:
-        data = config_to_hf(model.config, architecture)
+        data = {"architectures": [kind.name], "model_type": "attention_lab", "attention_lab": model.config.to_dict()}
     config = json.dumps(data, indent=2, ensure_ascii=False)
     _atomic_write(folder / "config.json", lambda p: Path(p).write_text(config, encoding="utf-8"))
     if tokenizer is not None:
@@ -86,14 +87,15 @@ def save_pretrained(model: nn.Module, folder, tokenizer=None, dtype: torch.dtype
 def _read_config(folder: Path):
     path = folder / "config.json"
     if not path.is_file():
-        raise CheckpointError(f"{path} is missing: a model folder needs config.json and model.safetensors.")
+        raise CheckpointError(f"{path} is missing: a model folder needs config.json and model.safetensors.",
+                              "no_config", path=path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return data, config_from_hf(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise CheckpointError(f"{path} is not valid JSON ({err}).") from err
+        raise CheckpointError(f"{path} is not valid JSON ({err}).", "bad_json", path=path, err=err) from err
     except (ValueError, TypeError) as err:
-        raise CheckpointError(f"{path}: {err}") from err
+        raise CheckpointError(f"{path}: {err}", "bad_config", path=path, err=err) from err
 
 
 def _read_weights(folder: Path) -> tuple[Path, dict[str, torch.Tensor]]:
@@ -104,40 +106,49 @@ def _read_weights(folder: Path) -> tuple[Path, dict[str, torch.Tensor]]:
                 raw = unpack({k: f.get_tensor(k) for k in f.keys()})       # int8 storage → floats
             return path, {normalise_hf_name(k): v for k, v in raw.items()}
         except (SafetensorError, OSError, RuntimeError) as err:
-            raise CheckpointError(f"{path} is corrupt or truncated and cannot be read ({err}).") from err
+            raise CheckpointError(f"{path} is corrupt or truncated and cannot be read ({err}).", "file_corrupt",
+                                  path=path, err=err) from err
     path = folder / "pytorch_model.bin"
     if path.is_file():
         try:   # weights_only=True: tensors and plain containers only, never arbitrary objects
             state = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as err:  # noqa: BLE001 - torch raises many types for a bad file
-            raise CheckpointError(f"{path} could not be read as plain weights ({err}).") from err
+            raise CheckpointError(f"{path} could not be read as plain weights ({err}).", "bin_unreadable",
+                                  path=path, err=err) from err
         return path, {normalise_hf_name(k): v for k, v in state.items()}
-    raise CheckpointError(f"No weights in {folder}: expected model.safetensors (or pytorch_model.bin).")
+    raise CheckpointError(f"No weights in {folder}: expected model.safetensors (or pytorch_model.bin).",
+                          "no_weights", folder=folder)
 
 
-def _choose_class(data: dict, keys: set[str], model_class, path: Path) -> type[nn.Module]:
-    saved = set(data.get("architectures") or ()) & set(OWN_NAMES)
+def _as_kind(model_class) -> ModelKind:
+    """A kind given as itself, by its name or by its class."""
+    if isinstance(model_class, ModelKind):
+        return model_class
+    return kind_named(model_class) if isinstance(model_class, str) else kind_of_class(model_class)
+
+
+def _choose_kind(data: dict, keys: set[str], model_class, path: Path) -> ModelKind:
+    """The forced kind, checked against the file; else the kind config.json names; else guessed from the keys.
+    A kind saved under its own names loads only as itself; an HF-layout file as any HF-layout kind."""
+    saved = named_in_config(data)
     if model_class is not None:
-        chosen = ARCHITECTURES[model_class] if isinstance(model_class, str) else model_class
-        if saved and chosen.__name__ not in saved:        # an encoder-decoder is no BERT, and vice versa
-            raise CheckpointError(f"{path} holds a {saved.pop()}, which cannot be loaded as {chosen.__name__}.")
-        if not saved and chosen.__name__ in OWN_NAMES:
-            raise CheckpointError(f"{path} holds a BERT model, not a {chosen.__name__}.")
-        return chosen
-    for name in data.get("architectures") or ():
-        if name in ARCHITECTURES:
-            return ARCHITECTURES[name]
-    if "cls.seq_relationship.weight" in keys:
-        return BertForPreTraining
-    if any(k.startswith("cls.predictions") for k in keys):
-        return BertForMaskedLM
-    return BertForSequenceClassification if "classifier.weight" in keys else BertModel
+        kind = _as_kind(model_class)
+        chosen = kind.model_class
+        if saved is not None and not saved.hf_names and saved is not kind:   # an encoder-decoder is no BERT
+            held = saved.name
+            raise CheckpointError(f"{path} holds a {held}, which cannot be loaded as {chosen.__name__}.",
+                                  "wrong_architecture", path=path, held=held, chosen=chosen.__name__)
+        if (saved is None or saved.hf_names) and not kind.hf_names:         # and a BERT is no encoder-decoder
+            raise CheckpointError(f"{path} holds a BERT model, not a {chosen.__name__}.", "not_bert",
+                                  path=path, chosen=chosen.__name__)
+        return kind
+    return saved or guess_from_weights(keys)
 
 
-def _match_weights(model: nn.Module, weights: dict, path: Path, init_missing_heads: bool) -> dict:
+def _match_weights(model: nn.Module, kind: ModelKind, weights: dict, path: Path, init_missing_heads: bool) -> dict:
     """Map file keys onto our parameter names, checking presence and shape of every one."""
     file_has_prefix = any(k.startswith("bert.") for k in weights)
-    want_prefix = not isinstance(model, BertModel)
+    want_prefix = bool(kind.hf_prefix)
     if file_has_prefix and not want_prefix:                   # e.g. the encoder of a BertForPreTraining file
         weights = {k.removeprefix("bert."): v for k, v in weights.items()}
     elif want_prefix and not file_has_prefix:                 # a bare BertModel file under a head model
@@ -174,32 +185,61 @@ def _match_own_names(model: nn.Module, weights: dict, path: Path) -> dict:
 
 
 def _check_match(model: nn.Module, path: Path, missing: list, unexpected: list, shapes: list) -> None:
-    problems = [f"{label} ({len(items)}): {', '.join(items[:10])}{' …' if len(items) > 10 else ''}"
-                for label, items in (("missing keys", missing), ("unexpected keys", unexpected),
-                                     ("mis-shaped keys", shapes)) if items]
+    problems = [phrase for items, phrase in (
+        (missing, Phrase(f"missing keys ({len(missing)}): {_first(missing)}", "keys_missing",
+                         n=len(missing), keys=_first(missing))),
+        (unexpected, Phrase(f"unexpected keys ({len(unexpected)}): {_first(unexpected)}", "keys_unexpected",
+                            n=len(unexpected), keys=_first(unexpected))),
+        (shapes, Phrase(f"mis-shaped keys ({len(shapes)}): {_first(shapes)}", "keys_misshaped",
+                        n=len(shapes), keys=_first(shapes)))) if items]
     if problems:
-        raise CheckpointError(f"{path} does not match {type(model).__name__} built from config.json — "
-                              + "; ".join(problems))
+        found = Phrases(problems)
+        raise CheckpointError(f"{path} does not match {type(model).__name__} built from config.json — {found}",
+                              "weights_mismatch", path=path, model=type(model).__name__, found=found)
+
+
+def _first(items: list) -> str:
+    """At most ten names, then "…"."""
+    return f"{', '.join(items[:10])}{' …' if len(items) > 10 else ''}"
 
 
 def load_pretrained(folder, model_class=None, init_missing_heads: bool = False, device="cpu"):
     """Load one of our folders or a real HF BERT folder → (model in eval mode, tokenizer or None).
 
-    ``model_class``: force a class (name or type), e.g. load a pretraining checkpoint as a classifier
-    with ``init_missing_heads=True`` so the new head starts from random weights.
+    ``model_class``: force a kind (a ModelKind, its name or its class), e.g. load a pretraining checkpoint as
+    a classifier with ``init_missing_heads=True`` so the new head starts from random weights.
     A Seq2SeqTransformer folder gives (model, None): its vocabularies come from ``load_seq2seq``."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise CheckpointError(f"{folder} is not a folder.")
+        raise CheckpointError(f"{folder} is not a folder.", "not_a_folder", folder=folder)
     data, config = _read_config(folder)
     path, weights = _read_weights(folder)
-    model = _choose_class(data, set(weights), model_class, folder / "config.json")(config)
-    if isinstance(model, Seq2SeqTransformer):
+    kind = _choose_kind(data, set(weights), model_class, folder / "config.json")
+    model = kind.model_class(config)
+    if kind.hf_names:
+        state = _match_weights(model, kind, weights, path, init_missing_heads)
+        model.load_state_dict(state, strict=False)           # every key was checked above; copy_ casts dtype
+    else:
         model.load_state_dict(_match_own_names(model, weights, path))
-        return model.to(device).eval(), None
-    state = _match_weights(model, weights, path, init_missing_heads)
-    model.load_state_dict(state, strict=False)               # every key was checked above; copy_ casts dtype
-    return model.to(device).eval(), load_tokenizer(folder)
+    return model.to(device).eval(), load_tokenizer(folder) if kind.tokenizer == WORDPIECE else None
+
+
+def folder_kind(folder, data: dict | None = None) -> ModelKind:
+    """The kind a model folder holds: the one its config.json (``data``, when already read) names, else
+    the one its weights' names show."""
+    folder = Path(folder)
+    if data is None:
+        data, _ = _read_config(folder)
+    return named_in_config(data) or guess_from_weights(_weight_names(folder))
+
+
+def _weight_names(folder: Path) -> set[str]:
+    """The tensor names in a folder's weights; from the safetensors header alone when it can be read."""
+    try:
+        with safe_open(str(folder / "model.safetensors"), framework="pt") as f:
+            return set(f.keys())
+    except (SafetensorError, OSError, RuntimeError):
+        return set(_read_weights(folder)[1])                 # a .bin file, or an error naming the problem
 
 
 # ---- the encoder-decoder's character vocabularies ----------------------------------------
@@ -216,17 +256,19 @@ def save_vocabs(folder, source_vocab: CharVocab, target_vocab: CharVocab | None 
 def load_seq2seq(folder, device="cpu") -> tuple[Seq2SeqTransformer, CharVocab, CharVocab]:
     """A saved encoder-decoder → (model in eval mode, source vocabulary, target vocabulary)."""
     folder = Path(folder)
-    model, _ = load_pretrained(folder, model_class="Seq2SeqTransformer", device=device)
+    model, _ = load_pretrained(folder, model_class=SEQ2SEQ, device=device)
     if (folder / VOCAB).is_file():
         source = target = CharVocab.load(folder / VOCAB)
     elif (folder / SOURCE_VOCAB).is_file() and (folder / TARGET_VOCAB).is_file():
         source, target = CharVocab.load(folder / SOURCE_VOCAB), CharVocab.load(folder / TARGET_VOCAB)
     else:
         raise CheckpointError(f"{folder} has no {VOCAB} (or {SOURCE_VOCAB} + {TARGET_VOCAB}), so its "
-                              "token ids cannot be turned back into characters.")
-    for side, vocab, size in (("source", source, model.config.vocab_size),
-                              ("target", target, model.config.target_vocab_size)):
+                              "token ids cannot be turned back into characters.", "no_vocab", folder=folder,
+                              VOCAB=VOCAB, SOURCE_VOCAB=SOURCE_VOCAB, TARGET_VOCAB=TARGET_VOCAB)
+    for side, vocab, size in ((Phrase("source", "side_source"), source, model.config.vocab_size),
+                              (Phrase("target", "side_target"), target, model.config.target_vocab_size)):
         if len(vocab) != size:
             raise CheckpointError(f"{folder}: the {side} vocabulary has {len(vocab)} characters but the model "
-                                  f"was built for {size}; the vocabulary file belongs to another model.")
+                                  f"was built for {size}; the vocabulary file belongs to another model.",
+                                  "vocab_size_mismatch", folder=folder, side=side, n=len(vocab), size=size)
     return model, source, target

@@ -36,15 +36,19 @@ def _check_request(model: Seq2SeqTransformer, src_ids: Tensor, max_len: int, bea
     """Decoding knobs are checked here, so a mistake reads as one, not as a torch error mid-loop."""
     config = model.config
     if beam_size < 1:
-        raise ConfigError(f"beam_size must be at least 1 (1 = greedy), got {beam_size}.")
+        raise ConfigError(f"beam_size must be at least 1 (1 = greedy), got {beam_size}.", "beam_size",
+                          beam_size=beam_size)
     if max_len < 1:
-        raise ConfigError(f"max_len (the most tokens to generate) must be at least 1, got {max_len}.")
+        raise ConfigError(f"max_len (the most tokens to generate) must be at least 1, got {max_len}.",
+                          "generate_at_least_one", max_len=max_len)
     if config.position != "rotary" and max_len + 1 > config.max_len:
         raise ConfigError(f"Generating up to max_len = {max_len} tokens needs {max_len + 1} target positions "
                           f"(with the start token), but this model's position table has {config.max_len}: "
-                          f"use max_len ≤ {config.max_len - 1}.")
+                          f"use max_len ≤ {config.max_len - 1}.", "generate_too_long", max_len=max_len,
+                          positions=max_len + 1, table=config.max_len, most=config.max_len - 1)
     if src_ids.dim() != 2:
-        raise ConfigError(f"src_ids must be (batch, tokens); got shape {tuple(src_ids.shape)}.")
+        raise ConfigError(f"src_ids must be (batch, tokens); got shape {tuple(src_ids.shape)}.", "src_shape",
+                          shape=tuple(src_ids.shape))
 
 
 def _next_token(model: Seq2SeqTransformer, prefix: Tensor, memory: Tensor, src: Tensor, record: bool):
@@ -106,7 +110,8 @@ def beam_search(model: Seq2SeqTransformer, src_ids: Tensor, bos: int, eos: int, 
     _check_request(model, src, max_len, beam_size)
     if src.size(0) != 1:
         raise ConfigError(f"beam_search decodes one sentence at a time; got a batch of {src.size(0)}. "
-                          "Loop over the sentences, or use greedy_decode for a whole batch.")
+                          "Loop over the sentences, or use greedy_decode for a whole batch.", "beam_one_sentence",
+                          batch=src.size(0))
     memory, _ = model.encode(src)
     beams = torch.tensor([[bos]], device=src.device)                         # (K, t), K = 1 at first
     scores = torch.zeros(1, device=src.device)

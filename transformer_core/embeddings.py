@@ -18,6 +18,7 @@ from torch import Tensor, nn
 
 from .config import TransformerConfig
 from .dropout import Dropout
+from .errors import Phrase
 from .inputs import check_ids, check_same_shape
 from .trace import EmbeddingTrace
 
@@ -77,12 +78,12 @@ class Embeddings(nn.Module):
                 record: bool = False) -> tuple[Tensor, EmbeddingTrace | None]:
         """input_ids, token_type_ids: (B, T) → (B, T, D)."""
         check_ids(input_ids, self.word.num_embeddings, "input_ids",
-                  "was the text tokenized with another model's tokenizer?")
+                  Phrase("was the text tokenized with another model's tokenizer?", "hint_other_tokenizer"))
         self.config.check_length(input_ids.size(1))
         if self.segment is not None:
             check_same_shape(token_type_ids, input_ids, "token_type_ids")
             check_ids(token_type_ids, self.segment.num_embeddings, "token_type_ids",
-                      "segments are 0 for sentence A and 1 for sentence B.")
+                      Phrase("segments are 0 for sentence A and 1 for sentence B.", "hint_segments"))
         token = self.word(input_ids)                                               # (B, T, D)
         if self.vaswani:                     # scale so token vectors are not drowned by the ±1 sinusoids
             token = token * math.sqrt(self.config.d_model)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from .config import TransformerConfig
+from .errors import ConfigError
 
 # (our name, HF name) — ``bert.`` prefixes are handled separately, because a bare HF ``BertModel``
 # checkpoint has none and a ``BertFor…`` checkpoint has them.
@@ -92,11 +93,14 @@ def config_from_hf(data: dict) -> TransformerConfig:
     if "attention_lab" in data:                        # one of ours: every field is there
         return TransformerConfig.from_dict(data["attention_lab"])
     if data.get("model_type", "bert") != "bert":
-        raise ValueError(f"config.json describes a {data.get('model_type')!r} model; only BERT is supported.")
+        raise ConfigError(f"config.json describes a {data.get('model_type')!r} model; only BERT is supported.",
+                          "hf_not_bert", model_type=data.get('model_type'))
     if data.get("position_embedding_type", "absolute") != "absolute":
-        raise ValueError("Only absolute (learned) position embeddings are supported for HF BERT checkpoints.")
+        raise ConfigError("Only absolute (learned) position embeddings are supported for HF BERT checkpoints.",
+                          "hf_positions")
     if data.get("hidden_act", "gelu") not in ("gelu", "relu"):
-        raise ValueError(f"hidden_act {data['hidden_act']!r} is not supported (gelu or relu).")
+        raise ConfigError(f"hidden_act {data['hidden_act']!r} is not supported (gelu or relu).", "hf_activation",
+                          hidden_act=data['hidden_act'])
     values = {ours: data[hf] for hf, ours in HF_CONFIG_KEYS if hf in data}
     values["n_labels"] = len(data.get("id2label") or {}) or data.get("num_labels", 2)
     return TransformerConfig(**values)

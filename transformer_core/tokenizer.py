@@ -15,9 +15,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+from tokenizers import Encoding, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
-from .errors import DataError
+from .errors import DataError, Phrase
 
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 MAX_VOCAB = 200_000          # far above any BERT (30,522 English, 21,128 Chinese); beyond it is a typo
@@ -63,15 +63,17 @@ def _check_vocab_size(vocab_size: int, alphabet: set[str], inside: set[str]) -> 
     """The vocabulary has to hold the 5 specials and every character; more than MAX_VOCAB is a slip."""
     if not alphabet:
         raise DataError("The training text is empty (or only spaces and line breaks). "
-                        "Give the tokenizer some real sentences to learn word pieces from.")
+                        "Give the tokenizer some real sentences to learn word pieces from.", "no_training_text")
     smallest = len(SPECIALS) + len(alphabet) + len(inside)
     if vocab_size < smallest:
         raise DataError(f"vocab_size={vocab_size} is too small: the 5 special tokens, the {len(alphabet)} "
                         f"distinct characters of this text and their {len(inside)} word-continuation pieces "
-                        f"(##c) already need {smallest} entries. Choose vocab_size ≥ {smallest}.")
+                        f"(##c) already need {smallest} entries. Choose vocab_size ≥ {smallest}.", "vocab_too_small",
+                        vocab_size=vocab_size, chars=len(alphabet), pieces=len(inside), smallest=smallest)
     if vocab_size > MAX_VOCAB:
         raise DataError(f"vocab_size={vocab_size:,} is too large (the limit is {MAX_VOCAB:,}; "
-                        f"BERT itself uses 30,522). Choose a smaller vocabulary.")
+                        f"BERT itself uses 30,522). Choose a smaller vocabulary.", "vocab_too_large",
+                        vocab_size=vocab_size, MAX_VOCAB=MAX_VOCAB)
 
 
 def _trainer(vocab_size: int, min_frequency: int, alphabet: set[str], inside: set[str]) -> trainers.WordPieceTrainer:
@@ -117,7 +119,8 @@ def _read_lines(paths: list[Path]) -> Iterator[str]:
                 yield from f
         except UnicodeDecodeError as err:
             raise DataError(f"{path.name} is not UTF-8 text (byte {err.start} cannot be read). "
-                            "Save it as UTF-8 and try again.") from None
+                            "Save it as UTF-8 and try again.", "file_not_utf8", name=path.name, byte=err.start,
+                            save_as="UTF-8") from None
 
 
 def train_wordpiece_from_files(paths, vocab_size: int = 8000, lowercase: bool = True,
@@ -127,7 +130,8 @@ def train_wordpiece_from_files(paths, vocab_size: int = 8000, lowercase: bool = 
     paths = [Path(p) for p in ([paths] if isinstance(paths, str | Path) else paths)]
     missing = [str(p) for p in paths if not p.is_file()]
     if not paths or missing:
-        raise DataError(f"No training file found at: {', '.join(missing) or '(no paths given)'}.")
+        where = ', '.join(missing) or Phrase("(no paths given)", "no_paths_given")
+        raise DataError(f"No training file found at: {where}.", "no_training_file", where=where)
     tokenizer = new_wordpiece(lowercase)
     alphabet, inside = _characters(_read_lines(paths), tokenizer)
     _check_vocab_size(vocab_size, alphabet, inside)
@@ -170,7 +174,8 @@ def special_ids(tokenizer: Tokenizer) -> dict[str, int]:
     ids = {name.strip("[]").lower(): tokenizer.token_to_id(name) for name in SPECIALS}
     missing = [f"[{name.upper()}]" for name, i in ids.items() if i is None]
     if missing:
-        raise DataError(f"This tokenizer's vocabulary has no {', '.join(missing)} token, which BERT needs.")
+        raise DataError(f"This tokenizer's vocabulary has no {', '.join(missing)} token, which BERT needs.",
+                        "missing_specials", missing=', '.join(missing))
     return ids
 
 
@@ -188,8 +193,11 @@ class Piece:
 
 def pieces(tokenizer: Tokenizer, text: str, pair: str | None = None) -> list[Piece]:
     """Every piece of the encoded text (or pair), in order, with the characters it came from."""
-    enc = tokenizer.encode(text, pair)
-    unk = tokenizer.token_to_id("[UNK]")
+    return encoding_pieces(tokenizer.encode(text, pair), tokenizer.token_to_id("[UNK]"))
+
+
+def encoding_pieces(enc: Encoding, unk: int | None) -> list[Piece]:
+    """``pieces`` of an Encoding the tokenizer already made (e.g. cut to a length by its own truncation)."""
     return [Piece(id=i, token=tok, start=None if special else start, end=None if special else end,
                   word_index=word, segment=seg, is_special=bool(special), is_unknown=i == unk)
             for i, tok, (start, end), word, seg, special in zip(

@@ -12,19 +12,30 @@ import os
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Literal
 
 import torch
+from tokenizers import Tokenizer
 
+import transformer_core.kinds as kinds
 from transformer_core import BertForPreTraining, CheckpointError, TransformerConfig, load_pretrained, load_seq2seq
+from transformer_core.char_vocab import CharPair
+from transformer_core.checkpoint import folder_kind
+from transformer_core.kinds import CHAR_PAIR, MLM, NSP, ModelKind
 from transformer_core.tokenizer import train_wordpiece
 
+from .i18n import LANGS, tr
 from .language import model_language
 
 MODELS_ROOT = Path(__file__).resolve().parents[1] / "assets" / "models"
 EXTRA_ROOTS = "ATTENTION_LAB_MODELS"   # env: more folders of model folders (os.pathsep-separated), listed first
 RANDOM_KEY = "random-en"
+# shipped: assets/models or ATTENTION_LAB_MODELS; local: a folder the learner opened; session: trained in this
+# browser session (kept in it only); hf-cache: a BERT in the Hugging Face cache; random: the untrained fallback
+Origin = Literal["shipped", "local", "session", "hf-cache", "random"]
+# The shipped kinds' names, for building a ModelSource by hand; what a model can do is asked of its ``kind``.
 CLASSIFIER, PRETRAINING, MASKED_LM, ENCODER, SEQ2SEQ = (
-    "BertForSequenceClassification", "BertForPreTraining", "BertForMaskedLM", "BertModel", "Seq2SeqTransformer")
+    k.name for k in (kinds.CLASSIFIER, kinds.PRETRAINING, kinds.MASKED_LM, kinds.ENCODER, kinds.SEQ2SEQ))
 
 
 @dataclass(frozen=True)
@@ -32,29 +43,38 @@ class ModelSource:
     key: str                  # stable name used in the URL: "bert-mini-en", "local:/abs/path", "session:…"
     label: str                # what the picker shows
     folder: str | None        # where its files are; None for the random-weight model
-    architecture: str         # one of the class names above
+    architecture: str         # its kind's name (transformer_core.kinds): config.json's "architectures"
     lang: str                 # "en", "zh" or "" (unknown: a user's folder)
-    origin: str               # "shipped", "local", "session", "hf-cache" or "random"
+    origin: Origin            # where it came from (see Origin)
     order: int = 100          # the picker lists lower first; the first one of a language is its default
 
     @property
+    def kind(self) -> ModelKind:
+        return kinds.kind_named(self.architecture)
+
+    def can(self, capability: str) -> bool:
+        """MLM, NSP, CLASSIFY or GENERATE (transformer_core.kinds)."""
+        return self.kind.can(capability)
+
+    @property
     def has_mlm(self) -> bool:
-        return self.architecture in (PRETRAINING, MASKED_LM)
+        return self.can(MLM)
 
     @property
     def has_nsp(self) -> bool:
-        return self.architecture == PRETRAINING
+        return self.can(NSP)
 
     @property
     def is_encoder(self) -> bool:
-        return self.architecture != SEQ2SEQ
+        """A BERT-style encoder the explorer's pages can open up (not the encoder-decoder)."""
+        return self.kind.encoder is not None
 
 
 @dataclass(frozen=True)
 class Loaded:
     source: ModelSource
     model: torch.nn.Module    # eval mode; shared read-only between sessions
-    tokenizer: object         # tokenizers.Tokenizer (encoders) or (source CharVocab, target CharVocab)
+    tokenizer: Tokenizer | CharPair   # WordPiece (encoders) or the encoder-decoder's two character vocabularies
 
     @property
     def config(self) -> TransformerConfig:
@@ -68,30 +88,30 @@ class Loaded:
 
 
 def _architecture(data: dict, folder: Path) -> str:
-    names = data.get("architectures") or []
-    if names:
-        return names[0]
-    return PRETRAINING if (folder / "model.safetensors").is_file() else ENCODER
+    """The name of the kind the folder holds: config.json's, else the one its weights' names show."""
+    return folder_kind(folder, data).name
 
 
-def describe_folder(folder, origin: str = "local", key: str | None = None, label: str | None = None) -> ModelSource:
+def describe_folder(folder, origin: Origin = "local", key: str | None = None, label: str | None = None) -> ModelSource:
     """A folder → its ModelSource, or CheckpointError with a message a student can act on."""
     folder = Path(folder).expanduser()
     if not str(folder).strip() or not folder.exists():
-        raise CheckpointError(f"There is no folder at {folder}.")
+        raise CheckpointError(f"There is no folder at {folder}.", "no_folder", folder=folder)
     if not folder.is_dir():
-        raise CheckpointError(f"{folder} is a file, not a folder: choose the folder that holds config.json.")
+        raise CheckpointError(f"{folder} is a file, not a folder: choose the folder that holds config.json.",
+                              "file_not_folder", folder=folder)
     config = folder / "config.json"
     if not config.is_file():
         raise CheckpointError(f"{folder} is not a model folder: it has no config.json (a BERT folder in the "
                               "Hugging Face layout has config.json, model.safetensors and vocab.txt or "
-                              "tokenizer.json).")
+                              "tokenizer.json).", "no_config_json", folder=folder)
     if not any((folder / name).is_file() for name in ("model.safetensors", "pytorch_model.bin")):
-        raise CheckpointError(f"{folder} has config.json but no weights (model.safetensors).")
+        raise CheckpointError(f"{folder} has config.json but no weights (model.safetensors).", "config_no_weights",
+                              folder=folder)
     try:
         data = json.loads(config.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise CheckpointError(f"{config} is not valid JSON ({err}).") from err
+        raise CheckpointError(f"{config} is not valid JSON ({err}).", "bad_json", path=config, err=err) from err
     card = data.get("attention_lab_card", {})   # label and language, written when a model is shipped
     return ModelSource(key=key or f"{origin}:{folder.resolve()}", label=label or card.get("label") or folder.name,
                        folder=str(folder.resolve()), architecture=_architecture(data, folder),
@@ -140,7 +160,8 @@ def _scan_hf_cache(cache: str, _mtime: int) -> tuple[ModelSource, ...]:
 
 
 def random_source() -> ModelSource:
-    return ModelSource(RANDOM_KEY, "random weights (untrained) · 随机权重（未训练）", None, PRETRAINING, "en", "random")
+    label = " · ".join(tr("model_names.random", lang) for lang in LANGS)      # a card's label names every language
+    return ModelSource(RANDOM_KEY, label, None, PRETRAINING, "en", "random")
 
 
 def available(session_sources: tuple[ModelSource, ...] = (), root: Path | None = None) -> list[ModelSource]:
@@ -158,13 +179,13 @@ def load(source: ModelSource) -> Loaded:
     """Read a model from disk (or build the random one) in eval mode."""
     if source.origin == "random":
         return _random_model(source)
-    if source.architecture == SEQ2SEQ:
+    if source.kind.tokenizer == CHAR_PAIR:
         model, src_vocab, tgt_vocab = load_seq2seq(source.folder)
-        return Loaded(source, model, (src_vocab, tgt_vocab))
+        return Loaded(source, model, CharPair(src_vocab, tgt_vocab))
     model, tokenizer = load_pretrained(source.folder)
     if tokenizer is None:
         raise CheckpointError(f"{source.folder} has no tokenizer.json or vocab.txt, so text cannot be turned "
-                              "into ids for this model.")
+                              "into ids for this model.", "no_tokenizer_for_text", folder=source.folder)
     return Loaded(source, model, tokenizer)
 
 

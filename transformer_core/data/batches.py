@@ -31,12 +31,14 @@ class EpochCursor:
     def __init__(self, n: int, batch_size: int, seed: int = 0, shuffle: bool = True, drop_last: bool = False,
                  lengths: list[int] | None = None):
         if n < 1:
-            raise DataError("There are no examples to make batches from.")
+            raise DataError("There are no examples to make batches from.", "no_examples")
         if batch_size < 1:
-            raise DataError(f"batch_size={batch_size}: a batch needs at least one example.")
+            raise DataError(f"batch_size={batch_size}: a batch needs at least one example.", "batch_size_positive",
+                            batch_size=batch_size)
         if drop_last and n < batch_size:
             raise DataError(f"Only {n} examples, fewer than one batch of {batch_size}, and drop_last=True "
-                            "drops the incomplete batch, so nothing would be left. Lower the batch size.")
+                            "drops the incomplete batch, so nothing would be left. Lower the batch size.",
+                            "fewer_than_a_batch", n=n, batch_size=batch_size)
         self.n, self.batch_size, self.seed, self.shuffle, self.drop_last = n, batch_size, seed, shuffle, drop_last
         self.epoch, self.position = 0, 0
         self.lengths = torch.tensor(lengths) if lengths is not None and shuffle else None      # (n,) or None
@@ -86,4 +88,6 @@ def check_resume(state: dict, seed: int, n_examples: int) -> None:
     """A saved position only means the same batches for the same data and seed."""
     if (state.get("seed"), state.get("n_examples")) != (seed, n_examples):
         raise DataError(f"Cannot resume: the saved batches were for {state.get('n_examples')} examples with "
-                        f"seed {state.get('seed')}, but this run has {n_examples} examples with seed {seed}.")
+                        f"seed {state.get('seed')}, but this run has {n_examples} examples with seed {seed}.",
+                        "resume_other_data", saved_n=state.get('n_examples'), saved_seed=state.get('seed'),
+                        n_examples=n_examples, seed=seed)

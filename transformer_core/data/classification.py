@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from ..errors import DataError
+from ..errors import DataError, Phrase
 from ..tokenizer import special_ids
 from .batches import EpochCursor
 from .files import cap, decode_text, raw_bytes
@@ -37,8 +37,9 @@ class LabelledData:
 
 
 def _decode(raw: bytes, name: str, max_bytes: int) -> str:
-    return decode_text(raw, name, max_bytes, expected="a header line `text,label` and one example per line",
-                       save_as="CSV (UTF-8)")
+    return decode_text(raw, name, max_bytes,
+                       expected=Phrase("a header line `text,label` and one example per line", "expect_labelled"),
+                       save_as=Phrase("CSV (UTF-8)", "save_as_csv"))
 
 
 def _rows(text: str, name: str, delimiter: str | None) -> tuple[list[tuple[int, list[str]]], int, int]:
@@ -50,10 +51,11 @@ def _rows(text: str, name: str, delimiter: str | None) -> tuple[list[tuple[int, 
     header = [c.strip().lower() for c in table[0][1]]
     missing = [c for c in ("text", "label") if c not in header]
     if missing:
-        found = ", ".join(f"'{c}'" for c in table[0][1]) or "nothing"
-        raise DataError(f"{cap(name)} needs the columns 'text' and 'label' in its first line, but "
-                        f"{' and '.join(repr(c) for c in missing)} {'is' if len(missing) == 1 else 'are'} missing "
-                        f"(found: {found}).")
+        found = ", ".join(f"'{c}'" for c in table[0][1]) or Phrase("nothing", "found_nothing")
+        gone = (Phrase(f"{missing[0]!r} is missing", "column_missing", column=missing[0]) if len(missing) == 1
+                else Phrase("'text' and 'label' are missing", "both_columns_missing"))
+        raise DataError(f"{cap(name)} needs the columns 'text' and 'label' in its first line, but {gone} "
+                        f"(found: {found}).", "columns_missing", name=cap(name), gone=gone, found=found)
     return table[1:], header.index("text"), header.index("label")
 
 
@@ -63,15 +65,17 @@ def _label_ids(labels: list[str], lines: list[int]) -> tuple[list[int], list[str
     for label, integer, line in zip(labels, is_int, lines, strict=True):
         if not integer and not any(c.isalpha() for c in label):
             raise DataError(f"The label {label!r} on line {line} is neither a whole number nor a name. "
-                            "Use labels like 0/1 or positive/negative.")
+                            "Use labels like 0/1 or positive/negative.", "label_not_a_name", label=label, line=line)
     if any(is_int) and not all(is_int):
         number, word = labels[is_int.index(True)], labels[is_int.index(False)]
         raise DataError(f"The labels mix numbers ({number!r} on line {lines[is_int.index(True)]}) and names "
-                        f"({word!r} on line {lines[is_int.index(False)]}). Use one kind for every example.")
+                        f"({word!r} on line {lines[is_int.index(False)]}). Use one kind for every example.",
+                        "labels_mixed", number=number, number_line=lines[is_int.index(True)], word=word,
+                        word_line=lines[is_int.index(False)])
     names = sorted(set(labels), key=int if all(is_int) else None)
     if len(names) < 2:
         raise DataError(f"Every example has the label {names[0]!r}. A classifier needs at least two classes "
-                        "to tell apart.")
+                        "to tell apart.", "labels_all_same", label=names[0])
     index = {name: i for i, name in enumerate(names)}
     return [index[label] for label in labels], names
 
@@ -82,18 +86,20 @@ def read_labelled(path_or_text, *, delimiter: str | None = None, max_bytes: int 
     raw, name = raw_bytes(path_or_text, max_bytes)
     rows, text_col, label_col = _rows(_decode(raw, name, max_bytes), name, delimiter)
     if not rows:
-        raise DataError(f"{cap(name)} has a header but no examples under it.")
+        raise DataError(f"{cap(name)} has a header but no examples under it.", "header_only", name=cap(name))
     texts, labels, lines = [], [], []
     for line, row in rows:
         if len(row) <= max(text_col, label_col):
             raise DataError(f"Line {line} of {name} has {len(row)} column(s), fewer than the header. "
-                            "Is a text with a comma missing its \"quotes\"?")
+                            "Is a text with a comma missing its \"quotes\"?", "too_few_columns", line=line, name=name,
+                            n=len(row))
         texts.append(row[text_col].strip())
         labels.append(row[label_col].strip())
         lines.append(line)
         if not texts[-1] or not labels[-1]:
-            raise DataError(f"Line {line} of {name} has an empty {'text' if not texts[-1] else 'label'}. "
-                            "Fill it in or delete the line.")
+            empty = Phrase("text", "cell_text") if not texts[-1] else Phrase("label", "cell_label")
+            raise DataError(f"Line {line} of {name} has an empty {empty}. Fill it in or delete the line.",
+                            "empty_cell", line=line, name=name, empty=empty)
     ids, names = _label_ids(labels, lines)
     return LabelledData(texts=texts, labels=ids, label_names=names)
 
@@ -102,7 +108,8 @@ def encode_labelled(data: LabelledData, tokenizer, max_len: int = 128) -> dict[s
     """Tokenize every text as [CLS] text [SEP], cut to max_len (keeping the final [SEP]), pad to the longest.
     The tokenizer is not changed (enabling its truncation would affect everyone sharing it)."""
     if max_len < 3:
-        raise DataError(f"max_len={max_len} is too short: [CLS] text [SEP] needs at least 3 tokens.")
+        raise DataError(f"max_len={max_len} is too short: [CLS] text [SEP] needs at least 3 tokens.",
+                        "max_len_single", max_len=max_len)
     ids = special_ids(tokenizer)
     rows = [enc.ids if len(enc.ids) <= max_len else enc.ids[:max_len - 1] + [ids["sep"]]
             for enc in tokenizer.encode_batch(data.texts)]

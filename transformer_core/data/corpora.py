@@ -24,7 +24,7 @@ import math
 import re
 from pathlib import Path
 
-from transformer_core.errors import DataError
+from transformer_core.errors import DataError, Phrase
 
 SHIPPED_ROOT = Path(__file__).resolve().parents[2] / "assets" / "corpora"
 DEFAULT_BUILD_ROOT = Path.home() / ".cache" / "attention-lab" / "corpora"
@@ -64,8 +64,8 @@ def read_manifest(root: str | Path | None = None) -> dict:
     if not path.is_file():
         raise DataError(
             f"No corpora found in {folder}: MANIFEST.json is missing. Build them with "
-            f"`python -m tools.build_corpora build --out {folder}`, or use root=None for the shipped ones."
-        )
+            f"`python -m tools.build_corpora build --out {folder}`, or use root=None for the shipped ones.",
+            "no_manifest", folder=folder)
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -73,14 +73,17 @@ def _split_path(name: str, split: str, root, kind: str) -> Path:
     """Check name, split and kind, and say what *is* available when something is wrong."""
     corpora = read_manifest(root)["corpora"]
     if name not in corpora:
-        hint = " (built corpora need root=, e.g. the build --out folder)" if root is None else ""
-        raise DataError(f"Unknown corpus {name!r}{hint}. Available here: {', '.join(sorted(corpora))}.")
+        hint = Phrase(" (built corpora need root=, e.g. the build --out folder)", "hint_root") if root is None else ""
+        raise DataError(f"Unknown corpus {name!r}{hint}. Available here: {', '.join(sorted(corpora))}.",
+                        "unknown_corpus", name=name, hint=hint, available=', '.join(sorted(corpora)))
     entry = corpora[name]
     if entry["kind"] != kind:
         other = "load_labelled" if entry["kind"] == "labelled" else "load_documents"
-        raise DataError(f"Corpus {name!r} holds {entry['kind']} data; read it with {other}().")
+        raise DataError(f"Corpus {name!r} holds {entry['kind']} data; read it with {other}().", "corpus_kind",
+                        name=name, kind=entry['kind'], other=other)
     if split not in entry["files"]:
-        raise DataError(f"Unknown split {split!r} for {name!r}. Available: {', '.join(entry['files'])}.")
+        raise DataError(f"Unknown split {split!r} for {name!r}. Available: {', '.join(entry['files'])}.",
+                        "unknown_split", split=split, name=name, available=', '.join(entry['files']))
     folder = Path(root) if root is not None else SHIPPED_ROOT
     return folder / entry["files"][split]["path"]
 

@@ -24,10 +24,11 @@ class MaskingRates:
     def __post_init__(self):
         if not 0 < self.select <= 1:
             raise DataError(f"select={self.select}: the share of tokens to predict must be above 0 and at most 1 "
-                            "(BERT uses 0.15).")
+                            "(BERT uses 0.15).", "select_share", select=self.select)
         if self.mask < 0 or self.random < 0 or self.mask + self.random > 1 + 1e-9:
             raise DataError(f"mask={self.mask}, random={self.random}: both must be ≥ 0 and together at most 1, "
-                            "since they split the chosen tokens (BERT: 0.8 and 0.1, the other 0.1 unchanged).")
+                            "since they split the chosen tokens (BERT: 0.8 and 0.1, the other 0.1 unchanged).",
+                            "mask_random_split", mask=self.mask, random=self.random)
 
     @property
     def keep(self) -> float:
@@ -72,9 +73,11 @@ def mask_tokens(input_ids: Tensor, special_mask: Tensor, mask_id: int, vocab_siz
     ``special_mask`` (B, T) is True at [CLS], [SEP] and padding: those are never chosen. Random
     replacements are drawn from ids ≥ n_special, so a random token is never [CLS], [MASK], …"""
     if special_mask.shape != input_ids.shape:
-        raise DataError(f"special_mask has shape {tuple(special_mask.shape)} but input_ids {tuple(input_ids.shape)}.")
+        raise DataError(f"special_mask has shape {tuple(special_mask.shape)} but input_ids {tuple(input_ids.shape)}.",
+                        "special_mask_shape", shape=tuple(special_mask.shape), ids_shape=tuple(input_ids.shape))
     if vocab_size <= n_special:
-        raise DataError(f"vocab_size={vocab_size} leaves no ordinary token to draw random replacements from.")
+        raise DataError(f"vocab_size={vocab_size} leaves no ordinary token to draw random replacements from.",
+                        "no_ordinary_token", vocab_size=vocab_size)
     device = input_ids.device
     chosen = choose_positions(~special_mask.bool(), rates.select, generator)         # (B, T)
     roll = torch.rand(input_ids.shape, generator=generator, device=device)           # (B, T) one die per token

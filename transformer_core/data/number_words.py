@@ -31,7 +31,8 @@ NUMBER_WORDS: tuple[str, ...] = (*_ONES, *_TENS[2:], "hundred", "thousand", "mil
 
 def _check_number(n: int) -> None:
     if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= LARGEST:
-        raise DataError(f"Numbers must be whole numbers from 0 to {LARGEST:,}; got {n!r}.")
+        raise DataError(f"Numbers must be whole numbers from 0 to {LARGEST:,}; got {n!r}.", "number_range",
+                        LARGEST=LARGEST, n=n)
 
 
 def _below_100(n: int) -> str:
@@ -135,7 +136,8 @@ def sample_number(rng: random.Random, top: int = LARGEST, max_chars: int = MAX_S
             n = _random_length(rng, top, max_chars) if bucket == "random" else BUCKETS[bucket][1](rng, top)
             if n <= top and len(english_words(n)) <= max_chars:
                 return n, bucket
-    raise DataError(f"No number ≤ {top:,} fits in {max_chars} characters of English.")
+    raise DataError(f"No number ≤ {top:,} fits in {max_chars} characters of English.", "no_number_fits",
+                    top=top, max_chars=max_chars)
 
 
 def number_pairs(n: int, rng: random.Random, top: int = LARGEST,

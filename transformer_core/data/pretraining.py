@@ -180,16 +180,19 @@ def make_nsp_examples(documents: list[list[str]], tokenizer, max_len: int = 128,
     labels come from a shuffled bag, not a coin per pair, and an IsNext draw on a one-sentence chunk
     borrows the following sentence as B instead of turning NotNext."""
     if max_len < 5:
-        raise DataError(f"max_len={max_len} is too short: [CLS] A [SEP] B [SEP] needs at least 5 tokens.")
+        raise DataError(f"max_len={max_len} is too short: [CLS] A [SEP] B [SEP] needs at least 5 tokens.",
+                        "max_len_pair", max_len=max_len)
     if not (0 <= random_next <= 1 and 0 <= short_seq_prob <= 1):
-        raise DataError("random_next and short_seq_prob are probabilities: each must be between 0 and 1.")
+        raise DataError("random_next and short_seq_prob are probabilities: each must be between 0 and 1.",
+                        "pair_probabilities")
     docs = _tokenize_documents(documents, tokenizer)
     usable = [d for d, doc in enumerate(docs) if doc]
     if not usable:
-        raise DataError("There is no text in these documents: next-sentence pairs need sentences.")
+        raise DataError("There is no text in these documents: next-sentence pairs need sentences.", "no_sentences")
     if len(usable) < 2:
         raise DataError(f"Next-sentence prediction needs at least 2 documents with text (found {len(usable)}): "
-                        "the NotNext half of the pairs takes its B from a different document.")
+                        "the NotNext half of the pairs takes its B from a different document.", "nsp_two_documents",
+                        found=len(usable))
     ids, rng = special_ids(tokenizer), random.Random(seed)
     builder = _PairBuilder(docs, documents, max_len, rng, random_next, ids["cls"], ids["sep"])
     examples = []
@@ -228,7 +231,8 @@ class PretrainingBatches:
                  pad_id: int = 0, n_special: int = 5, rank: int = 0, world_size: int = 1):
         if world_size > 1 and (batch_size % world_size or not drop_last):
             raise DataError(f"With {world_size} processes the batch size must divide evenly among them "
-                            f"(got {batch_size}) and drop_last must be True, so every process gets equal rows.")
+                            f"(got {batch_size}) and drop_last must be True, so every process gets equal rows.",
+                            "batch_per_process", world_size=world_size, batch_size=batch_size)
         lengths = [len(e.input_ids) for e in examples]                   # shuffled batches are bucketed by length
         self.examples, self.cursor = examples, EpochCursor(len(examples), batch_size, seed, shuffle, drop_last,
                                                            lengths)

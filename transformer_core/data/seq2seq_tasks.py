@@ -51,7 +51,8 @@ def format_date(date: dt.date, style: str) -> str:
         "zh": f"{date.year}年{date.month}月{date.day}日",
     }
     if style not in formats:
-        raise DataError(f"Unknown date style {style!r}. Choose one of: {', '.join(formats)}.")
+        raise DataError(f"Unknown date style {style!r}. Choose one of: {', '.join(formats)}.", "unknown_date_style",
+                        style=style, choices=', '.join(formats))
     return formats[style]
 
 
@@ -67,9 +68,10 @@ def parse_date(text: str) -> dt.date:
     elif m := re.fullmatch(r"(\d{1,2}) ([A-Za-z]+) (\d{4})", text):
         day, name, year = m.groups()
     else:
-        raise DataError(f"Cannot read {text!r} as a date (try 'March 5, 2021' or '2021-03-05').")
+        raise DataError(f"Cannot read {text!r} as a date (try 'March 5, 2021' or '2021-03-05').", "not_a_date",
+                        text=text)
     if name[:3].lower() not in months:
-        raise DataError(f"{name!r} is not a month name.")
+        raise DataError(f"{name!r} is not a month name.", "not_a_month", name=name)
     return dt.date(int(year), months[name[:3].lower()], int(day))
 
 
@@ -96,12 +98,14 @@ def make_pairs(task: str, n: int, seed: int = 0, **options) -> list[tuple[str, s
     ``last_year`` (dates).
     """
     if task not in TASKS:
-        raise DataError(f"Unknown task {task!r}. Choose one of: {', '.join(TASKS)}.")
+        raise DataError(f"Unknown task {task!r}. Choose one of: {', '.join(TASKS)}.", "unknown_task", task=task,
+                        choices=', '.join(TASKS))
     if not isinstance(n, int) or n < 0:
-        raise DataError(f"The number of pairs must be a whole number ≥ 0; got {n!r}.")
+        raise DataError(f"The number of pairs must be a whole number ≥ 0; got {n!r}.", "n_pairs", n=n)
     known = {"min_len", "max_len", "alphabet", "max_value", "max_chars", "first_year", "last_year"}
     if unknown := set(options) - known:
-        raise DataError(f"Unknown option(s) {sorted(unknown)} for make_pairs. Known: {sorted(known)}.")
+        raise DataError(f"Unknown option(s) {sorted(unknown)} for make_pairs. Known: {sorted(known)}.",
+                        "unknown_options", unknown=sorted(unknown), known=sorted(known))
     rng, pairs = random.Random(f"{task}:{seed}"), {}
     if task == "number-zh":
         return number_pairs(n, rng, options.get("max_value", LARGEST), options.get("max_chars", MAX_SOURCE_CHARS))
@@ -111,7 +115,8 @@ def make_pairs(task: str, n: int, seed: int = 0, **options) -> list[tuple[str, s
         source, target = _one_pair(task, rng, options)
         pairs.setdefault(source, target)
     if len(pairs) < n:
-        raise DataError(f"Only {len(pairs)} different {task!r} examples were found for these options; ask for fewer.")
+        raise DataError(f"Only {len(pairs)} different {task!r} examples were found for these options; ask for fewer.",
+                        "too_few_pairs", found=len(pairs), task=task)
     return list(pairs.items())
 
 

@@ -12,10 +12,9 @@ from pathlib import Path
 
 import torch
 
-from ..bert import BertForPreTraining
 from ..checkpoint import load_pretrained, save_vocabs
-from ..errors import DataError
-from ..seq2seq import Seq2SeqTransformer
+from ..errors import DataError, Phrase
+from ..kinds import kind_for_task
 from ..tokenizer import load_tokenizer, special_ids, train_wordpiece
 from . import snapshots
 from .checks import check_tokenizer_fits, corpus_source, fit_max_len, need_one_batch, pairs_for_one_batch
@@ -90,10 +89,11 @@ def _pretrain(config: TrainConfig, model_folder) -> RunParts:
     from ..data.text import split_single_lines
     documents = split_single_lines(_documents(config.corpus, "train"))
     held_out = split_single_lines(_documents(config.corpus, "validation"))
+    kind = kind_for_task("pretrain")
     if model_folder is not None:
-        model, tokenizer = load_model(model_folder, "BertForPreTraining")
+        model, tokenizer = load_model(model_folder, kind)
     elif config.pretrained:                          # continued pretraining: real weights, heads added if missing
-        model, tokenizer = load_pretrained(config.pretrained, model_class="BertForPreTraining",
+        model, tokenizer = load_pretrained(config.pretrained, model_class=kind,
                                            init_missing_heads=True)
         model.train()
         check_tokenizer_fits(tokenizer, [line for doc in documents for line in doc], config.corpus, config.pretrained)
@@ -102,7 +102,7 @@ def _pretrain(config: TrainConfig, model_folder) -> RunParts:
         if config.tokenizer:
             check_tokenizer_fits(tokenizer, [line for doc in documents for line in doc], config.corpus,
                                  config.tokenizer)
-        model = BertForPreTraining(config.model_config(vocab_size=tokenizer.get_vocab_size()))
+        model = kind.model_class(config.model_config(vocab_size=tokenizer.get_vocab_size()))
     ids, vocab = special_ids(tokenizer), tokenizer.get_vocab_size()
     rates = MaskingRates(select=config.mlm_probability, mask=config.mlm_mask, random=config.mlm_random)
 
@@ -112,8 +112,8 @@ def _pretrain(config: TrainConfig, model_folder) -> RunParts:
                                   drop_last=shuffle, pad_id=ids["pad"]), len(examples)
 
     train, n_train = batches(documents, config.seed, True)
-    need_one_batch(n_train, config.batch_size, "sentence pairs",
-                   "Use a larger corpus or a smaller --batch-size.")
+    need_one_batch(n_train, config.batch_size, Phrase("sentence pairs", "what_sentence_pairs"),
+                   Phrase("Use a larger corpus or a smaller --batch-size.", "advice_larger_corpus"))
     evals, n_eval = batches(held_out, config.seed + 1, False) if len(held_out) >= 2 else ([], 0)
     sample = " ".join(documents[0][:3])
     probes = snapshots.bert_probes(tokenizer, _probe_texts(config, sample), config.max_len)
@@ -139,16 +139,19 @@ def _finetune(config: TrainConfig, model_folder) -> RunParts:
     from ..data.classification import LabelledBatches, LabelledData, encode_labelled
     texts, labels, names = _labelled(config, "train")
     if len(set(labels)) < 2:
-        raise DataError(f"{config.corpus}: every example has the same label; a classifier needs at least two.")
+        raise DataError(f"{config.corpus}: every example has the same label; a classifier needs at least two.",
+                        "one_label", corpus=config.corpus)
     source = model_folder or config.pretrained
-    model, tokenizer = load_pretrained(source, model_class="BertForSequenceClassification", init_missing_heads=True)
+    model, tokenizer = load_pretrained(source, model_class=kind_for_task("finetune"), init_missing_heads=True)
     if model_folder is None:                         # a fresh head sized for these labels, with the chosen pooling
         model = _with_head(model, config, len(names))
     if tokenizer is None:
-        raise DataError(f"{source} has no tokenizer.json or vocab.txt, so its texts cannot be tokenized.")
+        raise DataError(f"{source} has no tokenizer.json or vocab.txt, so its texts cannot be tokenized.",
+                        "no_tokenizer_to_train", source=source)
     check_tokenizer_fits(tokenizer, texts, config.corpus, str(source))
     max_len, note = fit_max_len(config.max_len, model.config)
-    need_one_batch(len(texts), config.batch_size, "labelled rows", "Use more rows or a smaller --batch-size.")
+    need_one_batch(len(texts), config.batch_size, Phrase("labelled rows", "what_labelled_rows"),
+                   Phrase("Use more rows or a smaller --batch-size.", "advice_more_rows"))
     encoded = encode_labelled(LabelledData(texts, labels, list(names)), tokenizer, max_len)
     train = LabelledBatches(encoded, config.batch_size, seed=config.seed, shuffle=True, drop_last=True)
     held = _labelled(config, "validation")
@@ -166,8 +169,7 @@ def _finetune(config: TrainConfig, model_folder) -> RunParts:
 
 def _with_head(pretrained, config: TrainConfig, n_labels: int):
     """Copy the encoder into a classifier built for n_labels and the chosen pooling."""
-    from ..bert import BertForSequenceClassification
-    model = BertForSequenceClassification(pretrained.config.replace(n_labels=n_labels, pooling=config.pooling))
+    model = kind_for_task("finetune").model_class(pretrained.config.replace(n_labels=n_labels, pooling=config.pooling))
     state = {k: v for k, v in pretrained.state_dict().items() if not k.startswith("classifier.")}
     model.load_state_dict(state, strict=False)
     return model
@@ -180,15 +182,18 @@ def _seq2seq(config: TrainConfig, model_folder) -> RunParts:
     from ..data.seq2seq_tasks import make_pairs, split_pairs
     pairs = make_pairs(config.seq2seq_task, config.n_pairs, config.seed)
     train_pairs, eval_pairs = split_pairs(pairs)[:2]
-    need_one_batch(len(train_pairs), config.batch_size, f"pairs (of --n-pairs {config.n_pairs}; the rest are "
-                   "held out for evaluation)", f"Use --n-pairs {pairs_for_one_batch(config.batch_size)} or more, "
-                   "or a smaller --batch-size.")
+    what = Phrase(f"pairs (of --n-pairs {config.n_pairs}; the rest are held out for evaluation)", "what_pairs",
+                  n_pairs=config.n_pairs)
+    advice = Phrase(f"Use --n-pairs {pairs_for_one_batch(config.batch_size)} or more, or a smaller --batch-size.",
+                    "advice_more_pairs", n_pairs=pairs_for_one_batch(config.batch_size))
+    need_one_batch(len(train_pairs), config.batch_size, what, advice)
     vocab = CharVocab.from_pairs(pairs)
+    kind = kind_for_task("seq2seq")
     if model_folder is not None:
-        model, _ = load_model(model_folder, "Seq2SeqTransformer")
+        model, _ = load_model(model_folder, kind)
     else:
-        model = Seq2SeqTransformer(config.model_config(vocab_size=len(vocab), type_vocab_size=0, position="sinusoidal",
-                                                       activation="relu", pad_token_id=vocab.pad_id))
+        model = kind.model_class(config.model_config(vocab_size=len(vocab), type_vocab_size=0, position="sinusoidal",
+                                                     activation="relu", pad_token_id=vocab.pad_id))
     train = PairBatches(train_pairs, vocab, config.batch_size, config.seed, shuffle=True)
     evals = list(itertools.islice(PairBatches(eval_pairs, vocab, config.batch_size, 0, shuffle=False),
                                   config.eval_batches))

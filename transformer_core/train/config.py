@@ -7,10 +7,12 @@ picks one and ``model`` overrides single fields of it (e.g. ``{"n_layers": 2}``)
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Literal, get_args
 
 from ..config import PRESETS, ConfigError, TransformerConfig
 
-TASKS = ("pretrain", "finetune", "seq2seq")
+Task = Literal["pretrain", "finetune", "seq2seq"]   # MLM + NSP, classification, encoder-decoder
+TASKS: tuple[Task, ...] = get_args(Task)
 DECAYS = ("linear", "cosine", "constant")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "fp32", "bf16")
@@ -20,7 +22,7 @@ AUTO_WARMUP_SHARE, AUTO_WARMUP_CAP = 0.10, 100
 
 @dataclass(frozen=True)
 class TrainConfig:
-    task: str = "pretrain"            # "pretrain" (MLM + NSP), "finetune" (classification) or "seq2seq"
+    task: Task = "pretrain"           # "pretrain" (MLM + NSP), "finetune" (classification) or "seq2seq"
     # ---- model
     preset: str = "mini"              # TransformerConfig preset to start from (pretrain / seq2seq)
     model: dict = field(default_factory=dict)  # TransformerConfig fields overriding the preset
@@ -69,39 +71,51 @@ class TrainConfig:
         for name, allowed in (("task", TASKS), ("decay", DECAYS), ("device", DEVICES),
                               ("precision", PRECISIONS), ("pooling", ("cls", "mean"))):
             if getattr(self, name) not in allowed:
-                raise ConfigError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}.")
+                raise ConfigError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}.", "one_of",
+                                  name=name, allowed=allowed, value=getattr(self, name))
         for name in ("max_len", "batch_size", "steps", "n_pairs", "eval_batches", "log_every"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
-                raise ConfigError(f"{name} must be a whole number ≥ 1, got {value!r}.")
+                raise ConfigError(f"{name} must be a whole number ≥ 1, got {value!r}.", "whole_number",
+                                  name=name, value=value)
         if self.max_len > MAX_LEN_LIMIT:
             raise ConfigError(f"max_len {self.max_len} is too long: at most {MAX_LEN_LIMIT}. Attention compares "
-                              f"every token with every other, so its memory grows with max_len² (BERT uses 512).")
+                              f"every token with every other, so its memory grows with max_len² (BERT uses 512).",
+                              "max_len_limit", max_len=self.max_len, limit=MAX_LEN_LIMIT)
         if self.warmup_steps is not None and (not isinstance(self.warmup_steps, int) or self.warmup_steps < 0):
-            raise ConfigError(f"warmup_steps must be a whole number ≥ 0, got {self.warmup_steps!r}.")
+            raise ConfigError(f"warmup_steps must be a whole number ≥ 0, got {self.warmup_steps!r}.",
+                              "whole_non_negative", name="warmup_steps", value=self.warmup_steps)
         for name in ("save_every", "eval_every"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
-                raise ConfigError(f"{name} must be a whole number ≥ 0, got {getattr(self, name)!r}.")
+                raise ConfigError(f"{name} must be a whole number ≥ 0, got {getattr(self, name)!r}.",
+                                  "whole_non_negative", name=name, value=getattr(self, name))
         if not (isinstance(self.lr, (int, float)) and self.lr > 0):
-            raise ConfigError(f"lr must be a positive number, got {self.lr!r}. Typical: 1e-4 to 1e-3.")
+            raise ConfigError(f"lr must be a positive number, got {self.lr!r}. Typical: 1e-4 to 1e-3.", "lr_positive",
+                              lr=self.lr)
         if not 0.0 < self.mlm_probability < 1.0:
-            raise ConfigError(f"mlm_probability must be in (0, 1), got {self.mlm_probability!r} (BERT: 0.15).")
+            raise ConfigError(f"mlm_probability must be in (0, 1), got {self.mlm_probability!r} (BERT: 0.15).",
+                              "mlm_probability", value=self.mlm_probability)
         if self.mlm_mask < 0 or self.mlm_random < 0 or self.mlm_mask + self.mlm_random > 1 + 1e-9:
             raise ConfigError(f"mlm_mask {self.mlm_mask!r} and mlm_random {self.mlm_random!r} split the chosen "
-                              "tokens: both must be ≥ 0 and together at most 1 (BERT: 0.8 and 0.1).")
+                              "tokens: both must be ≥ 0 and together at most 1 (BERT: 0.8 and 0.1).", "mlm_split",
+                              mask=self.mlm_mask, random=self.mlm_random)
         if not 0.0 <= self.min_lr_ratio <= 1.0:
-            raise ConfigError(f"min_lr_ratio must be in [0, 1], got {self.min_lr_ratio!r}.")
+            raise ConfigError(f"min_lr_ratio must be in [0, 1], got {self.min_lr_ratio!r}.", "min_lr_ratio",
+                              value=self.min_lr_ratio)
         if self.weight_decay < 0 or self.grad_clip < 0:
-            raise ConfigError("weight_decay and grad_clip must be ≥ 0.")
+            raise ConfigError("weight_decay and grad_clip must be ≥ 0.", "decay_clip")
         if len(self.betas) != 2 or not all(0.0 <= b < 1.0 for b in self.betas):
-            raise ConfigError(f"betas must be two numbers in [0, 1), got {self.betas!r}.")
+            raise ConfigError(f"betas must be two numbers in [0, 1), got {self.betas!r}.", "betas", value=self.betas)
         if self.preset not in PRESETS:
-            raise ConfigError(f"preset must be one of {sorted(PRESETS)}, got {self.preset!r}.")
+            raise ConfigError(f"preset must be one of {sorted(PRESETS)}, got {self.preset!r}.", "one_of",
+                              name="preset", allowed=sorted(PRESETS), value=self.preset)
         if self.task == "finetune" and not self.pretrained:
-            raise ConfigError("finetune needs pretrained: the folder of a pretrained BERT to start from.")
+            raise ConfigError("finetune needs pretrained: the folder of a pretrained BERT to start from.",
+                              "finetune_needs_pretrained")
         unknown = set(self.model) - {f.name for f in fields(TransformerConfig)}
         if unknown:
-            raise ConfigError(f"model has unknown TransformerConfig fields: {sorted(unknown)}.")
+            raise ConfigError(f"model has unknown TransformerConfig fields: {sorted(unknown)}.", "unknown_model_fields",
+                              fields=sorted(unknown))
 
     @property
     def warmup(self) -> int:
@@ -129,5 +143,6 @@ class TrainConfig:
         names = {f.name for f in fields(cls)}
         unknown = set(data) - names
         if unknown:
-            raise ConfigError(f"Unknown training settings {sorted(unknown)}; known: {sorted(names)}.")
+            raise ConfigError(f"Unknown training settings {sorted(unknown)}; known: {sorted(names)}.",
+                              "unknown_settings", unknown=sorted(unknown), known=sorted(names))
         return cls(**data)

@@ -22,9 +22,10 @@ from pathlib import Path
 
 import torch
 
-from ..checkpoint import CheckpointError, load_pretrained, load_seq2seq
+from ..checkpoint import CheckpointError, folder_kind, load_pretrained, load_seq2seq
 from ..config import ConfigError
 from ..errors import DataError
+from ..kinds import ModelKind
 
 SPLITS = ("train", "validation", "test")
 
@@ -37,11 +38,13 @@ def _saved_settings(folder: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8")).get("config", {})
 
 
-def _architecture(folder: Path) -> str:
+def _kind(folder: Path) -> ModelKind:
+    """The registered kind the folder holds (named in config.json, else shown by its weights' names)."""
     path = folder / "config.json"
     if not path.is_file():
-        raise CheckpointError(f"{path} is missing: {folder} is not a model folder.")
-    return (json.loads(path.read_text(encoding="utf-8")).get("architectures") or ["BertModel"])[0]
+        raise CheckpointError(f"{path} is missing: {folder} is not a model folder.", "not_model_folder",
+                              path=path, folder=folder)
+    return folder_kind(folder, json.loads(path.read_text(encoding="utf-8")))
 
 
 def split_file(corpus: str, split: str, suffix: str) -> Path | None:
@@ -91,7 +94,7 @@ def _seq2seq(folder: Path, settings: dict, split: str, batch_size: int) -> dict:
     from .tasks import Seq2SeqTask
     if "seq2seq_task" not in settings:
         raise DataError(f"{folder} has no trainer_state.json saying which task it learnt; evaluate it in Python "
-                        "with make_pairs(...) and greedy_decode(...).")
+                        "with make_pairs(...) and greedy_decode(...).", "no_task_saved", folder=folder)
     model, source, _ = load_seq2seq(folder)
     pairs = make_pairs(settings["seq2seq_task"], settings["n_pairs"], settings["seed"])
     held = dict(zip(SPLITS, split_pairs(pairs), strict=True))[split]
@@ -105,21 +108,25 @@ def evaluate_folder(folder, corpus: str | None = None, split: str = "test", batc
                     seed: int = 0) -> dict:
     """Scores of the model in ``folder`` on ``split`` of ``corpus`` (default: the corpus it trained on)."""
     folder = Path(folder)
-    architecture, settings = _architecture(folder), _saved_settings(folder)
-    if architecture == "Seq2SeqTransformer":
+    kind, settings = _kind(folder), _saved_settings(folder)      # evaluated as the training task it belongs to
+    if kind.task == "seq2seq":
         return {"model": str(folder), "split": split, **_seq2seq(folder, settings, split, batch_size)}
     corpus = corpus or settings.get("corpus")
     if not corpus:
-        raise DataError(f"{folder} does not say which corpus it was trained on: pass --corpus.")
+        raise DataError(f"{folder} does not say which corpus it was trained on: pass --corpus.", "no_corpus_saved",
+                        folder=folder)
     model, tokenizer = load_pretrained(folder)
     if tokenizer is None:
-        raise DataError(f"{folder} has no tokenizer.json or vocab.txt, so no text can be fed to it.")
+        raise DataError(f"{folder} has no tokenizer.json or vocab.txt, so no text can be fed to it.", "no_tokenizer",
+                        folder=folder)
     result = {"model": str(folder), "corpus": corpus, "split": split}
-    if architecture == "BertForSequenceClassification":
+    if kind.task == "finetune":
         return {**result, **_classifier(model, tokenizer, corpus, split, batch_size)}
-    if architecture != "BertForPreTraining":
+    if kind.task != "pretrain":
+        architecture = kind.name
         raise DataError(f"{folder} holds a {architecture}; evaluation covers BertForPreTraining, "
-                        "BertForSequenceClassification and Seq2SeqTransformer.")
+                        "BertForSequenceClassification and Seq2SeqTransformer.", "cannot_evaluate",
+                        folder=folder, architecture=architecture)
     max_len = min(settings.get("max_len") or model.config.max_len, model.config.max_len)   # as it was trained
     return {**result, **_pretraining(model, tokenizer, corpus, split, batch_size, seed, max_len)}
 

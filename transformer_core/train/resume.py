@@ -31,7 +31,8 @@ def plan_resume(saved: TrainConfig, step: int, task: str, given: dict) -> tuple[
     "model.<name>" for a model-shape flag, or None for --config.
     Returns (TrainConfig changes to apply, warnings to print). Raises ConfigError for a bad --steps."""
     if task != saved.task:
-        raise ConfigError(f"This checkpoint is a {saved.task} run; resume it with `{saved.task} --resume …`.")
+        raise ConfigError(f"This checkpoint is a {saved.task} run; resume it with `{saved.task} --resume …`.",
+                          "resume_other_task", task=saved.task)
     changes, ignored = {}, []
     for flag, (name, value) in given.items():
         if name in SAFE:
@@ -59,12 +60,14 @@ def _new_length(saved: TrainConfig, step: int, steps: int) -> dict:
     if steps == saved.steps:
         return {}
     if steps <= step:
-        raise ConfigError(f"--steps {steps}: this run is already at step {step}. Give a larger number.")
+        raise ConfigError(f"--steps {steps}: this run is already at step {step}. Give a larger number.",
+                          "steps_already_reached", steps=steps, step=step)
     if not past_learning_rates_kept(saved, step):
         raise ConfigError(
             f"--steps {steps} cannot change this run's length: its {saved.decay} learning-rate decay was spread "
             f"over {saved.steps} steps and is already at step {step}, so another length would have given the "
             f"steps already taken other learning rates. Resume without --steps to finish the planned "
             f"{saved.steps}, or start a new run with --steps {steps} (runs with --decay constant can be "
-            f"extended later).")
+            f"extended later).", "steps_fixed_by_decay", steps=steps, decay=saved.decay, planned=saved.steps,
+            step=step)
     return {"steps": steps, "warmup_steps": saved.warmup}  # pin the warmup, which may be a share of the steps

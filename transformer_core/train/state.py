@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 
 from ..checkpoint import CheckpointError, load_pretrained, save_pretrained
-from ..errors import SaveError
+from ..errors import Phrase, SaveError
 
 STATE_PT, STATE_JSON = "trainer_state.pt", "trainer_state.json"
 
@@ -52,9 +52,11 @@ def atomic_folder(target):
         shutil.rmtree(old, ignore_errors=True)
     except OSError as err:
         shutil.rmtree(tmp, ignore_errors=True)
-        reason = "the disk is full" if err.errno == errno.ENOSPC else str(err)
-        kept = f"The previous checkpoint in {target} is intact." if target.exists() else "Nothing was saved."
-        raise SaveError(f"Could not save a checkpoint to {target}: {reason}. {kept}") from err
+        reason = Phrase("the disk is full", "disk_full") if err.errno == errno.ENOSPC else str(err)
+        kept = (Phrase(f"The previous checkpoint in {target} is intact.", "previous_kept", target=target)
+                if target.exists() else Phrase("Nothing was saved.", "nothing_saved"))
+        raise SaveError(f"Could not save a checkpoint to {target}: {reason}. {kept}", "save_failed",
+                        target=target, reason=reason, kept=kept) from err
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -66,7 +68,8 @@ def checkpoint_folder(folder) -> Path:
     if not folder.exists() and _old(folder).is_dir():
         return _old(folder)
     if not folder.is_dir():
-        raise CheckpointError(f"{folder} is not a checkpoint folder (it does not exist).")
+        raise CheckpointError(f"{folder} is not a checkpoint folder (it does not exist).", "no_checkpoint_folder",
+                              folder=folder)
     return folder
 
 
@@ -102,11 +105,13 @@ def read_info(folder: Path) -> dict:
     pt, js = folder / STATE_PT, folder / STATE_JSON
     for path in (pt, js):
         if not path.is_file():
-            raise CheckpointError(f"{path} is missing: {folder} is not a resumable training checkpoint.")
+            raise CheckpointError(f"{path} is missing: {folder} is not a resumable training checkpoint.",
+                                  "not_resumable", path=path, folder=folder)
     try:
         return json.loads(js.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise CheckpointError(f"{js} is corrupt and cannot be read as JSON ({err}).") from err
+        raise CheckpointError(f"{js} is corrupt and cannot be read as JSON ({err}).", "json_corrupt",
+                              path=js, err=err) from err
 
 
 def read_state(folder: Path) -> tuple[dict, dict]:
@@ -115,7 +120,8 @@ def read_state(folder: Path) -> tuple[dict, dict]:
     try:       # weights_only: tensors and plain containers, never arbitrary pickled objects
         tensors = torch.load(pt, map_location="cpu", weights_only=True)
     except Exception as err:  # noqa: BLE001 - torch raises many types for a damaged file
-        raise CheckpointError(f"{pt} is corrupt or truncated and cannot be read ({err}).") from err
+        raise CheckpointError(f"{pt} is corrupt or truncated and cannot be read ({err}).", "file_corrupt",
+                              path=pt, err=err) from err
     return tensors, info
 
 
@@ -125,6 +131,6 @@ def save_model(model, folder: Path, tokenizer=None) -> None:
     save_pretrained(model, folder, tokenizer)
 
 
-def load_model(folder: Path, model_class: str):
-    """Inverse of ``save_model`` → (model, tokenizer or None)."""
+def load_model(folder: Path, model_class):
+    """Inverse of ``save_model`` → (model, tokenizer or None); ``model_class``: a ModelKind or its name."""
     return load_pretrained(folder, model_class=model_class)

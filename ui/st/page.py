@@ -14,9 +14,10 @@ from transformer_core import CheckpointError
 
 from .. import colors, language
 from ..encode import Encoded, InputProblem
-from ..i18n import FRAME
+from ..i18n import FRAME, TERMS, error_text
 from ..model_names import short_name
 from . import session
+from .widgets import kept
 
 PRESENT_SCALE = 1.5          # presentation mode: fonts and chart heights × this
 PRESENT_MAX_HEIGHT = 560     # … but a chart grows no taller than this (it stays inside a 1280 × 720 view)
@@ -134,9 +135,9 @@ def problem(err: Exception, lang: str) -> None:
     if isinstance(err, InputProblem):
         st.warning(FRAME(err.key, lang, **err.values))
     elif isinstance(err, CheckpointError):
-        st.error(FRAME("model_error", lang, message=str(err)))
+        st.error(FRAME("model_error", lang, message=error_text(err, lang)))
     else:
-        st.warning(str(err))
+        st.warning(error_text(err, lang))
 
 
 def language_warning(loaded, text: str | None, pair: str | None, lang: str) -> None:
@@ -151,29 +152,24 @@ def random_warning(loaded, lang: str) -> None:
         st.warning(FRAME("random_warning", lang))
 
 
-def _shared_select(container, name: str, label: str, n: int, widget_key: str) -> int:
-    """A select box whose value lives in st.session_state[name] (shared by pages, kept in the URL).
-    Each page draws its own widget (Streamlit forgets widgets of pages not shown), synced both ways."""
-    value = min(int(st.session_state.get(name, 0)), n - 1)
-    st.session_state[widget_key] = value
-
-    def store():
-        st.session_state[name] = st.session_state[widget_key]
-    return container.selectbox(label, range(n), key=widget_key, on_change=store,
-                               format_func=lambda i: f"{i + 1}")
+def _numbered(container, name: str, label: str, n: int, widget_key: str) -> int:
+    """A pick among ``n`` (a layer, a head), shown from 1, kept in the shared view's field ``name`` (one value
+    for every page and the URL); a value this model lacks shows as its last one."""
+    return kept(container.selectbox, label, key=widget_key, store=name, default=0, options=range(n),
+                fit=lambda value: min(int(value), n - 1), format_func=lambda i: f"{i + 1}")
 
 
 def layer_picker(config, lang: str, container=None, page: str = "") -> int:
     """Only the layer (0-based), for pages where a head means nothing (e.g. the FFN)."""
-    return _shared_select(container or st, "layer", FRAME("layer", lang), config.n_layers, f"{page}_layer_w")
+    return _numbered(container or st, "layer", TERMS("layer", lang), config.n_layers, f"{page}_layer_w")
 
 
 def layer_head(config, lang: str, container=None, page: str = "") -> tuple[int, int]:
     """Layer and head pickers (shown 1-based, returned 0-based)."""
     container = container or st
     cols = container.columns(2)
-    layer = _shared_select(cols[0], "layer", FRAME("layer", lang), config.n_layers, f"{page}_layer_w")
-    head = _shared_select(cols[1], "head", FRAME("head", lang), config.n_heads, f"{page}_head_w")
+    layer = _numbered(cols[0], "layer", TERMS("layer", lang), config.n_layers, f"{page}_layer_w")
+    head = _numbered(cols[1], "head", TERMS("head", lang), config.n_heads, f"{page}_head_w")
     return layer, head
 
 

@@ -10,18 +10,18 @@ import re
 
 import streamlit as st
 
-from ui.models import CLASSIFIER
+from transformer_core.kinds import CLASSIFY
 from ui.st import page, session
+from ui.st.keys import Namespace
 
-from ..i18n import Scope
+from ..i18n import Scope, error_text
 from ..studio import figures as fg
 from ..studio import speed
-from ..studio.file_errors import explain
 from ..studio.live import ACTIVE, FINISHED, Busy, LiveRun
 from ..studio.saving import clean_label, export_model, zip_bytes
 from ..studio.workspace import Workspace
 
-RUNS, WORKSPACE, SAVED = "studio_runs", "studio_workspace", "studio_saved"
+RUNS, WORKSPACE = "studio.runs", "studio.workspace"     # session keys: {kind: LiveRun}, this session's folder
 REFRESH_S = 2.0                        # the live panel re-reads the run this often while it trains (the
 #                                        browser redraws the charts each time: on a 2-core laptop that cost
 #                                        training speed at 1 s)
@@ -39,11 +39,11 @@ def workspace() -> Workspace:
     return ws
 
 
-def kept(key: str, default) -> str:
-    """A widget key whose value survives page changes (``keep_…``, re-owned by session.init_state);
-    the default goes into session state, not into the widget, so Streamlit sees one source of truth."""
-    st.session_state.setdefault(key, default)
-    return key
+def mine(kind: str) -> Namespace:
+    """The session keys of one studio page and its run ("studio.pretrain.…"): what the page keeps, plus the
+    panel's own — ``busy`` (a refusal to show), ``saved`` (the last saved model), ``step_estimate`` (seconds
+    per step the page predicted, which the live panel compares with the run's)."""
+    return Namespace(f"studio.{kind}")
 
 
 def alive_check():
@@ -75,10 +75,10 @@ def start(kind: str, config, lang: str, capture=None, checkpoints: int = 10) -> 
     try:
         run.start()
     except Busy as err:                                # shown by controls() after the rerun that follows
-        st.session_state[f"{kind}_busy"] = TEXT("busy", lang, detail=str(err))
+        mine(kind).busy = TEXT("busy", lang, n=err.running)
         return None
     runs[kind] = run
-    st.session_state.pop(f"{SAVED}_{kind}", None)
+    mine(kind).pop("saved", None)
     return run
 
 
@@ -88,8 +88,8 @@ def controls(kind: str, lang: str, start_run) -> None:
     """Start (``start_run()`` builds the config and calls ``start``), pause / resume, stop."""
     run = current(kind)
     status = run.view().status if run else None
-    if f"{kind}_busy" in st.session_state:
-        st.error(st.session_state.pop(f"{kind}_busy"))
+    if "busy" in mine(kind):
+        st.error(mine(kind).pop("busy"))
     cols = st.columns(3)
     label = "start" if status is None or status in FINISHED else "restart"
     if cols[0].button(TEXT(label, lang), key=f"{kind}_start", type="primary" if status is None else "secondary"):
@@ -102,7 +102,7 @@ def controls(kind: str, lang: str, start_run) -> None:
         try:
             run.resume()
         except Busy as err:
-            st.session_state[f"{kind}_busy"] = TEXT("busy", lang, detail=str(err))
+            mine(kind).busy = TEXT("busy", lang, n=err.running)
         st.rerun()
     if status in (*ACTIVE, "paused") and cols[2].button(TEXT("stop", lang), key=f"{kind}_stop"):
         run.stop()
@@ -124,7 +124,7 @@ def live(kind: str, task: str, lang: str, extra=None) -> None:
         if view.history:
             p = fg.progress(view.history, view.total, view.step_times)
             st.progress(min(1.0, view.step / view.total), text=fg.progress_line(p, lang, view.status))
-            speed.record(kind, st.session_state.get(f"{kind}_step_estimate"), p.elapsed_s / max(p.step, 1), p.step)
+            speed.record(kind, mine(kind).get("step_estimate"), p.elapsed_s / max(p.step, 1), p.step)
         page.chart(fg.curves(view.history, view.evaluations, task, lang), key=f"{kind}_curves")
         if extra is not None:
             extra(view)
@@ -145,7 +145,7 @@ def status_line(view, lang: str) -> None:
     elif view.status == "error":
         kept = (TEXT("kept", lang, step=view.checkpoint_step)
                 if view.checkpoint else TEXT("nothing_kept", lang))
-        message = explain(view.message, lang) if view.error == "data" else view.message
+        message = error_text(view.failure, lang) if getattr(view.failure, "key", None) else view.message
         st.error(f"{TEXT('error', lang)} {message}\n\n{kept}")
     for note in view.notes:
         st.caption(f"{TEXT('notes', lang)}: {note.removeprefix('note: ')}")
@@ -161,16 +161,16 @@ def save_box(kind: str, lang: str, default_label: str, model_lang: str) -> None:
         return
     st.subheader(TEXT("save_title", lang))
     this = (str(view.checkpoint), view.checkpoint_step)
-    saved = st.session_state.get(f"{SAVED}_{kind}")
+    saved = mine(kind).get("saved")
     name = st.text_input(TEXT("save_name", lang), value=default_label, key=f"{kind}_save_name", max_chars=60)
     label = clean_label(name, default_label)
     if st.button(TEXT("save", lang), key=f"{kind}_save"):
         if saved is None or saved[0] != this or saved[1].label != label:    # the same model twice: one entry
             source = export_model(view.checkpoint, workspace().new_folder("model"), label, model_lang)
             session.register_session_model(source)
-            st.session_state[f"{SAVED}_{kind}"] = (this, source)
+            mine(kind).saved = (this, source)
             if source.is_encoder:
-                st.session_state["pending_model"] = source.key     # the sidebar's picker selects it
+                st.session_state[session.PENDING_MODEL] = source.key   # the sidebar's picker selects it
         st.rerun()                                     # the sidebar's picker is drawn before this page: redraw
     if saved is not None:
         source = saved[1]
@@ -185,12 +185,12 @@ def saved_message(source) -> str:
     """Which "saved" message is true: a classifier is also selected on the Sentiment page."""
     if not source.is_encoder:
         return "saved_s2s"
-    return "saved_classifier" if source.architecture == CLASSIFIER else "saved"
+    return "saved_classifier" if source.can(CLASSIFY) else "saved"
 
 
 def saved_source(kind: str):
     """The model this session last saved from the ``kind`` page (a ModelSource), or None."""
-    saved = st.session_state.get(f"{SAVED}_{kind}")
+    saved = mine(kind).get("saved")
     return saved[1] if saved else None
 
 

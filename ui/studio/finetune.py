@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from transformer_core.data import classification, corpora
+from transformer_core.kinds import CLASSIFY
 from transformer_core.train.config import TrainConfig
-from ui.models import CLASSIFIER, ModelSource
+from ui.models import ModelSource
 from ui.sentiment_view import show_label
 
-from ..i18n import Scope
+from ..i18n import TERMS, Scope
 
 UPLOAD = "upload"                                   # the dataset choice "my own file"
 TRAIN_FILE, TEST_FILE = "labelled-train.csv", "labelled-train-heldout.csv"   # the trainer evaluates on
@@ -73,7 +74,7 @@ def base_models(sources: list[ModelSource]) -> list[ModelSource]:
 def default_base(bases: list[ModelSource], lang: str) -> str | None:
     """A pretrained (not yet classifying) BERT in the page's language, else any in that language, else the first;
     of several, the smallest: a live run should finish while the class watches."""
-    for fits in (lambda s: s.lang == lang and s.architecture != CLASSIFIER, lambda s: s.lang == lang):
+    for fits in (lambda s: s.lang == lang and not s.can(CLASSIFY), lambda s: s.lang == lang):
         found = sorted((s for s in bases if fits(s)), key=_size)
         if found:
             return found[0].key
@@ -123,7 +124,7 @@ def load_shipped(name: str) -> Dataset:
 
 
 def split_upload(raw: bytes) -> Dataset:
-    """An upload's bytes → Dataset. DataError (English, from read_labelled) for a bad file; SplitProblem
+    """An upload's bytes → Dataset. DataError (keyed, from read_labelled) for a bad file; SplitProblem
     when a label would miss the training or the test side.
 
     The test side is what ``split_of`` calls validation or test (about 10%): a hash of the text, so the
@@ -164,7 +165,7 @@ def sample_rows(dataset: Dataset, lang: str, n: int = SAMPLE_ROWS) -> list[dict]
     """``n`` training rows spread evenly over the file (not just its first lines, often one label)."""
     total = len(dataset.train_texts)
     picks = sorted({round(i * (total - 1) / max(1, n - 1)) for i in range(min(n, total))})
-    return [{TEXT("col_text", lang): dataset.train_texts[i],
+    return [{TERMS("text", lang): dataset.train_texts[i],
              TEXT("col_label", lang): show_label(dataset.label_names[dataset.train_labels[i]], lang)}
             for i in picks]
 

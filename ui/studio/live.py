@@ -26,17 +26,20 @@ import time
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import torch
 
 from transformer_core.config import ConfigError
-from transformer_core.errors import DataError
+from transformer_core.errors import DataError, LabError
 from transformer_core.train.build import build_parts
 from transformer_core.train.config import TrainConfig
 from transformer_core.train.trainer import Trainer, TrainingStopped
 
-ACTIVE = ("preparing", "running")                 # statuses that use the CPU
-FINISHED = ("done", "stopped", "error")
+Status = Literal["preparing", "running", "paused", "done", "stopped", "error"]
+FailureKind = Literal["", "nan", "memory", "data", "config", "other"]     # "" while nothing failed
+ACTIVE: tuple[Status, ...] = ("preparing", "running")          # statuses that use the CPU
+FINISHED: tuple[Status, ...] = ("done", "stopped", "error")
 MAX_ACTIVE = int(os.environ.get("ATTENTION_LAB_MAX_RUNS", "2"))   # a small server has few cores to share
 _active_runs: weakref.WeakSet = weakref.WeakSet()
 _active_lock = threading.Lock()
@@ -57,7 +60,12 @@ def worker_threads(active: int) -> int:
 
 
 class Busy(RuntimeError):
-    """Too many runs are training on this server right now."""
+    """Too many runs are training on this server right now (``running`` of them)."""
+
+    def __init__(self, running: int):
+        super().__init__(f"{running} training runs are already using this server's processors. "
+                         "Wait for one to finish, or pause yours and try again.")
+        self.running = running
 
 
 @dataclass(frozen=True)
@@ -68,7 +76,7 @@ class Frame:
 
 @dataclass(frozen=True)
 class RunView:
-    status: str          # preparing | running | paused | done | stopped | error
+    status: Status
     step: int            # steps done
     total: int           # steps planned
     history: list        # one dict per step (Trainer.StepMetrics as a dict)
@@ -77,10 +85,11 @@ class RunView:
     checkpoint: Path | None   # the last good checkpoint (HF layout + trainer state), None before the first
     checkpoint_step: int      # the step it was written at (-1 before the first)
     message: str         # why it stopped or paused ("" when nothing to say)
-    error: str           # "" or the kind of failure: "nan", "memory", "data", "config", "other"
+    error: FailureKind   # what kind of failure ended the run ("" when none did)
     info: dict           # from the build: sizes, label names …
     notes: list          # what the build changed from what was asked
     step_times: list     # perf_counter() at the end of each step (wall clock: for the time left)
+    failure: Exception | None = None   # what stopped the run: a keyed LabError the page says in its language
 
 
 def checkpoint_steps(total: int, n: int) -> list[int]:
@@ -109,7 +118,9 @@ class LiveRun:
         self._idle = threading.Event()                        # set while the worker waits between steps
         self.trainer: Trainer | None = None
         self.parts = None                                     # the build's RunParts while training
-        self.status, self.message, self.error = "preparing", "", ""
+        self.status: Status = "preparing"
+        self.message, self.error = "", ""
+        self.failure: Exception | None = None
         self.history, self.evaluations, self.frames = [], [], []
         self.step_times: list[float] = []                     # perf_counter() after each step (benchmarks)
         self.info, self.notes, self.checkpoint, self.checkpoint_step = {}, [], None, -1
@@ -153,9 +164,11 @@ class LiveRun:
 
     def view(self) -> RunView:
         with self._lock:
-            return RunView(self.status, len(self.history), self.config.steps, list(self.history),
-                           list(self.evaluations), list(self.frames), self.checkpoint, self.checkpoint_step,
-                           self.message, self.error, dict(self.info), list(self.notes), list(self.step_times))
+            return RunView(status=self.status, step=len(self.history), total=self.config.steps,
+                           history=list(self.history), evaluations=list(self.evaluations), frames=list(self.frames),
+                           checkpoint=self.checkpoint, checkpoint_step=self.checkpoint_step, message=self.message,
+                           error=self.error, info=dict(self.info), notes=list(self.notes),
+                           step_times=list(self.step_times), failure=self.failure)
 
     # ---------------------------------------------------------------- the worker's side
     def _turn(self) -> bool:
@@ -216,7 +229,7 @@ class LiveRun:
                 self.frames.append(Frame(trainer.step_count, frame))
             self.checkpoint, self.checkpoint_step = folder, trainer.step_count
 
-    def _finish(self, status: str, save: bool) -> None:
+    def _finish(self, status: Status, save: bool) -> None:
         trainer = self.trainer
         if save and trainer is not None and (self.checkpoint is None or trainer.step_count not in self.save_at):
             try:
@@ -230,8 +243,9 @@ class LiveRun:
 
     def _fail(self, err: Exception) -> None:
         kind, message = describe_failure(err)
+        failure = LabError(message, "out_of_memory") if kind == "memory" else err
         with self._lock:
-            self.status, self.error, self.message = "error", kind, message
+            self.status, self.error, self.message, self.failure = "error", kind, message, failure
             self._release()
 
     def _release(self) -> None:
@@ -244,12 +258,11 @@ def _claim(run: LiveRun) -> None:
     with _active_lock:
         busy = [r for r in _active_runs if r is not run and r.status in ACTIVE]
         if len(busy) >= MAX_ACTIVE:
-            raise Busy(f"{len(busy)} training runs are already using this server's processors. "
-                       "Wait for one to finish, or pause yours and try again.")
+            raise Busy(len(busy))
         _active_runs.add(run)
 
 
-def describe_failure(err: Exception) -> tuple[str, str]:
+def describe_failure(err: Exception) -> tuple[FailureKind, str]:
     """(kind, a message a student can act on) for anything that stopped a run."""
     if isinstance(err, TrainingStopped):
         return "nan", str(err)

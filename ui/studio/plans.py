@@ -15,7 +15,7 @@ import torch
 from transformer_core.bert import BertForPreTraining
 from transformer_core.config import ConfigError, TransformerConfig
 
-from ..i18n import Scope
+from ..i18n import Scope, error_text
 from ..params import flops_per_token, parameter_total
 from .live import worker_threads
 
@@ -69,7 +69,7 @@ def model_plan(sizes: dict, vocab_size: int, batch_size: int, lang: str, task: s
     try:
         config = TransformerConfig(vocab_size=vocab_size, **sizes)
     except ConfigError as err:                          # anything our checks above did not foresee
-        return Plan(None, [str(err)], 0, None)
+        return Plan(None, [error_text(err, lang)], 0, None)
     params = parameter_total(config)
     if params > MAX_PARAMS:
         return Plan(None, [_tr("too_big", lang, n=f"{params:,}", limit=f"{MAX_PARAMS:,}")], params, None)
