@@ -14,13 +14,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from transformer_core import classroom as C  # noqa: E402
 from transformer_core import load_pretrained  # noqa: E402
+from transformer_core.kinds import CLASSIFY, ModelKind  # noqa: E402
 from transformer_core.train.evaluate import classroom_scores  # noqa: E402
 
 EVAL = C.EVAL_DIR
 
 
-def classroom_evaluation(folder: Path, lang: str, corpus: str | None, architecture: str) -> dict:
-    if architecture == "BertForSequenceClassification":
+def classroom_evaluation(folder: Path, lang: str, corpus: str | None, kind: ModelKind) -> dict:
+    if kind.can(CLASSIFY):
         from tools.bow_baseline import baseline
         scores = classroom_scores(folder, clear=EVAL / "sentiment_clear.tsv", language=lang)
         bow = baseline(corpus, chars=lang == "zh") if corpus else {}
@@ -37,13 +38,13 @@ def _pct(x: float) -> str:
     return f"{x:.1%}"
 
 
-def classroom_section(folder: Path, lang: str, scores: dict, architecture: str) -> list[str]:
+def classroom_section(folder: Path, lang: str, scores: dict, kind: ModelKind) -> list[str]:
     lines = ["## Classroom sets (assets/eval: everyday inputs written for the project, never trained on)", "",
              "| metric | value |", "|---|---|"]
     lines += [f"| {k} | {_pct(v) if _is_share(k) else (f'{v:.4g}' if isinstance(v, float) else v)} |"
               for k, v in scores.items()]
     model, tokenizer = load_pretrained(folder)
-    if architecture == "BertForSequenceClassification":
+    if kind.can(CLASSIFY):
         rows = C.for_language(C.read_tsv(EVAL / "sentiment_clear.tsv"), lang)
         scored = C.clear_sentences(model, tokenizer, rows)
         wrong = [f"| {r['text']} | {r['label']} | {max(p):.0%} for {p.index(max(p))} |"

@@ -13,6 +13,8 @@ from pathlib import Path
 import torch
 
 from transformer_core import greedy_decode, load_pretrained, load_seq2seq
+from transformer_core.checkpoint import folder_kind
+from transformer_core.kinds import CLASSIFY, GENERATE
 from transformer_core.train.evaluate import split_file
 
 N_EXAMPLES = 10
@@ -90,10 +92,10 @@ def _seq2seq_examples(folder: Path) -> list[str]:
 
 
 def examples_for(folder: Path, corpus: str | None) -> list[str]:
-    architecture = json.loads((folder / "config.json").read_text(encoding="utf-8"))["architectures"][0]
-    if architecture == "Seq2SeqTransformer":
+    kind = folder_kind(folder)
+    if kind.can(GENERATE):
         return _seq2seq_examples(folder)
-    if architecture == "BertForSequenceClassification":
+    if kind.can(CLASSIFY):
         return _classifier_examples(folder, corpus)
     return _mlm_examples(folder, corpus)
 

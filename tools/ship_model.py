@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tools.classroom_card import classroom_evaluation, classroom_section  # noqa: E402
 from tools.model_card import examples_for, extra_evaluation, write_card  # noqa: E402
 from transformer_core import load_pretrained, load_seq2seq, save_pretrained  # noqa: E402
-from transformer_core.checkpoint import save_vocabs  # noqa: E402
+from transformer_core.checkpoint import folder_kind, save_vocabs  # noqa: E402
+from transformer_core.kinds import CHAR_PAIR, WORDPIECE  # noqa: E402
 from transformer_core.train.evaluate import evaluate_folder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,8 +50,7 @@ def export(checkpoint: Path, out: Path, label: str, lang: str, int8: bool = Fals
     evaluation command need."""
     if out.exists():
         shutil.rmtree(out)
-    config = json.loads((checkpoint / "config.json").read_text(encoding="utf-8"))
-    if config["architectures"][0] == "Seq2SeqTransformer":
+    if folder_kind(checkpoint).tokenizer == CHAR_PAIR:
         model, source, target = load_seq2seq(checkpoint)
         save_pretrained(model, out, dtype=torch.float16)
         save_vocabs(out, source, target)
@@ -104,16 +104,16 @@ def main(argv=None) -> int:
         scores["corpus"] = public_name(scores.get("corpus"))
     shipped = "int8" if args.int8 else "fp16"
     evaluation = {shipped: fp16, "fp32_checkpoint": fp32, **extra_evaluation(out)}
-    architecture = json.loads((out / "config.json").read_text(encoding="utf-8"))["architectures"][0]
+    kind = folder_kind(out)                 # the classroom sets are sentences: for the WordPiece models
     corpus = args.corpus or json.loads((out / "trainer_state.json").read_text(encoding="utf-8"))["config"]["corpus"]
-    if architecture != "Seq2SeqTransformer":
-        evaluation["classroom"] = classroom_evaluation(out, args.lang, corpus, architecture)
-        evaluation["classroom_fp32_checkpoint"] = classroom_evaluation(args.checkpoint, args.lang, None, architecture)
+    if kind.tokenizer == WORDPIECE:
+        evaluation["classroom"] = classroom_evaluation(out, args.lang, corpus, kind)
+        evaluation["classroom_fp32_checkpoint"] = classroom_evaluation(args.checkpoint, args.lang, None, kind)
     (out / "evaluation.json").write_text(json.dumps(evaluation, indent=1, ensure_ascii=False), encoding="utf-8")
     log = json.loads((out / "training_log.json").read_text(encoding="utf-8"))
     examples = examples_for(out, args.corpus or log["config"].get("corpus"))
-    if architecture != "Seq2SeqTransformer":
-        examples += ["", *classroom_section(out, args.lang, evaluation["classroom"], architecture)]
+    if kind.tokenizer == WORDPIECE:
+        examples += ["", *classroom_section(out, args.lang, evaluation["classroom"], kind)]
     write_card(out, args, fp16, fp32, log, examples)
     print(json.dumps({"fp16": fp16, "fp32": fp32}, indent=1, ensure_ascii=False)[:3000])
     return 0

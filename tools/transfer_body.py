@@ -37,7 +37,7 @@ def minilm_folder() -> str:
 
 def transfer(source_folder: str, tokenizer, seed: int = 0) -> BertForPreTraining:
     """A BertForPreTraining with the source's layers and a word-embedding table for ``tokenizer``."""
-    old, old_tokenizer = load_pretrained(source_folder, model_class="BertForPreTraining", init_missing_heads=True)
+    old, old_tokenizer = load_pretrained(source_folder, model_class=BertForPreTraining, init_missing_heads=True)
     new_vocab = tokenizer.get_vocab()
     torch.manual_seed(seed)
     model = BertForPreTraining(old.config.replace(vocab_size=len(new_vocab)))

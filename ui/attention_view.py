@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 import torch
 
 from transformer_core.attention import additive_mask, attention_steps
+from transformer_core.kinds import encoder_of
 
 from . import colors
 from .i18n import Scope
@@ -64,7 +65,7 @@ def head_steps(trace, layer: int, head: int, norm_first: bool = False) -> HeadSt
 
 def attention_module(model, layer: int):
     """The MultiHeadAttention of one encoder layer, whatever head sits on top of the encoder."""
-    return getattr(model, "bert", model).layers[layer].self_attn
+    return encoder_of(model).layers[layer].self_attn
 
 
 def project_head(x: np.ndarray, linear: torch.nn.Linear, head: int, d_head: int) -> np.ndarray:

@@ -16,7 +16,7 @@ import torch
 
 from transformer_core.decoding import beam_search
 
-from .i18n import Scope
+from .i18n import TERMS, Scope
 from .models import Loaded
 from .seq2seq_view import generation_limit, prepare_source, shown
 
@@ -52,7 +52,7 @@ class BeamView:
 @torch.inference_mode()
 def run_beam(loaded: Loaded, text: str, beam_size: int, n_pruned: int = 3) -> BeamView:
     """Beam search on one source sentence, recorded, turned into a tree of nodes."""
-    model, (src_vocab, tgt_vocab) = loaded.model, loaded.tokenizer
+    model, src_vocab, tgt_vocab = loaded.model, loaded.tokenizer.source, loaded.tokenizer.target
     source = prepare_source(text, src_vocab, model.config.max_len)
     result = beam_search(model, torch.tensor([source.ids]), tgt_vocab.bos_id, tgt_vocab.eos_id, beam_size,
                          generation_limit(source, model.config), record=True, top_c=beam_size + n_pruned)
@@ -147,7 +147,7 @@ def tree_figure(view: BeamView, lang: str) -> go.Figure:
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=dict(color=BEST, width=4),
                              name=TEXT("best", lang)))
     last = max(n.step for n in nodes)
-    steps = ["[BOS]"] + [f"{TEXT('step', lang)} {s}" for s in range(1, last + 1)]
+    steps = ["[BOS]"] + [f"{TERMS('step', lang)} {s}" for s in range(1, last + 1)]
     fig.update_xaxes(tickmode="array", tickvals=list(range(last + 1)), ticktext=steps, range=[-0.3, last + 1.4],
                      showgrid=True, zeroline=False, side="top")
     fig.update_yaxes(visible=False, autorange="reversed")

@@ -16,16 +16,17 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
+from transformer_core.kinds import encoder_of
 from transformer_core.tokenizer import pieces
 
 from . import colors
-from .i18n import Scope
+from .i18n import TERMS, Scope
 
 PARTS = ("token", "segment", "position", "summed")
 WINDOW = 64                 # dimensions shown at once in a heatmap
 MAP_LIMIT = 3000            # vocabulary points in the PCA picture
 
-TEXT = Scope("embeddings")
+TEXT = Scope("embeddings", shared={"part_token": "glossary.token"})      # the parts are named by PARTS
 
 
 def tidy(fig: go.Figure) -> go.Figure:
@@ -92,7 +93,7 @@ def parts_figure(vectors: dict, tokens: list[str], window: tuple[int, int], lang
     _token_axis(fig, tokens)
     fig.update_layout(coloraxis=colors.signed_axis(limit),
                       height=_height(len(tokens)), margin={"l": 10, "r": 10, "t": 40, "b": 30})
-    fig.update_xaxes(title_text=TEXT("dim", lang))
+    fig.update_xaxes(title_text=TERMS("dimension", lang))
     return tidy(fig)
 
 
@@ -126,7 +127,7 @@ def norm_figure(summed: np.ndarray, output: np.ndarray, tokens: list[str], windo
                       coloraxis2={**colors.signed_axis(limits[1]), "colorbar": {**bar, "x": 1.0}},
                       height=_height(len(tokens)), margin={"l": 10, "r": 10, "t": 40, "b": 30})
     _token_axis(fig, tokens)
-    fig.update_xaxes(title_text=TEXT("dim", lang))
+    fig.update_xaxes(title_text=TERMS("dimension", lang))
     return tidy(fig)
 
 
@@ -284,5 +285,5 @@ def neighbour_figure(found: list[tuple[str, float]], query: str, lang: str = "en
 
 
 def embeddings_module(model):
-    """The Embeddings block of any of our BERT classes (they all keep the encoder as ``.bert``)."""
-    return model.bert.embeddings if hasattr(model, "bert") else model.embeddings
+    """The Embeddings block of any model with a BERT-style encoder (transformer_core.kinds)."""
+    return encoder_of(model).embeddings

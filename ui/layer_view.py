@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
+from transformer_core.kinds import encoder_of
 from transformer_core.trace import ModelTrace
 
 from . import colors
@@ -92,7 +93,7 @@ def ranked_bars(labels: list[str], values: list[float], title: str, color: str =
 
 def encoder(model):
     """The BertModel inside any of our BERT classes (a plain BertModel is its own encoder)."""
-    return getattr(model, "bert", model)
+    return encoder_of(model)
 
 
 def ffn_input(trace: ModelTrace, layer: int, norm_first: bool) -> torch.Tensor:

@@ -18,9 +18,10 @@ import torch
 from plotly.subplots import make_subplots
 
 from transformer_core.embeddings import apply_rotary, rotary_angles, sinusoidal_table
+from transformer_core.kinds import encoder_of
 
 from . import colors
-from .i18n import Scope
+from .i18n import TERMS, Scope
 
 MAX_COLUMNS = 128          # dimensions drawn in a heatmap (pairs sampled evenly beyond this)
 COLOURS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2"]
@@ -138,7 +139,7 @@ def curves_figure(table: np.ndarray, dims: list[int], lang: str = "en", base: fl
         name = TEXT("curve_name", lang, dim=dim, kind=kind, wave=f"{wavelength(dim, d, base):,.1f}")
         fig.add_trace(go.Scatter(x=list(range(n)), y=np.round(table[:, dim], 4).tolist(), mode="lines", name=name,
                                  line={"color": COLOURS[j % len(COLOURS)]}))
-    fig.update_layout(height=340, xaxis_title=TEXT("position", lang), yaxis_title="PE",
+    fig.update_layout(height=340, xaxis_title=TERMS("position", lang), yaxis_title="PE",
                       margin={"l": 10, "r": 10, "t": 20, "b": 10}, legend={"orientation": "h", "y": -0.25})
     fig.update_yaxes(automargin=True)
     return tidy(fig)
@@ -152,8 +153,8 @@ def table_figure(table: np.ndarray, lang: str = "en") -> go.Figure:
     fig = go.Figure(go.Heatmap(z=np.round(table[:, dims], 3).tolist(), x=names, y=list(range(table.shape[0])),
                                **colors.signed(None, limit),
                                hovertemplate="pos %{y} · dim %{x}<br>%{z:.3f}<extra></extra>"))
-    fig.update_xaxes(type="category", tickvals=names[::max(1, len(names) // 12)], title_text=TEXT("dim", lang))
-    fig.update_yaxes(autorange="reversed", title_text=TEXT("position", lang), automargin=True)
+    fig.update_xaxes(type="category", tickvals=names[::max(1, len(names) // 12)], title_text=TERMS("dimension", lang))
+    fig.update_yaxes(autorange="reversed", title_text=TERMS("position", lang), automargin=True)
     fig.update_layout(height=420, margin={"l": 10, "r": 10, "t": 20, "b": 10})
     return tidy(fig)
 
@@ -200,7 +201,7 @@ def rope_figure(scores: dict[str, dict[int, list[float]]], lang: str = "en") -> 
 
 def learned_table(model) -> np.ndarray | None:
     """The model's trained position table (max_len, D), or None when it does not learn positions."""
-    embeddings = model.bert.embeddings if hasattr(model, "bert") else model.embeddings
+    embeddings = encoder_of(model).embeddings
     if embeddings.position is None:
         return None
     return embeddings.position.weight.detach().float().numpy()

@@ -17,24 +17,21 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
+from transformer_core.kinds import CLASSIFY
+
 from . import colors
 from .encode import Encoded, encode
-from .i18n import Scope, tr
-from .models import CLASSIFIER, Loaded, ModelSource
+from .i18n import FALLBACK, TERMS, Scope
+from .models import Loaded, ModelSource
 
 TEXT = Scope("sentiment")
-EXAMPLES = {"en": {"pos": "A wonderful film: the actors are brilliant and the story kept me smiling to the end.",
-                   "neg": "A boring, badly written film. I wanted my money back after twenty minutes."},
-            "zh": {"pos": "这家酒店环境很好，服务周到，下次还会再来。",
-                   "neg": "质量太差了，用了两天就坏了，客服也不理人。"}}
-LANG_NAMES = {"en": {"en": "English", "zh": "英文"}, "zh": {"en": "Chinese", "zh": "中文"}}
-KNOWN_LABELS = {"negative": "负面", "positive": "正面", "neutral": "中性", "neg": "负面", "pos": "正面"}
+SHORT_LABELS = {"neg": "negative", "pos": "positive"}     # label names some data sets use
 TRAIN_COMMAND = ("python -m transformer_core.train finetune --pretrained runs/bert-zh --corpus sentiment-zh "
                  "--pooling mean --out assets/models/my-sentiment-zh")
 
 
 def classifiers(found: list[ModelSource]) -> list[ModelSource]:
-    return [s for s in found if s.architecture == CLASSIFIER]
+    return [s for s in found if s.can(CLASSIFY)]
 
 
 def default_classifier(found: list[ModelSource], lang: str) -> str | None:
@@ -87,11 +84,14 @@ def _corpus_labels(state: dict) -> list[str] | None:
 
 
 def show_label(name: str, lang: str) -> str:
-    """"positive" → "正面 (positive)" in Chinese; names we do not know are shown as written."""
-    if lang == "zh" and name.startswith("class ") and name[6:].isdigit():
-        return f"类别 {name[6:]}"
-    zh = KNOWN_LABELS.get(name.lower())
-    return f"{zh} ({name})" if lang == "zh" and zh else name
+    """"positive" → "正面 (positive)" in Chinese; as written in English (the names are English words), and
+    for names we do not know."""
+    if lang == FALLBACK:
+        return name
+    if name.startswith("class ") and name[6:].isdigit():
+        return TEXT("class_n", lang, n=name[6:])
+    known = f"label_{SHORT_LABELS.get(name.lower(), name.lower())}"
+    return f"{TEXT(known, lang)} ({name})" if known in TEXT else name
 
 
 @dataclass(frozen=True)
@@ -145,8 +145,8 @@ def vector_rows(run: SentimentRun, names: list[str], lang: str) -> list[dict]:
         return f"{show_label(names[best], lang)} {probs[best]:.1%}"
     rows = []
     for kind, vector, probs in (("cls", run.cls_vector, run.cls_probs), ("mean", run.mean_vector, run.mean_probs)):
-        how = TEXT("how_mean", lang, n=len(run.tokens)) if kind == "mean" else tr(
-            TEXT, "how_pooled" if run.has_pooler else "how_raw", lang)
+        how = TEXT("how_mean", lang, n=len(run.tokens)) if kind == "mean" else TEXT(
+            "how_pooled" if run.has_pooler else "how_raw", lang)
         rows.append({TEXT("col_vector", lang): TEXT(f"vec_{kind}", lang), TEXT("col_formula", lang): how,
                      TEXT("col_trained", lang): TEXT("yes" if kind == run.pooling else "no", lang),
                      TEXT("col_norm", lang): round(float(np.linalg.norm(vector)), 3),
@@ -167,7 +167,7 @@ def probability_figure(run: SentimentRun, names: list[str], lang: str) -> go.Fig
     fig = go.Figure(go.Bar(x=run.probs, y=labels, orientation="h", marker_color=colors,
                            text=[f"{p:.1%}" for p in run.probs], textposition="auto"))
     fig.update_layout(height=90 + 40 * len(names), margin=dict(l=10, r=10, t=10, b=30),
-                      xaxis=dict(range=[0, 1], title=TEXT("probability", lang), tickformat=".0%"),
+                      xaxis=dict(range=[0, 1], title=TERMS("probability", lang), tickformat=".0%"),
                       yaxis=dict(autorange="reversed", automargin=True))
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
@@ -178,7 +178,7 @@ def cls_attention_bar(run: SentimentRun, layer: int, head: int | None, lang: str
     """One head's [CLS] row (head=None: the mean over heads) as bars over the tokens."""
     weights = run.cls_attention[layer]                                               # (H, T)
     row = weights.mean(0) if head is None else weights[head]                         # (T,)
-    name = TEXT("all_heads", lang) if head is None else TEXT("head_n", lang, n=head + 1)
+    name = TERMS("all_heads", lang) if head is None else TERMS("head_n", lang, n=head + 1)
     fig = go.Figure(go.Bar(x=list(range(len(run.tokens))), y=row.tolist(), marker_color="#1f77b4",
                            customdata=run.tokens, hovertemplate="%{customdata}: %{y:.3f}<extra></extra>"))
     _token_axis(fig, run.tokens)
@@ -191,7 +191,7 @@ def cls_attention_bar(run: SentimentRun, layer: int, head: int | None, lang: str
 
 def cls_attention_heatmap(run: SentimentRun, layer: int, lang: str) -> go.Figure:
     weights = run.cls_attention[layer]                                               # (H, T)
-    heads = [TEXT("head_n", lang, n=h + 1) for h in range(weights.shape[0])]
+    heads = [TERMS("head_n", lang, n=h + 1) for h in range(weights.shape[0])]
     fig = go.Figure(go.Heatmap(z=weights.tolist(), x=list(range(len(run.tokens))), y=heads,
                                colorscale=colors.SEQUENTIAL, zmin=0, zmax=float(weights.max()),
                                customdata=[run.tokens] * len(heads),

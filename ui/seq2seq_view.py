@@ -18,10 +18,11 @@ import torch
 
 from transformer_core.data.number_words import NUMBER_WORDS, unknown_number_words
 from transformer_core.decoding import greedy_decode
+from transformer_core.kinds import GENERATE
 
 from .encode import InputProblem, clean
 from .i18n import Scope
-from .models import SEQ2SEQ, Loaded, ModelSource
+from .models import Loaded, ModelSource
 
 MAX_EXTRA_STEPS = 10      # decoding stops at EOS, or after len(source) + this many tokens
 TOP_C = 5                 # candidates shown per step
@@ -29,12 +30,13 @@ DEFAULT_SOURCE = "three hundred and five"
 EXAMPLES = ("three hundred and five", "twelve thousand and forty", "nine hundred and ninety-nine",
             "forty-two thousand and seven")
 SPACE = "␣"               # how a space character is drawn on an axis
+STEP = "s2s.step"         # session key: the decoding step the page shows (counted from 1)
 
 TEXT = Scope("seq2seq")
 
 
 def seq2seq_sources(found: list[ModelSource]) -> list[ModelSource]:
-    return [s for s in found if s.architecture == SEQ2SEQ]
+    return [s for s in found if s.can(GENERATE)]
 
 
 def shown(token: str) -> str:
@@ -116,7 +118,7 @@ def _token(vocab, i: int) -> str:
 def decode_greedy(loaded: Loaded, text: str) -> Greedy:
     """Greedy decoding with per-step candidates, then one recorded teacher-forced pass over what was
     written, which gives every attention map at once (the causal mask makes it equal to step by step)."""
-    model, (src_vocab, tgt_vocab) = loaded.model, loaded.tokenizer
+    model, src_vocab, tgt_vocab = loaded.model, loaded.tokenizer.source, loaded.tokenizer.target
     source = prepare_source(text, src_vocab, model.config.max_len)
     src = torch.tensor([source.ids])                                              # (1, Ts)
     result = greedy_decode(model, src, tgt_vocab.bos_id, tgt_vocab.eos_id, generation_limit(source, model.config),
@@ -135,16 +137,6 @@ def decode_greedy(loaded: Loaded, text: str) -> Greedy:
                   [_token(tgt_vocab, i) for i in ids[:-1]], [_token(tgt_vocab, i) for i in ids[1:]],
                   enc.attentions[:, 0].numpy(), dec.attentions[:, 0].numpy(),     # (L, H, T, T) each
                   dec.cross_attentions[:, 0].numpy())
-
-
-def step_cross_attention(loaded: Loaded, text: str) -> list[np.ndarray]:
-    """The cross-attention greedy_decode recorded at each step, (Ld, H, Ts) per step: the same numbers
-    as the rows of Greedy.cross_attn (a check that one recorded pass equals decoding step by step)."""
-    model, (src_vocab, tgt_vocab) = loaded.model, loaded.tokenizer
-    source = prepare_source(text, src_vocab, model.config.max_len)
-    result = greedy_decode(model, torch.tensor([source.ids]), tgt_vocab.bos_id, tgt_vocab.eos_id,
-                           generation_limit(source, model.config), record=True)
-    return [s.cross_attention[0].numpy() for s in result.steps]
 
 
 def sentence_probability(score: float) -> str:

@@ -13,6 +13,7 @@ import torch
 from torch import Tensor
 
 from ..decoding import greedy_decode
+from ..kinds import kind_for_task
 from . import metrics
 from .distributed import SINGLE, DistContext, global_share
 
@@ -39,7 +40,9 @@ def _unwrap(model):
 class PretrainTask:
     """Masked LM + next-sentence prediction (BertForPreTraining)."""
 
-    name, model_class = "pretrain", "BertForPreTraining"
+    name = "pretrain"
+    kind = kind_for_task(name)           # the registry's kind this task trains
+    model_class = kind.name              # saved in trainer_state.json; a resumed run loads it by this name
 
     def __init__(self, masked_logits_only: bool = True, dist: DistContext = SINGLE):
         self.masked_only, self.dist = masked_logits_only, dist
@@ -87,7 +90,9 @@ class PretrainTask:
 class ClassifyTask:
     """Sequence classification (BertForSequenceClassification) for fine-tuning."""
 
-    name, model_class = "finetune", "BertForSequenceClassification"
+    name = "finetune"
+    kind = kind_for_task(name)           # the registry's kind this task trains
+    model_class = kind.name              # saved in trainer_state.json; a resumed run loads it by this name
 
     def __init__(self, n_labels: int):
         self.n_labels = n_labels
@@ -125,7 +130,9 @@ class ClassifyTask:
 class Seq2SeqTask:
     """Encoder-decoder with teacher forcing; evaluation also generates greedily and scores exact match."""
 
-    name, model_class = "seq2seq", "Seq2SeqTransformer"
+    name = "seq2seq"
+    kind = kind_for_task(name)           # the registry's kind this task trains
+    model_class = kind.name              # saved in trainer_state.json; a resumed run loads it by this name
 
     def __init__(self, pad: int = 0, bos: int = 1, eos: int = 2, dist: DistContext = SINGLE):
         self.pad, self.bos, self.eos, self.dist = pad, bos, eos, dist

@@ -14,10 +14,11 @@ import numpy as np
 import torch
 
 from transformer_core.data.classification import LabelledData, encode_labelled
+from transformer_core.kinds import encoder_of
 from ui.encode import Encoded, encode
 from ui.sentiment_view import show_label
 
-from ..i18n import Scope
+from ..i18n import TERMS, Scope
 
 BATCH = 64                  # test sentences per forward pass: fast on CPU, small in memory
 MISTAKES_SHOWN = 20
@@ -89,8 +90,8 @@ def mistakes(texts: list[str], result: TestResult, names: list[str], lang: str,
     wrong = np.flatnonzero(result.true != result.pred)
     confidence = result.probs[wrong, result.pred[wrong]] if len(wrong) else np.zeros(0)
     order = wrong[np.argsort(-confidence, kind="stable")][:limit]
-    return [{TEXT("col_text", lang): texts[i],
-             TEXT("col_true", lang): show_label(names[result.true[i]], lang),
+    return [{TERMS("text", lang): texts[i],
+             TERMS("true_label", lang): show_label(names[result.true[i]], lang),
              TEXT("col_pred", lang): show_label(names[result.pred[i]], lang),
              TEXT("col_conf", lang): f"{result.probs[i, result.pred[i]]:.1%}"} for i in order]
 
@@ -108,8 +109,8 @@ def classify_one(model, tokenizer, text: str, max_len: int) -> tuple[Encoded, np
 
 def attention_map(model, ids: list[int], layer: int, head: int | None) -> np.ndarray:
     """(T, T) self-attention weights of one head (None: the mean of the heads) in one layer.
-    Works for any of our BERTs: a classifier, a pretraining model or a bare encoder (``model.bert`` or itself)."""
-    encoder = getattr(model, "bert", model)
+    Works for any model with a BERT-style encoder: a classifier, a pretraining model, a bare encoder."""
+    encoder = encoder_of(model)
     x = torch.tensor([ids])                                                            # (1, T)
     with torch.inference_mode():
         trace = encoder(x, torch.ones_like(x), torch.zeros_like(x), record=True).trace
@@ -131,7 +132,7 @@ def cls_moved(before: np.ndarray, after: np.ndarray) -> float:
 
 def head_label(head: int, lang: str) -> str:
     """Head picker labels: −1 is the average of all heads, else "head n" (1-based)."""
-    return TEXT("all_heads", lang) if head < 0 else TEXT("head_n", lang, n=head + 1)
+    return TERMS("all_heads", lang) if head < 0 else TERMS("head_n", lang, n=head + 1)
 
 
 # ── naming the classes of the saved model ─────────────────────────────────────────────────────────
