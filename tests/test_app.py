@@ -1,21 +1,14 @@
 """The model-sizes page, driven headlessly with AppTest: it renders, switches language, explains bad configs."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from apptest import open_app_page
 from streamlit.testing.v1 import AppTest
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 @pytest.fixture
 def app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page("views/architecture.py").run()
-    assert not at.exception
-    return at
+    return open_app_page("sizes", timeout=60)
 
 
 def test_renders_metric_tables_chart_and_formula(app):
@@ -71,7 +64,7 @@ def test_choices_survive_a_language_switch(app):
     app.radio(key="position@en").set_value("sinusoidal").run()
     app.sidebar.radio(key="lang").set_value("zh").run()
     position = app.radio(key="position@zh")
-    assert position.value == "sinusoidal" and position.options[position.index] == "正弦 (Vaswani)"
+    assert position.value == "sinusoidal" and position.options[position.index] == "正弦（Vaswani）"
     app.radio(key="norm_first@zh").set_value(True).run()
     app.sidebar.radio(key="lang").set_value("en").run()
     assert app.radio(key="norm_first@en").value is True

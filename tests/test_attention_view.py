@@ -167,13 +167,6 @@ def test_bars_and_variance_figure_carry_the_numbers():
     assert list(var.data[2].y) == [3.0, 0.75] and var.layout.xaxis.type == "log"
 
 
-def test_every_string_has_english_and_chinese():
-    for key, value in av.TEXT.items():
-        assert set(value) == {"en", "zh"}, key
-        assert value["en"].strip() and value["zh"].strip(), key
-        assert any("\u4e00" <= ch <= "\u9fff" for ch in value["zh"]) or value["zh"] == value["en"], key
-
-
 def test_rotary_queries_are_the_projection_turned_by_position():
     """Why the page shows a note instead of the X·W_Q check for rotary models: Q is rotated after projecting."""
     rotary = tiny(position="rotary")

@@ -47,4 +47,4 @@ def test_the_pages_figures_follow_the_convention():
 
 
 def test_the_legend_is_stated_in_both_languages():
-    assert "white (0)" in colors.TEXT["legend"]["en"] and "白（0）" in colors.TEXT["legend"]["zh"]
+    assert "white (0)" in colors.TEXT("legend", "en") and "白（0）" in colors.TEXT("legend", "zh")

@@ -8,7 +8,6 @@ from transformer_core import classroom as C
 from transformer_core import load_pretrained
 from ui import examples, model_facts
 from ui.models import shipped_models
-from ui.sentiment_view import EXAMPLES as SENTIMENT_EXAMPLES
 
 MODELS = Path(__file__).resolve().parents[1] / "assets" / "models"
 
@@ -24,7 +23,7 @@ def default_model(lang: str, kind: str):
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_masked_lm_examples_are_in_the_default_models_top_5(lang):
     _, model, tokenizer = default_model(lang, "mlm")
-    for sentence, answers in examples.MLM[lang]:
+    for sentence, answers in examples.mlm_cases(lang):
         guesses = C.mask_guesses(model, tokenizer, sentence, k=5)
         assert set(guesses) & set(answers), (sentence, guesses)
 
@@ -32,7 +31,7 @@ def test_masked_lm_examples_are_in_the_default_models_top_5(lang):
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_nsp_examples_are_judged_right(lang):
     _, model, tokenizer = default_model(lang, "nsp")
-    for a, b, follows in examples.NSP[lang]:
+    for a, b, follows in examples.nsp_examples(lang):
         p = C.p_is_next(model, tokenizer, a, b)
         assert (p >= 0.5) == follows, (a, b, p)
 
@@ -40,8 +39,8 @@ def test_nsp_examples_are_judged_right(lang):
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_sentiment_examples_are_classified_right(lang):
     _, model, tokenizer = default_model(lang, "sentiment")
-    (neg,), (pos,) = C.classify(model, tokenizer, [SENTIMENT_EXAMPLES[lang]["neg"]]), \
-        C.classify(model, tokenizer, [SENTIMENT_EXAMPLES[lang]["pos"]])
+    (neg,), (pos,) = C.classify(model, tokenizer, [examples.sentiment_example(lang, "neg")]), \
+        C.classify(model, tokenizer, [examples.sentiment_example(lang, "pos")])
     assert neg[0] > 0.5 and pos[1] > 0.5
 
 

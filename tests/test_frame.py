@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from apptest import open_app, page_file
 from streamlit.testing.v1 import AppTest
 
 from transformer_core import CheckpointError
 from ui import models, state
 from ui.encode import MAX_CHARS, InputProblem, clean, encode
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+from ui.examples import opening_pair
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +31,7 @@ def test_url_values_parse_and_bad_ones_are_dropped():
 def test_url_round_trip_leaves_defaults_out():
     values = {**state.defaults("en"), "layer": 3, "masked": (2, 5), "text": "A short one."}
     params = state.to_params(values)
-    assert params == {"text": "A short one.", "pair": state.DEFAULT_PAIR["en"], "layer": "4", "masked": "2,5"}
+    assert params == {"text": "A short one.", "pair": opening_pair("en")[1], "layer": "4", "masked": "2,5"}
     back = state.parse_params(params)
     assert back["layer"] == 3 and back["masked"] == (2, 5) and back["text"] == "A short one."
 
@@ -109,9 +108,7 @@ def test_random_model_only_when_no_encoder_is_shipped(tmp_path):
 # ── the app ─────────────────────────────────────────────────────────────────────────────────────────
 
 def _app(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.query_params.update(query)
-    return at.run()
+    return open_app(90, **query)
 
 
 def test_home_renders_the_map_with_live_shapes():
@@ -121,7 +118,7 @@ def test_home_renders_the_map_with_live_shapes():
     assert not at.exception
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     labels = " ".join(spec["data"][0]["text"])
-    n, h = len(encode(default.tokenizer, state.DEFAULT_TEXT["en"]).pieces), default.config.n_heads
+    n, h = len(encode(default.tokenizer, opening_pair("en")[0]).pieces), default.config.n_heads
     assert "Multi-head" in labels and f"1 × {h} × {n} × {n}" in labels
     assert set(spec["data"][0]["customdata"]) >= {"tokenization", "mlm", "seq2seq", "multi-head"}
 
@@ -162,7 +159,7 @@ def test_switching_language_follows_with_sentence_and_model_unless_chosen():
     zh = [s for s in models.available() if s.lang == "zh" and s.has_mlm]
     at.sidebar.radio(key="lang").set_value("zh").run()
     assert not at.exception
-    assert at.session_state["text"] == state.DEFAULT_TEXT["zh"]
+    assert at.session_state["text"] == opening_pair("zh")[0]
     if zh:                                                  # with the shipped models: the Chinese BERT
         assert at.session_state["model"] == zh[0].key
     at.sidebar.text_area(key="text").set_value("my own words").run()
@@ -222,17 +219,17 @@ def test_layer_and_head_in_a_link_are_the_numbers_on_screen():
 
 def test_a_link_opens_the_same_head_query_view_and_classifier():
     at = _app(layer="2", head="3", query="4")
-    at.switch_page("views/attention_head.py").run()
+    at.switch_page(page_file("attention-head")).run()
     assert not at.exception
     assert at.selectbox(key="attention_head_layer_w").value == 1                  # shown as "2"
     assert at.selectbox(key="attention_head_head_w").value == 2
     assert at.selectbox(key="ah_query").value == 4
     at = _app(view="model")
-    at.switch_page("views/multi_head.py").run()
+    at.switch_page(page_file("multi-head")).run()
     assert not at.exception and at.radio(key="mh_view").value == "model"
     if any(s.key == "sentiment-zh" for s in models.available()):
         at = _app(classifier="sentiment-zh")
-        at.switch_page("views/sentiment.py").run()
+        at.switch_page(page_file("sentiment")).run()
         assert not at.exception and at.selectbox(key="sentiment_model@en").value == "sentiment-zh"
 
 
@@ -259,6 +256,6 @@ def test_a_link_opens_the_encoder_decoder_with_its_source_and_beam_size():
     assert got == {"s2s_value": "two million", "s2s_beam": 3}
     assert state.parse_params({"beam": "99"}) == {} and state.to_params(got) == {"source": "two million", "beam": "3"}
     at = _app(source="seventeen", beam="2")
-    at.switch_page("views/seq2seq.py").run()
+    at.switch_page(page_file("seq2seq")).run()
     assert not at.exception
     assert at.text_input(key="s2s_text").value == "seventeen" and at.slider(key="s2s_beam").value == 2

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from apptest import open_app_page
-from streamlit.testing.v1 import AppTest
+from apptest import open_app, open_app_page
 
 from ui import language, models, state
+from ui.examples import opening_pair
 from ui.language import mismatch, script_of, vocabulary_language
 
 
@@ -51,17 +51,17 @@ def test_mismatch_and_the_message_in_the_learners_language():
 
 
 def test_switched_defaults_follow_the_language_and_drop_old_masks():
-    values = {"text": state.DEFAULT_TEXT["en"], "pair": "my own words", "masked": (2,)}
-    assert state.switched_defaults(values, "zh") == {"text": state.DEFAULT_TEXT["zh"], "masked": ()}
-    swapped = {"text": state.DEFAULT_PAIR["en"], "pair": state.DEFAULT_TEXT["en"]}      # the NSP page's swap
-    assert state.switched_defaults(swapped, "zh") == {"text": state.DEFAULT_PAIR["zh"],
-                                                      "pair": state.DEFAULT_TEXT["zh"], "masked": ()}
-    assert state.switched_defaults({"text": state.DEFAULT_TEXT["en"] + "\n"}, "zh")["text"] == state.DEFAULT_TEXT["zh"]
+    (en_text, en_pair), (zh_text, zh_pair) = opening_pair("en"), opening_pair("zh")
+    values = {"text": en_text, "pair": "my own words", "masked": (2,)}
+    assert state.switched_defaults(values, "zh") == {"text": zh_text, "masked": ()}
+    swapped = {"text": en_pair, "pair": en_text}      # the NSP page's swap
+    assert state.switched_defaults(swapped, "zh") == {"text": zh_pair, "pair": zh_text, "masked": ()}
+    assert state.switched_defaults({"text": en_text + "\n"}, "zh")["text"] == zh_text
     assert state.switched_defaults({"text": "my words", "pair": "more"}, "zh") == {}
 
 
 def test_switching_language_with_a_typed_english_sentence_warns_in_chinese():
-    at = AppTest.from_file(str(state.__file__).replace("ui/state.py", "app.py"), default_timeout=90).run()
+    at = open_app(90)
     at.sidebar.text_area(key="text").set_value("She opened the door and walked in.").run()
     assert not at.warning
     at.sidebar.radio(key="lang").set_value("zh").run()
@@ -71,7 +71,7 @@ def test_switching_language_with_a_typed_english_sentence_warns_in_chinese():
 
 
 def test_the_masked_lm_page_warns_about_a_mismatch():
-    at = open_app_page("views/mlm.py", "zh")
+    at = open_app_page("mlm", "zh")
     assert not any("英文" in w.value for w in at.warning)        # the Chinese example on the Chinese model
     at.sidebar.text_area(key="text").set_value("She opened the door and walked in.").run()
     if any(s.lang == "zh" and s.has_mlm for s in models.available()):

@@ -42,9 +42,9 @@ def test_random_and_unknown_configs_still_have_a_name():
 
 
 def test_rope_sliders_and_the_variants_say_what_they_are():
-    assert pv.TEXT["rope_m1"]["en"] != pv.TEXT["rope_m2"]["en"] and "Curve 1" in pv.TEXT["rope_m1"]["en"]
-    assert "source article" not in av.TEXT["variants_title"]["en"]
-    assert "projections" in av.TEXT["variants_title"]["en"] and "√d_k" in av.TEXT["variants_title"]["en"]
+    assert pv.TEXT("rope_m1", "en") != pv.TEXT("rope_m2", "en") and "Curve 1" in pv.TEXT("rope_m1", "en")
+    assert "source article" not in av.TEXT("variants_title", "en")
+    assert "projections" in av.TEXT("variants_title", "en") and "√d_k" in av.TEXT("variants_title", "en")
 
 
 def test_a_sentence_names_the_model_briefly():

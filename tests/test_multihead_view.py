@@ -135,8 +135,3 @@ def test_concat_figure_and_shapes():
     rows = mv.shape_rows(14, 768, 12)
     assert rows[0][1] == "12 × (14, 64)" and rows[1][1] == "(14, 12·64 = 768)" and rows[-1][1] == "(14, 768)"
 
-
-def test_every_string_has_english_and_chinese():
-    for key, value in mv.TEXT.items():
-        assert set(value) == {"en", "zh"} and value["en"].strip() and value["zh"].strip(), key
-        assert any("\u4e00" <= ch <= "\u9fff" for ch in value["zh"]), key

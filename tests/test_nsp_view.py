@@ -11,6 +11,7 @@ from transformer_core import BertForPreTraining, TransformerConfig
 from transformer_core.tokenizer import train_wordpiece
 from ui import models
 from ui import nsp_view as nv
+from ui.examples import unrelated_sentences
 from ui.st.session import bert_forward
 
 SENTENCES = ["The cat sat on the mat because it was tired.", "It fell asleep in the warm sun.",
@@ -34,12 +35,12 @@ def run(loaded):
 
 def test_random_sentences_cycle_and_never_repeat_b():
     for lang in ("en", "zh"):
-        options = nv.RANDOM_SENTENCES[lang]
+        options = unrelated_sentences(lang)
         assert len(options) >= 6 and len(set(options)) == len(options)
         assert nv.random_sentence(lang, 0) == options[0] and nv.random_sentence(lang, len(options) + 2) == options[2]
         assert nv.random_sentence(lang, 1, avoid=options[1]) == options[2]
-    assert all(re.search("[\u4e00-\u9fff]", s) for s in nv.RANDOM_SENTENCES["zh"])
-    assert nv.random_sentence("fr", 0) == nv.RANDOM_SENTENCES["en"][0]      # an unknown language → English
+    assert all(re.search("[\u4e00-\u9fff]", s) for s in unrelated_sentences("zh"))
+    assert nv.random_sentence("fr", 0) == unrelated_sentences("en")[0]      # an unknown language → English
 
 
 def test_segments_and_their_embeddings(loaded, run):
@@ -74,10 +75,3 @@ def test_nsp_bars_follow_index_0_is_next():
     assert list(fig.data[0].y) == ["IsNext", "NotNext"] and list(fig.data[0].x) == pytest.approx([0.8, 0.2])
     assert "IsNext" in nv.FORMULA and r"\tanh" in nv.FORMULA
 
-
-def test_every_string_has_english_and_real_chinese():
-    for key, entry in nv.TEXT.items():
-        assert entry.get("en") and entry.get("zh"), key
-        if re.search("[A-Za-z]{4,}", entry["en"]) and key not in ("p_is_next",):
-            assert re.search("[\u4e00-\u9fff]", entry["zh"]), key
-        assert set(re.findall(r"{(\w+)", entry["en"])) == set(re.findall(r"{(\w+)", entry["zh"])), key

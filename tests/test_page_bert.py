@@ -6,37 +6,26 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
+from apptest import open_app_page
+from fixtures_models import make_bert
 from plotly_data import array
 from streamlit.testing.v1 import AppTest
 
-from transformer_core import (
-    BertForMaskedLM,
-    BertForPreTraining,
-    BertForSequenceClassification,
-    TransformerConfig,
-    save_pretrained,
-)
-from transformer_core.tokenizer import train_wordpiece
+from transformer_core import BertForMaskedLM, BertForPreTraining, BertForSequenceClassification
 from ui import models
-from ui import nsp_view as nv
+from ui.examples import unrelated_sentences
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 SENTENCES = ["The cat sat on the mat because it was tired.", "It fell asleep in the warm sun.",
              "The dog ran to the park.", "今天天气很好，我们去公园散步。", "公园里有很多人在跑步。"]
 BAD_INPUTS = ["", "   \n\t", "😀😀😀 🎉", "the\x00 cat\x07 sat\u200b", "a " * 5000, "I love 北京 and Москва ١٢٣ ok"]
 
 
+pytestmark = pytest.mark.usefixtures("nothing_shipped")     # written against the random-weight default model
+
+
 def make_model(folder: Path, cls, label: str, norm_first: bool = False) -> Path:
-    tokenizer = train_wordpiece(SENTENCES, vocab_size=300)
-    torch.manual_seed(0)
-    config = TransformerConfig(vocab_size=tokenizer.get_vocab_size(), d_model=32, n_layers=2, n_heads=4, d_ff=64,
-                               max_len=64, norm_first=norm_first)
-    save_pretrained(cls(config).eval(), folder, tokenizer)
-    data = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    data["attention_lab_card"] = {"label": label, "language": "en"}
-    (folder / "config.json").write_text(json.dumps(data), encoding="utf-8")
-    return folder
+    return make_bert(folder, SENTENCES, cls, lang="en", label=label, vocab_size=300, min_frequency=2, n_layers=2,
+                     n_heads=4, max_len=64, norm_first=norm_first)
 
 
 @pytest.fixture(scope="module")
@@ -66,21 +55,9 @@ def only(zoo, monkeypatch):
     return use
 
 
-@pytest.fixture(autouse=True)
-def _nothing_shipped(tmp_path, monkeypatch):
-    """Written against the random-weight default model: hide assets/models (tested in test_shipped_models)."""
-    monkeypatch.setattr("ui.models.MODELS_ROOT", tmp_path / "no-models")
-
-
 def open_page(page: str, lang: str = "en", **state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    if lang != "en":
-        at.sidebar.radio(key="lang").set_value(lang).run()
-    for name, value in state.items():
-        at.session_state[name] = value
-    at.switch_page(f"views/{page}.py").run()
-    assert not at.exception, at.exception
-    return at
+    """``page`` by its address; ``state`` (e.g. model, text, masked) set in session state directly."""
+    return open_app_page(page, lang, state=state)
 
 
 def figure(at: AppTest, index: int) -> dict:
@@ -94,7 +71,7 @@ def messages(at: AppTest) -> str:
 # ── inside a layer ───────────────────────────────────────────────────────────────────────────────────
 
 def test_inside_layer_renders_neurons_stream_and_norms():
-    at = open_page("inside_layer")
+    at = open_page("inside-layer")
     assert at.title[0].value == "Inside a layer"
     assert len(at.get("plotly_chart")) == 5
     heat = figure(at, 0)["data"][0]
@@ -111,7 +88,7 @@ def test_inside_layer_renders_neurons_stream_and_norms():
 
 
 def test_inside_layer_follows_the_layer_picker():
-    at = open_page("inside_layer")
+    at = open_page("inside-layer")
     before = array(figure(at, 0)["data"][0]["z"])
     at.selectbox(key="inside_layer_layer_w").set_value(1).run()
     assert not at.exception and at.session_state["layer"] == 1
@@ -122,14 +99,14 @@ def test_inside_layer_follows_the_layer_picker():
 
 def test_inside_layer_in_chinese_and_for_a_pre_ln_model(only):
     only("b-masked-lm")
-    at = open_page("inside_layer", lang="zh")
+    at = open_page("inside-layer", lang="zh")
     assert at.title[0].value == "层的内部"
     assert "前置 LN" in messages(at) and len(at.get("plotly_chart")) == 5
 
 
 @pytest.mark.parametrize("text", BAD_INPUTS, ids=["empty", "spaces", "emoji", "control", "10k", "mixed"])
 def test_inside_layer_bad_input_gets_a_message(text):
-    at = open_page("inside_layer", text=text)
+    at = open_page("inside-layer", text=text)
     if not text.strip():
         assert "Type a sentence first" in messages(at) and not at.get("plotly_chart")
     else:
@@ -219,7 +196,7 @@ def test_nsp_random_sentence_and_swap():
     at.button(key="nsp_random").click().run()
     assert not at.exception
     new_b = at.session_state["pair"]
-    assert new_b in nv.RANDOM_SENTENCES["en"] and at.session_state["text"] == a and new_b != b
+    assert new_b in unrelated_sentences("en") and at.session_state["text"] == a and new_b != b
     assert at.sidebar.text_area(key="pair").value == new_b
     at.button(key="nsp_swap").click().run()
     assert not at.exception
@@ -279,7 +256,7 @@ def test_a_real_bert_without_heads_sends_mlm_and_nsp_to_another_model(real_bert)
 
 
 def test_a_real_bert_inside_a_layer(real_bert):
-    at = open_page("inside_layer", layer=5, model="a-minilm")
+    at = open_page("inside-layer", layer=5, model="a-minilm")
     heat = figure(at, 0)["data"][0]
     assert len(array(heat["z"])[0]) == 256 and "256 most active of 1536" in " ".join(c.value for c in at.caption)
     assert len(figure(at, 3)["data"][0]["y"]) == 7                 # embeddings + 6 layers

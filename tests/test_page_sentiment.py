@@ -7,14 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from apptest import open_app_page
-from fixtures_models import models_root
+from fixtures_models import models_root, only_models
 from streamlit.testing.v1 import AppTest
 
 from ui import models
 from ui import sentiment_view as sv
 from ui.encode import encode
+from ui.examples import sentiment_example
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 BAD_INPUTS = ["", "   \n\t ", "good " * 2000, "😀😀😀 🎉", "great\x00 film\x07\x1b", "mixed 中文 English ١٢٣ 😀 ñ"]
 
 
@@ -23,16 +23,8 @@ def root(tmp_path_factory) -> Path:
     return models_root(tmp_path_factory.mktemp("models"), seq2seq=False)
 
 
-def _only(monkeypatch, folder: Path | None) -> None:
-    """Models come only from ``folder`` (not from assets/models, whatever is shipped there)."""
-    empty = Path(str(folder or "")) / "__none__" if folder else Path("/nonexistent-attention-lab")
-    monkeypatch.setenv(models.EXTRA_ROOTS, str(folder) if folder else "")
-    original = models.available
-    monkeypatch.setattr(models, "available", lambda extra=(), root=None: original(extra, root=empty))
-
-
 def _open(lang: str = "en") -> AppTest:
-    return open_app_page("views/sentiment.py", lang, 120)
+    return open_app_page("sentiment", lang)
 
 
 def _spec(at: AppTest, i: int) -> dict:
@@ -41,12 +33,12 @@ def _spec(at: AppTest, i: int) -> dict:
 
 @pytest.fixture
 def app(monkeypatch, root) -> AppTest:
-    _only(monkeypatch, root)
+    only_models(monkeypatch, root)
     return _open()
 
 
 def test_without_classifier_a_friendly_message(monkeypatch):
-    _only(monkeypatch, None)
+    only_models(monkeypatch, None)
     for lang, words in (("en", "No sentiment classifier"), ("zh", "还没有安装情感分类模型")):
         at = _open(lang)
         assert words in at.info[0].value and not at.get("plotly_chart")
@@ -83,7 +75,7 @@ def test_head_and_layer_selection(app):
 def test_examples_and_model_switch(app):
     app.button(key="sentiment_ex_zh_neg").click().run()
     assert not app.exception
-    assert app.text_area(key="sentiment_text").value == sv.EXAMPLES["zh"]["neg"]
+    assert app.text_area(key="sentiment_text").value == sentiment_example("zh", "neg")
     assert "差" in _spec(app, 2)["layout"]["xaxis"]["ticktext"]
     app.selectbox(key="sentiment_model@en").set_value("sentiment-zh").run()
     assert not app.exception
@@ -138,7 +130,7 @@ def test_bad_input_gets_a_message_not_an_exception(app, text):
 
 
 def test_chinese_page(monkeypatch, root):
-    _only(monkeypatch, root)
+    only_models(monkeypatch, root)
     at = _open("zh")
     assert at.title[-1].value == "情感分类：把 BERT 用作分类器"
     assert at.selectbox(key="sentiment_model@zh").value == "sentiment-zh"           # 中文 UI → the zh model

@@ -102,4 +102,4 @@ def test_smoothness_is_measured_not_assumed():
     near, far, _, verdict = pv.smoothness(noise)
     assert abs(near) < 0.1 and abs(far) < 0.1 and verdict == "verdict_noise"
     assert all(k in pv.TEXT for k in ("verdict_smooth", "verdict_partly", "verdict_noise", "smooth_measured"))
-    assert "usually come out smooth" not in pv.TEXT["learned_intro"]["en"]
+    assert "usually come out smooth" not in pv.TEXT("learned_intro", "en")

@@ -1,70 +1,55 @@
-"""Every string table of the app, both languages: the same markdown renders in both (issue 12.4), and no
-emoji on screen anywhere (issue 12.5: without a colour-emoji font they are empty boxes)."""
+"""Strings a learner reads: all of them in the catalog (no table of translations left in the code, issue 13),
+and no emoji on screen anywhere (issue 12.5: without a colour-emoji font they are empty boxes). The catalog's
+own checks (every language complete, the same markdown and placeholders) are in test_catalog.py."""
 from __future__ import annotations
 
 import importlib
 import pkgutil
-import re
 from pathlib import Path
 
 import pytest
 from emoji import emoji_in
-from markdown_it import MarkdownIt
 
 import ui
+import ui.st
 import ui.studio
+from ui.i18n import LANGS, catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 NOT_OURS: set[str] = set()          # every page and UI file is checked
 
 
 def _modules():
-    for package in (ui, ui.studio):
+    for package in (ui, ui.st, ui.studio):
         for info in pkgutil.iter_modules(package.__path__):
             yield importlib.import_module(f"{package.__name__}.{info.name}")
 
 
-def string_tables() -> dict[str, dict]:
-    """module.NAME → {key: {"en": …, "zh": …}} for every module-level table of translated strings."""
-    found = {}
-    for module in _modules():
-        for name, value in vars(module).items():
-            if (isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values())
-                    and all("en" in v for v in value.values()) and any("zh" in v for v in value.values())):
-                found[f"{module.__name__}.{name}"] = value
-    return found
+def _by_language(value) -> bool:
+    """A dict keyed by the language codes ({"en": …, "zh": …}), or a table of such dicts."""
+    if not isinstance(value, dict) or not value:
+        return False
+    if set(value) <= set(LANGS) and len(value) > 1:
+        return True
+    return all(isinstance(v, dict) and len(v) > 1 and set(v) <= set(LANGS) for v in value.values())
 
 
-TABLES = string_tables()
-MD = MarkdownIt("commonmark")
+def test_no_tables_of_translations_left_in_the_code():
+    """Strings and example sentences per language live in ui/locales/<lang>.toml, nowhere else."""
+    found = [f"{module.__name__}.{name}" for module in _modules() for name, value in vars(module).items()
+             if _by_language(value) and value is not LANGS]        # LANGS: the one list of languages
+    assert found == []
 
 
-def _marks(text: str) -> tuple[int, int, bool]:
-    """(bold runs, italic runs, literal ** left). Placeholders become "[x]": a value that starts or ends with
-    punctuation (e.g. "[CLS] 池化") must still be bold, which in 中文 needs a space beside the **."""
-    html = MD.render(re.sub(r"\{[a-z_0-9]*(:[^{}]*)?\}", "[x]", text))
-    return html.count("<strong>"), html.count("<em>"), "**" in html
+def test_the_table_rule_itself():
+    assert _by_language({"en": "cat", "zh": "猫"}) and _by_language({"title": {"en": "A", "zh": "甲"}})
+    assert not _by_language({"en": 1}) and not _by_language({"a": 1, "b": 2}) and not _by_language({})
 
 
-def test_the_tables_are_found():
-    assert len(TABLES) >= 15 and "ui.i18n.STRINGS" in TABLES and "ui.sentiment_view.TEXT" in TABLES
-
-
-@pytest.mark.parametrize("table", sorted(TABLES))
-def test_markdown_renders_the_same_in_both_languages(table):
-    wrong = []
-    for key, entry in TABLES[table].items():
-        if not isinstance(entry.get("zh"), str) or not isinstance(entry.get("en"), str):
-            continue
-        en, zh = _marks(entry["en"]), _marks(entry["zh"])
-        if zh[2] or en[2] or en[:2] != zh[:2]:
-            wrong.append(f"{key}: en {en} zh {zh}: {entry['zh'][:80]}")
-    assert not wrong, wrong
-
-
-@pytest.mark.parametrize("table", sorted(TABLES))
-def test_no_emoji_in_string_tables(table):
-    bad = {key: emoji_in(" ".join(str(v) for v in entry.values())) for key, entry in TABLES[table].items()}
+@pytest.mark.parametrize("lang", sorted(LANGS))
+def test_no_emoji_in_the_catalog(lang):
+    bad = {f"{section}.{key}": emoji_in(str(value)) for section, table in catalog(lang).items()
+           for key, value in table.items()}
     assert not {k: v for k, v in bad.items() if v}
 
 

@@ -23,6 +23,9 @@ from transformer_core.data.corpora import split_of
 from transformer_core.errors import DataError
 from ui import models
 from ui import sentiment_view as sv
+from ui.examples import sentiment_example
+from ui.st import session
+from ui.st import studio_panel as panel
 from ui.studio import finetune as fn
 from ui.studio import finetune_results as fr
 from ui.studio.live import wait_for
@@ -149,7 +152,7 @@ def test_mean_tokens_counts_specials_and_stops_at_max_len():
 
 def test_classify_texts_in_batches_matches_one_by_one(zh_classifier):
     model, tokenizer = zh_classifier
-    texts = [sv.EXAMPLES["zh"]["pos"], sv.EXAMPLES["zh"]["neg"], "还行吧", "一般般，不过价格便宜", "太差"]
+    texts = [sentiment_example("zh", "pos"), sentiment_example("zh", "neg"), "还行吧", "一般般，不过价格便宜", "太差"]
     pred, probs = fr.classify_texts(model, tokenizer, texts, 128, batch=2)
     assert pred.shape == (5,) and probs.shape == (5, 2)
     assert np.allclose(probs.sum(1), 1.0, atol=1e-5) and (pred == probs.argmax(1)).all()
@@ -191,7 +194,7 @@ def test_label_names_are_written_into_the_card(tmp_path):
 # ── the page ─────────────────────────────────────────────────────────────────────────────────────────
 
 def _open(lang: str = "en") -> AppTest:
-    return open_app_page("views/train_finetune.py", lang, 60)
+    return open_app_page("train-finetune", lang, 60)
 
 
 def _train(at: AppTest, steps: int, max_len: int = 48):
@@ -200,7 +203,7 @@ def _train(at: AppTest, steps: int, max_len: int = 48):
     at.number_input(key="keep_ft_len").set_value(max_len)
     at.run()
     at.button(key="finetune_start").click().run()
-    run = at.session_state["studio_runs"]["finetune"]
+    run = at.session_state[panel.RUNS]["finetune"]
     view = wait_for(run, timeout=300)          # seconds on a quiet machine; a bound for a busy one
     assert view.status == "done", view.message
     at.run()
@@ -231,7 +234,7 @@ def test_page_fine_tunes_tests_and_saves_a_zh_classifier():
     assert sum(array(probs["data"][0]["x"])) == pytest.approx(100, abs=1e-3)
     assert _titled(at, "训练前后的注意力")
     at.button(key="finetune_save").click().run()
-    saved = list(at.session_state["session_models"].values())
+    saved = list(at.session_state[session.SESSION_MODELS].values())
     assert len(saved) == 1 and saved[0].architecture == models.CLASSIFIER and saved[0].lang == "zh"
     assert sv.label_names(saved[0].folder, 2) == (["negative", "positive"], True)
     assert at.session_state["model"] == saved[0].key                      # selected, as the message says
@@ -251,7 +254,7 @@ def test_page_upload_path_keeps_our_names(monkeypatch):
     at.selectbox(key="keep_ft_set").set_value(fn.UPLOAD).run()
     assert not at.error and at.dataframe
     run, view = _train(at, steps=4, max_len=24)
-    workspace = at.session_state["studio_workspace"].path
+    workspace = at.session_state[panel.WORKSPACE].path
     assert Path(run.config.corpus) == workspace / fn.TRAIN_FILE
     names = {p.name for p in workspace.iterdir()}
     assert {fn.TRAIN_FILE, fn.TEST_FILE} <= names and all(n.startswith(("labelled-", "run-")) for n in names)

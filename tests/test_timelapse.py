@@ -3,18 +3,16 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import pytest
 import torch
-from streamlit.testing.v1 import AppTest
+from apptest import open_app_page
 
 from transformer_core import BertForPreTraining, TransformerConfig, save_pretrained
 from transformer_core.tokenizer import train_wordpiece
 from transformer_core.train import snapshots
 from ui import timelapse_view as tv
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 STEPS = (0, 50, 100)
 
 
@@ -55,7 +53,7 @@ def test_animation_has_a_frame_per_checkpoint_and_rows_sum_to_one(model_root):
     z = torch.tensor(fig.frames[0].data[0].z)
     assert z.shape == (len(meta["probes"][1]["tokens"]),) * 2
     assert torch.allclose(z.sum(-1), torch.ones(len(z)), atol=2e-3)
-    assert fig.layout.sliders[0].currentvalue.prefix.startswith("训练步")
+    assert fig.layout.sliders[0].currentvalue.prefix.startswith("步")            # the glossary's "step"
     tokens = meta["probes"][1]["tokens"]                     # a repeated token keeps its own row and column
     assert list(fig.layout.yaxis.ticktext) == tokens and list(fig.layout.yaxis.tickvals) == list(range(len(tokens)))
 
@@ -78,9 +76,7 @@ def test_readable_axes_and_a_short_legend(model_root):
 
 def test_the_page_plays_back_the_injected_model(model_root, monkeypatch):
     monkeypatch.setenv("ATTENTION_LAB_MODELS", str(model_root))
-    at = AppTest.from_file(APP, default_timeout=90).run()
-    at.switch_page("views/timelapse.py").run()
-    assert not at.exception
+    at = open_app_page("timelapse", timeout=90)
     assert at.selectbox[0].value.label == "tiny timelapse"
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert len(spec["frames"]) == len(STEPS)
@@ -92,7 +88,5 @@ def test_the_page_plays_back_the_injected_model(model_root, monkeypatch):
 
 def test_no_snapshots_gives_a_message(tmp_path, monkeypatch):
     monkeypatch.setattr("ui.models.MODELS_ROOT", tmp_path)
-    at = AppTest.from_file(APP, default_timeout=90).run()
-    at.switch_page("views/timelapse.py").run()
-    assert not at.exception
+    at = open_app_page("timelapse", timeout=90)
     assert at.info and "snapshots" in at.info[0].value

@@ -1,12 +1,11 @@
 """ui/tokens_view.py: the piece grid, padding, word table, [UNK] sources and the side-by-side choice."""
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from transformer_core.tokenizer import pieces, train_wordpiece, word_pieces
 from ui import tokens_view as tv
+from ui.examples import tokens_example
 from ui.models import ModelSource
 
 TEXTS = ["the cat is playing with the ball", "players were playing in the park", "the dog was playing",
@@ -21,7 +20,7 @@ def tok():
 def rows_of(fig, name: str, lang: str = "en") -> list[list[str]]:
     """The texts of every grid line labelled ``name`` (one list per wrapped block), empty cells dropped."""
     heat = fig.data[0]
-    label = tv.tv.TEXT(f"row_{name}", lang)
+    label = tv.TEXT(f"row_{name}", lang)
     ys = [y for y, text in zip(fig.layout.yaxis.tickvals, fig.layout.yaxis.ticktext, strict=True) if text == label]
     return [[cell for cell in heat.text[y] if cell != ""] for y in ys]
 
@@ -115,20 +114,8 @@ def test_other_language_and_its_model():
 
 
 def test_fallback_note_says_unk_when_the_vocabulary_lacks_characters(tok):
-    unknown = pieces(tok, tv.EXAMPLES["zh"])
+    unknown = pieces(tok, tokens_example("zh"))
     assert "[UNK]" in tv.fallback_note(unknown, "Chinese", "en")
     assert "[UNK]（红色）" in tv.fallback_note(unknown, "中文", "zh")
     assert "one piece" in tv.fallback_note(pieces(tok, "the cat"), "Chinese", "en")
 
-
-SAME_IN_BOTH = {"row_id", "col_ids", "rotation_metric", "sim_dot", "closed_metric"}   # formulas, or "ID"
-
-
-@pytest.mark.parametrize("module", ["tokens_view", "embeddings_view", "positions_view"])
-def test_every_string_has_english_and_chinese(module):
-    import importlib
-    table = importlib.import_module(f"ui.{module}").TEXT
-    for key, entry in table.items():
-        assert entry.get("en") and entry.get("zh"), key
-        assert re.search("[\u4e00-\u9fff]", entry["zh"]) or key in SAME_IN_BOTH, key
-        assert set(re.findall(r"\{(\w+)", entry["en"])) == set(re.findall(r"\{(\w+)", entry["zh"])), key

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from transformer_core import TransformerConfig
 
-from .i18n import ARCH
+from .i18n import ARCH, TERMS
 from .params import format_count, parameter_table
 
 COLORS = {"input": "#eeeeee", "emb": "#fbd3d3", "norm": "#fff2b3", "attn": "#ffd8a8",
@@ -121,7 +121,7 @@ def _layer(c: _Canvas, config: TransformerConfig, rows, lang: str) -> None:
         c.side((y0 + y1) / 2, shape_note)
         c.down()
         a0, a1 = c.box(BODY_L, BODY_R, 0.5, COLORS["norm"],
-                       ARCH("d_add", lang) if config.norm_first else ARCH("d_add_norm", lang))
+                       ARCH("d_add", lang) if config.norm_first else TERMS("add_norm", lang))
         _residual(c, branch, (a0 + a1) / 2, lang)
     c.side(c.y - 0.25, f"B × T × {config.d_model}")
     c.shapes.append(dict(type="rect", x0=LEFT, x1=RIGHT + 0.1, y0=frame_top, y1=c.y + 0.2,

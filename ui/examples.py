@@ -1,5 +1,7 @@
-"""Example inputs the BERT pages offer, chosen because the shipped default models get them right.
+"""Example inputs the pages offer, chosen because the shipped default models get them right.
 
+They live in the catalog's ``[examples]`` section, one set per language (a translator writes sentences of
+that language, not translations of the English ones); a language without its own falls back to English.
 A teacher clicks one and knows what the class will see; ``tests/test_examples.py`` checks every example
 against the shipped models, so a retrained model that loses one fails a test instead of a lesson.
 (These are shown to learners; the classroom sets in ``assets/eval`` that *measure* the models are
@@ -7,38 +9,39 @@ separate, so the examples cannot flatter the scores.)
 """
 from __future__ import annotations
 
-# masked-LM: one [MASK] each, with the answers a person would accept
-MLM = {
-    "en": [("She opened the [MASK] and walked in.", ("door", "gate")),
-           ("He drank a cup of [MASK].", ("tea", "coffee", "water", "milk", "wine")),
-           ("She wrote a [MASK] to her mother.", ("letter", "note", "card", "poem", "message")),
-           ("He opened the window to let in some fresh [MASK].", ("air",)),
-           ("He read the [MASK] before going to bed.", ("book", "letter", "story", "newspaper", "paper")),
-           ("The dog is sleeping under the [MASK].", ("table", "bed", "tree", "chair", "sofa", "floor"))],
-    "zh": [("我很喜[MASK]这本书。", ("欢",)),
-           ("他是我的好朋[MASK]。", ("友",)),
-           ("这件衣服的质[MASK]很好。", ("量",)),
-           ("这个手机的价[MASK]太贵了。", ("格", "钱")),
-           ("服务员的态[MASK]很好。", ("度",)),
-           ("我每天早上六点起[MASK]。", ("床", "来"))],
-}
+from .i18n import entries, tr
 
-# next-sentence prediction: (A, B, is B the real next sentence?)
-NSP = {
-    "en": [("The cat sat on the mat because it was tired.", "It fell asleep in the warm sun.", True),
-           ("I was very hungry after school.", "So I made myself a big sandwich.", True),
-           ("The cat sat on the mat because it was tired.", "Prices of oil rose sharply in the markets.", False),
-           ("I was very hungry after school.", "The king sent his army to the northern border.", False)],
-    "zh": [("今天天气很好，我们去公园散步。", "公园里有很多人在跑步。", True),
-           ("这本书我昨天买的。", "读了一半，觉得非常有意思。", True),
-           ("今天天气很好，我们去公园散步。", "政府今年加大了对农业的投资。", False),
-           ("我早上喝了一杯牛奶。", "政府宣布了新的经济政策。", False)],
-}
+
+def mlm_cases(lang: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Masked-LM examples: (sentence with one [MASK], the answers a person would accept)."""
+    return [(case["sentence"], tuple(case["answers"])) for case in entries("examples.mlm", lang)]
 
 
 def mlm_examples(lang: str) -> list[str]:
-    return [sentence for sentence, _ in MLM.get(lang, MLM["en"])]
+    return [sentence for sentence, _ in mlm_cases(lang)]
 
 
 def nsp_examples(lang: str) -> list[tuple[str, str, bool]]:
-    return NSP.get(lang, NSP["en"])
+    """Next-sentence prediction: (A, B, is B the real next sentence?)."""
+    return [(case["a"], case["b"], bool(case["next"])) for case in entries("examples.nsp", lang)]
+
+
+def opening_pair(lang: str) -> tuple[str, str]:
+    """The sentence and the second sentence the sidebar opens with: the first next-sentence pair."""
+    a, b, _ = nsp_examples(lang)[0]
+    return a, b
+
+
+def unrelated_sentences(lang: str) -> list[str]:
+    """Sentences unrelated to any example, for the NSP page's "random B" button."""
+    return list(entries("examples.nsp_random", lang))
+
+
+def tokens_example(lang: str) -> str:
+    """The tokenization page's side-by-side example."""
+    return tr("examples.tokens", lang)
+
+
+def sentiment_example(lang: str, kind: str) -> str:
+    """A clearly positive (``kind="pos"``) or negative (``"neg"``) sentence."""
+    return tr(f"examples.sentiment_{kind}", lang)

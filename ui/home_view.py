@@ -14,7 +14,7 @@ from transformer_core import TransformerConfig
 
 from .i18n import Scope
 
-TEXT = Scope("home")
+TEXT = Scope("home", shared={"norm1": "glossary.add_norm", "norm2": "glossary.add_norm"})   # Block keys
 
 
 SEQ_Y = -0.4            # the encoder-decoder row

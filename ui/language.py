@@ -7,9 +7,9 @@ model opened from a folder that carries no label. Pure functions.
 """
 from __future__ import annotations
 
-from .i18n import Scope
+from .i18n import Scope, language_name
 
-LANG_NAMES = {"en": {"en": "English", "zh": "英文"}, "zh": {"en": "Chinese", "zh": "中文"}}
+SCRIPTS = ("en", "zh")       # the languages script_of tells apart: Latin letters and CJK characters
 MIN_LETTERS = 3          # a sentence with fewer letters than this (e.g. "42 !") has no language to compare
 SHARE = 0.6              # a script that makes up this much of a sentence's letters names its language
 ZH_VOCAB = 0.25          # a vocabulary with this share of CJK pieces reads Chinese (bert-base-chinese ≈ 0.5)
@@ -76,7 +76,7 @@ def model_language(tokenizer, fallback: str = "") -> str:
 
 def mismatch(text: str | None, model_lang: str, pair: str | None = None) -> str:
     """The sentence's language when it differs from the model's, else "" (nothing to warn about)."""
-    if model_lang not in LANG_NAMES:
+    if model_lang not in SCRIPTS:
         return ""
     for sentence in (text, pair):
         found = script_of(sentence)
@@ -90,8 +90,8 @@ def warning(text: str | None, model_lang: str, model: str, ui_lang: str, pair: s
     found = mismatch(text, model_lang, pair)
     if not found:
         return None
-    return TEXT("mismatch", ui_lang, model=model, sentence_lang=LANG_NAMES[found][ui_lang],
-              model_lang=LANG_NAMES[model_lang][ui_lang])
+    return TEXT("mismatch", ui_lang, model=model, sentence_lang=language_name(found, ui_lang),
+                model_lang=language_name(model_lang, ui_lang))
 
 
 TEXT = Scope("language")

@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 from transformer_core.trace import ModelTrace
 
 from . import colors
-from .i18n import Scope
+from .i18n import TERMS, Scope
 from .layer_view import BLUE, ORANGE, stage_names, tidy
 
 MASK = "[MASK]"
@@ -143,7 +143,7 @@ def fill_rows(encoded, independent: list[Fill], iterative: list[Fill], lang: str
     """A table row per mask: the hidden piece, the one-pass guess and the one-at-a-time guess (with its step)."""
     rows = []
     for a, b in zip(independent, iterative, strict=True):
-        rows.append({TEXT("col_position", lang): a.position, TEXT("col_hidden", lang): encoded.tokens[a.position],
+        rows.append({TERMS("position", lang): a.position, TEXT("col_hidden", lang): encoded.tokens[a.position],
                      TEXT("col_independent", lang): f"{a.guess.token} ({a.guess.prob:.1%})",
                      TEXT("col_iterative", lang): f"{b.guess.token} ({b.guess.prob:.1%})",
                      TEXT("col_step", lang): b.step})
@@ -215,7 +215,7 @@ def ablation_rows(base: torch.Tensor, ablated: torch.Tensor, positions, tokenize
     for p in positions:
         on, off = top_k(base, p, tokenizer, 1)[0], top_k(ablated, p, tokenizer, 1)[0]
         kept = float(ablated[p].float().softmax(-1)[on.id])                 # P(all-heads guess), heads off
-        rows.append({TEXT("col_position", lang): p, TEXT("col_on", lang): f"{on.token} ({on.prob:.1%})",
+        rows.append({TERMS("position", lang): p, TEXT("col_on", lang): f"{on.token} ({on.prob:.1%})",
                      TEXT("col_off", lang): f"{off.token} ({off.prob:.1%})",
                      TEXT("col_change", lang): f"{on.token}: {on.prob:.1%} → {kept:.1%}"})
     return rows

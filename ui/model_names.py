@@ -9,15 +9,10 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from .i18n import Scope, language_name
+
 GENERIC = {"model", "models", "checkpoint", "final", "best", "output", "weights", "snapshot", "pretrained"}
-TEXT = {
-    "en": {"en": "English", "zh": "英文"},
-    "zh": {"en": "Chinese", "zh": "中文"},
-    "size": {"en": "{n} layers × {d}", "zh": "{n} 层 × {d}"},
-    "size_one": {"en": "1 layer × {d}", "zh": "1 层 × {d}"},
-    "random": {"en": "random weights (untrained)", "zh": "随机权重（未训练）"},
-    "hf_cache": {"en": "{name} (Hugging Face cache)", "zh": "{name}（Hugging Face 缓存）"},
-}
+TEXT = Scope("model_names")
 
 
 @lru_cache(maxsize=256)
@@ -66,8 +61,8 @@ def display_name(source, lang: str) -> str:
     if source.origin == "hf-cache":
         return TEXT("hf_cache", lang, name=source.key.removeprefix("hf:"))
     parts = [base_name(source)]
-    if source.lang in ("en", "zh"):
-        parts.append(TEXT(source.lang, lang))
+    if source.lang:
+        parts.append(language_name(source.lang, lang))
     layers, width = size_of(source.folder)
     if layers and width:
         parts.append(TEXT("size_one" if layers == 1 else "size", lang, n=layers, d=width))

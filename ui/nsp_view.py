@@ -12,21 +12,11 @@ from plotly.subplots import make_subplots
 from transformer_core.trace import ModelTrace
 
 from . import colors
-from .i18n import Scope
+from .examples import unrelated_sentences
+from .i18n import TERMS, Scope
 from .layer_view import BLUE, GREY, ORANGE, tidy
 
 MAX_DIMS = 256           # vectors wider than this are drawn as their first MAX_DIMS dimensions
-
-# Unrelated sentences for the "random B" button: after any A, these should look like NotNext.
-RANDOM_SENTENCES = {
-    "en": ["Penguins cannot fly, but they swim very well.", "The train to the airport leaves every ten minutes.",
-           "She bought three kilos of apples at the market.", "Volcanoes can stay quiet for hundreds of years.",
-           "My phone battery died in the middle of the call.", "The museum is closed on Mondays.",
-           "He learned to play the violin at the age of forty.", "Salt water freezes at a lower temperature."],
-    "zh": ["企鹅不会飞，但是很会游泳。", "去机场的火车每十分钟一班。", "她在市场上买了三公斤苹果。",
-           "火山可以沉睡几百年。", "打电话打到一半，手机没电了。", "博物馆星期一闭馆。",
-           "他四十岁才开始学小提琴。", "盐水结冰的温度更低。"],
-}
 
 TEXT = Scope("nsp")
 
@@ -36,7 +26,7 @@ FORMULA = (r"P(\text{IsNext}) = \mathrm{softmax}\big(W_{\text{NSP}}\,\tanh(W_{\t
 
 def random_sentence(lang: str, turn: int, avoid: str = "") -> str:
     """The built-in unrelated sentence number ``turn`` (cycling), skipping the one already in B."""
-    options = RANDOM_SENTENCES.get(lang, RANDOM_SENTENCES["en"])
+    options = unrelated_sentences(lang)
     for i in range(len(options)):
         choice = options[(turn + i) % len(options)]
         if choice.strip() != (avoid or "").strip():
@@ -47,7 +37,7 @@ def random_sentence(lang: str, turn: int, avoid: str = "") -> str:
 def segment_figure(encoded, lang: str = "en") -> go.Figure:
     """A strip of the pieces coloured by segment (A blue, B orange), with the segment id underneath."""
     seg = encoded.type_ids
-    names = [TEXT("piece", lang), TEXT("segment", lang)]
+    names = [TERMS("piece", lang), TEXT("segment", lang)]
     text = [encoded.tokens, [f"{s} ({'AB'[s]})" for s in seg]]
     fig = go.Figure(go.Heatmap(z=[seg, seg], x=list(range(len(seg))), y=names, text=text, texttemplate="%{text}",
                                textfont={"size": 13 if len(seg) <= 24 else 10 if len(seg) <= 48 else 7},
@@ -72,7 +62,7 @@ def vectors_figure(rows: torch.Tensor, names: list[str], lang: str = "en", limit
     z = rows[:, :limit]                                                      # (n, ≤ limit)
     fig = go.Figure(go.Heatmap(z=z.tolist(), x=list(range(z.shape[1])), y=names, **colors.signed(z),
                                hovertemplate="%{y} · dim %{x}: %{z:.3f}<extra></extra>"))
-    fig.update_layout(xaxis={"title": TEXT("dimension", lang)}, yaxis={"autorange": "reversed"},
+    fig.update_layout(xaxis={"title": TERMS("dimension", lang)}, yaxis={"autorange": "reversed"},
                       height=110 + 40 * len(names),
                       margin={"l": 10, "r": 10, "t": 10, "b": 40})
     return tidy(fig)
@@ -109,7 +99,7 @@ def cls_figure(raw: torch.Tensor, pooled: torch.Tensor, lang: str = "en", limit:
         fig.add_trace(go.Bar(x=list(range(len(values))), y=values, marker_color=color, showlegend=False,
                              hovertemplate="dim %{x}: %{y:.3f}<extra></extra>"), row, 1)
     fig.update_yaxes(range=[-1.05, 1.05], row=2, col=1)
-    fig.update_xaxes(title=TEXT("dimension", lang), row=2, col=1)
+    fig.update_xaxes(title=TERMS("dimension", lang), row=2, col=1)
     fig.update_layout(height=420, bargap=0, margin={"l": 10, "r": 10, "t": 40, "b": 40})
     return tidy(fig)
 

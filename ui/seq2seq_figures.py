@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .i18n import Scope
+from .i18n import TERMS, Scope
 
 MASK_GREY = "#d0d0d0"
 TEXT_CELLS = 22           # write the weight into each cell when both sides have at most this many tokens
@@ -34,7 +34,7 @@ def attention_heatmap(weights: np.ndarray, rows: list[str], cols: list[str], tit
     fig = go.Figure(go.Heatmap(z=z, x=list(range(tk)), y=list(range(tq)), colorscale="Blues", zmin=0, zmax=1,
                                customdata=[[[r, c] for c in cols] for r in rows],
                                texttemplate="%{z:.2f}" if small else None, textfont=dict(size=10),
-                               colorbar=dict(title=LABELS("weight", lang), thickness=12),
+                               colorbar=dict(title=TERMS("weight", lang), thickness=12),
                                hovertemplate="%{customdata[0]} → %{customdata[1]}: %{z:.3f}<extra></extra>"))
     if causal:
         grey = [[1 if f else None for f in row] for row in future]
@@ -67,7 +67,7 @@ def candidates_figure(candidates: list[tuple[str, float]], step: int, lang: str)
                      tickfont=dict(size=16))
     fig.update_layout(title=LABELS("cands", lang, step=step + 1, n=len(tokens)), height=90 + 36 * len(tokens),
                       margin=dict(l=10, r=10, t=50, b=30),
-                      xaxis=dict(range=[0, 1], tickformat=".0%", title=LABELS("probability", lang)))
+                      xaxis=dict(range=[0, 1], tickformat=".0%", title=TERMS("probability", lang)))
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
     return fig
@@ -79,14 +79,14 @@ def cross_bar(cross: np.ndarray, source: list[str], step: int, token: str, layer
     row = cross[head, step]                                                            # (Ts,)
     mean = cross[:, step].mean(0)                                                      # (Ts,)
     x = list(range(len(source)))
-    fig = go.Figure([go.Bar(x=x, y=row.tolist(), name=LABELS("head_n", lang, n=head + 1), marker_color="#1f77b4",
+    fig = go.Figure([go.Bar(x=x, y=row.tolist(), name=TERMS("head_n", lang, n=head + 1), marker_color="#1f77b4",
                             customdata=source, hovertemplate="%{customdata}: %{y:.3f}<extra></extra>"),
                      go.Scatter(x=x, y=mean.tolist(), name=LABELS("mean", lang), mode="markers",
                                 marker=dict(symbol="diamond", size=9, color="#e65100"), customdata=source,
                                 hovertemplate="%{customdata}: %{y:.3f}<extra></extra>")])
     fig.update_xaxes(tickmode="array", tickvals=x, ticktext=source, tickfont=dict(size=14))
     fig.update_layout(title=LABELS("cross_bar", lang, step=step + 1, token=token, layer=layer + 1), height=360,
-                      margin=dict(l=10, r=10, t=80, b=10), yaxis=dict(title=LABELS("weight", lang)),
+                      margin=dict(l=10, r=10, t=80, b=10), yaxis=dict(title=TERMS("weight", lang)),
                       legend=dict(orientation="h", y=1.0, x=1, xanchor="right", yanchor="bottom"))
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)

@@ -7,8 +7,9 @@ the URL is pure and forgiving: a value that does not parse is ignored, never an 
 """
 from __future__ import annotations
 
-DEFAULT_TEXT = {"en": "The cat sat on the mat because it was tired.", "zh": "今天天气很好，我们去公园散步。"}
-DEFAULT_PAIR = {"en": "It fell asleep in the warm sun.", "zh": "公园里有很多人在跑步。"}
+from .examples import opening_pair
+from .i18n import FALLBACK, LANGS
+
 MAX_URL_TEXT = 500        # characters of a sentence kept in the URL (links stay shareable)
 
 
@@ -45,7 +46,7 @@ def _counted(value: str) -> int:
 
 # session name → (default, parse from a URL string, format to a URL string). A default of None: only a link sets it.
 FIELDS = {
-    "lang": ("en", lambda v: v if v in ("en", "zh") else None, str),
+    "lang": (FALLBACK, lambda v: v if v in LANGS else None, str),
     "model": ("", str, str),
     "text": ("", lambda v: v[:MAX_URL_TEXT], str),
     "pair": ("", lambda v: v[:MAX_URL_TEXT], str),
@@ -94,10 +95,11 @@ def to_params(state: dict, page: str | None = None) -> dict[str, str]:
     return out
 
 
-def defaults(lang: str = "en") -> dict:
+def defaults(lang: str = FALLBACK) -> dict:
     """First visit: every field's default, with example sentences in the chosen language."""
     values = {name: default for name, (default, _, _) in FIELDS.items() if default is not None}
-    values.update(lang=lang, text=DEFAULT_TEXT[lang], pair=DEFAULT_PAIR[lang])
+    text, pair = opening_pair(lang)
+    values.update(lang=lang, text=text, pair=pair)
     return values
 
 
@@ -105,8 +107,9 @@ def switched_defaults(values: dict, new_lang: str) -> dict:
     """On a language switch: each sentence that is still one of the other language's examples (in either
     box: the NSP page can swap them) becomes the new language's example; the masked positions of the old
     sentence are dropped with it. What the learner typed stays. → {field: new value} to apply."""
-    old = "zh" if new_lang == "en" else "en"
-    examples = {DEFAULT_TEXT[old]: DEFAULT_TEXT[new_lang], DEFAULT_PAIR[old]: DEFAULT_PAIR[new_lang]}
+    new = opening_pair(new_lang)
+    examples = {old: now for lang in LANGS if lang != new_lang
+                for old, now in zip(opening_pair(lang), new, strict=True)}
     out = {}
     for name in ("text", "pair"):
         value = str(values.get(name) or "").strip()

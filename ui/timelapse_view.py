@@ -17,7 +17,7 @@ from transformer_core.train.snapshots import META, read
 
 from . import colors
 from .attention_view import HIGHLIGHT
-from .i18n import Scope
+from .i18n import TERMS, Scope
 
 TEXT = Scope("timelapse")
 
@@ -59,11 +59,11 @@ def animation(meta: dict, by_step: dict, probe: int, layer: int, head: int, lang
               for s in steps]
     fig = go.Figure(data=frames[-1].data, frames=frames)
     axis = {"tickmode": "array", "tickvals": where, "ticktext": tokens, "automargin": True}
-    label = TEXT("step", lang)
+    label = TERMS("step", lang)
     fig.update_layout(      # keys along the top: their title stays clear of the tick labels and of the slider
         height=600, margin={"l": 10, "r": 10, "t": 110, "b": 10},
-        xaxis={**axis, "side": "top", "tickangle": -45, "title": {"text": TEXT("key", lang), "standoff": 8}},
-        yaxis={**axis, "autorange": "reversed", "title": TEXT("query", lang)},
+        xaxis={**axis, "side": "top", "tickangle": -45, "title": {"text": TERMS("key_axis", lang), "standoff": 8}},
+        yaxis={**axis, "autorange": "reversed", "title": TERMS("query_axis", lang)},
         updatemenus=[{"type": "buttons", "direction": "left", "x": 0, "y": 0, "xanchor": "left", "yanchor": "top",
                       "pad": {"t": 48}, "showactive": False, "buttons": [
             {"label": "▶", "method": "animate", "args": [None, {"frame": {"duration": 500, "redraw": True},
@@ -95,7 +95,7 @@ def entropy_figure(by_step: dict, probe: int, lang: str, selected: tuple[int, in
                     name=TEXT("this_head", lang, layer=layer + 1, head=head + 1))
     fig.update_layout(height=380, title=TEXT("entropy", lang), margin={"l": 10, "r": 10, "t": 40, "b": 10},
                       legend={"orientation": "h", "y": -0.25, "x": 0})
-    fig.update_xaxes(title_text=TEXT("step", lang), automargin=True)
+    fig.update_xaxes(title_text=TERMS("step", lang), automargin=True)
     fig.update_yaxes(title_text=TEXT("bits", lang), automargin=True, rangemode="tozero")
     return fig
 
@@ -122,14 +122,14 @@ def curve(folder: str, lang: str) -> go.Figure | None:
     points = json.loads(path.read_text(encoding="utf-8"))["curve"]
     key = next((k for k in ("mlm_accuracy", "accuracy", "token_accuracy") if k in points[0]), None)
     fig = go.Figure()
-    fig.add_scatter(x=[p["step"] for p in points], y=[p["loss"] for p in points], name=TEXT("loss", lang))
+    fig.add_scatter(x=[p["step"] for p in points], y=[p["loss"] for p in points], name=TERMS("loss", lang))
     if key:
         fig.add_scatter(x=[p["step"] for p in points], y=[p[key] for p in points], name=TEXT("accuracy", lang),
                         yaxis="y2")
     fig.update_layout(height=340, title=TEXT("curve", lang), margin={"l": 10, "r": 10, "t": 40, "b": 10},
                       legend={"orientation": "h", "y": -0.3, "x": 0},
-                      xaxis={"title": {"text": TEXT("step", lang)}, "automargin": True},
-                      yaxis={"title": {"text": TEXT("loss", lang)}, "automargin": True},
+                      xaxis={"title": {"text": TERMS("step", lang)}, "automargin": True},
+                      yaxis={"title": {"text": TERMS("loss", lang)}, "automargin": True},
                       yaxis2={"overlaying": "y", "side": "right", "range": [0, 1], "automargin": True,
                               "tickmode": "linear", "tick0": 0, "dtick": 0.2, "showgrid": False,
                               "title": {"text": TEXT("accuracy", lang)}})

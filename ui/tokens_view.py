@@ -16,10 +16,7 @@ import plotly.graph_objects as go
 from transformer_core.tokenizer import Piece, WordSpan
 
 from .encode import InputProblem, clean
-from .i18n import Scope
-
-EXAMPLES = {"en": "Tokenizers split unbelievable words into pieces.", "zh": "注意力机制让模型关注重要的词。"}
-LANG_NAMES = {"en": {"en": "English", "zh": "英文"}, "zh": {"en": "Chinese", "zh": "中文"}}
+from .i18n import LANGS, TERMS, Scope
 
 # colours: one pastel per word (cycled), and one fixed colour per kind of special cell
 WORD_COLOURS = ["#bfdbfe", "#fde68a", "#bbf7d0", "#fbcfe8", "#ddd6fe", "#fed7aa", "#a5f3fc", "#d9f99d"]
@@ -28,7 +25,7 @@ KIND_COLOURS = {"frame": "#475569", "pad": "#e5e7eb", "mask_tok": "#7c3aed", "un
 COLOURS = WORD_COLOURS + list(KIND_COLOURS.values())
 CODE = {name: len(WORD_COLOURS) + i for i, name in enumerate(KIND_COLOURS)}   # kind → colour index
 
-TEXT = Scope("tokens")
+TEXT = Scope("tokens", shared={f"row_{name}": f"glossary.{name}" for name in ("position", "piece", "id")})
 
 
 def usable(text: str | None) -> bool:
@@ -130,7 +127,7 @@ def token_grid(pieces: list[Piece], lang: str = "en", mask: list[int] | None = N
 def word_records(spans: list[WordSpan], pieces: list[Piece], lang: str = "en") -> list[dict]:
     """One row per word: the pieces it became and their ids (a dataframe for the page)."""
     names = ("A", "B")
-    return [{TEXT("col_segment", lang): names[s.segment], TEXT("col_word", lang): s.text,
+    return [{TERMS("sentence", lang): names[s.segment], TEXT("col_word", lang): s.text,
              TEXT("col_pieces", lang): " ".join(pieces[i].token for i in s.piece_indices),
              TEXT("col_ids", lang): " ".join(str(pieces[i].id) for i in s.piece_indices)} for s in spans]
 
@@ -157,8 +154,8 @@ def unknown_sources(pieces: list[Piece], text: str, pair: str | None = None) -> 
 def other_language(model_lang: str, ui_lang: str) -> str:
     """The language of the side-by-side example: the one the picked model is not (or the one the reader
     is not reading, when the model's language is unknown)."""
-    own = model_lang if model_lang in EXAMPLES else ui_lang
-    return "en" if own == "zh" else "zh"
+    own = model_lang if model_lang in LANGS else ui_lang
+    return next(other for other in LANGS if other != own)
 
 
 def source_for(sources, lang: str):

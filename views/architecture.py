@@ -11,8 +11,9 @@ import streamlit as st
 from transformer_core import PRESETS, ConfigError, TransformerConfig
 from transformer_core.config import POSITIONS
 from ui import architecture as arch
-from ui.i18n import ARCH, error_text
-from ui.st import page
+from ui.i18n import ARCH, TERMS, error_text
+from ui.st import page, session
+from ui.st.widgets import kept
 
 # widget key → (min, max, step of the +/− buttons); any whole number in range may be typed
 LIMITS = {"n_layers": (1, 48, 1), "d_model": (1, 4096, 64), "n_heads": (1, 64, 1), "d_ff": (1, 16384, 256),
@@ -38,22 +39,6 @@ def init_state() -> None:
         st.session_state.batch, st.session_state.seq_len = 2, 16
 
 
-def _store(name: str, key: str) -> None:
-    st.session_state[name] = st.session_state[key]
-
-
-def choice(container, name: str, label: str, options, format_func, lang: str) -> None:
-    """A radio whose option labels follow the language, its value kept in ``st.session_state[name]``.
-
-    Why not one keyed radio: when only ``format_func`` changes, Streamlit's frontend keeps the keyed
-    widget but drops its displayed selection. So each language gets its own widget key, synced to
-    the language-neutral value before it is drawn and copied back when the learner clicks.
-    """
-    key = f"{name}@{lang}"
-    st.session_state[key] = st.session_state[name]
-    container.radio(label, options, format_func=format_func, key=key, on_change=_store, args=(name, key))
-
-
 def sidebar(lang: str) -> None:
     """This page's widgets, under the shared ones. Values live in ``st.session_state`` under their keys."""
     sb = st.sidebar
@@ -61,9 +46,11 @@ def sidebar(lang: str) -> None:
     sb.selectbox(ARCH("preset", lang), list(PRESETS), key="preset", on_change=load_preset)
     for name, (low, high, step) in LIMITS.items():
         sb.number_input(ARCH(name, lang), min_value=low, max_value=high, step=step, key=name)
-    choice(sb, "position", ARCH("position", lang), POSITIONS, lambda p: ARCH(f"pos_{p}", lang), lang)
-    choice(sb, "norm_first", ARCH("norm", lang), (False, True),
-           lambda first: ARCH("norm_pre" if first else "norm_post", lang), lang)
+    # labels in the learner's language: a widget per language, on one language-neutral value (see kept)
+    kept(sb.radio, ARCH("position", lang), key=f"position@{lang}", store="position", options=POSITIONS,
+         format_func=lambda p: TERMS(f"pos_{p}", lang))
+    kept(sb.radio, ARCH("norm", lang), key=f"norm_first@{lang}", store="norm_first", options=(False, True),
+         format_func=lambda first: ARCH("norm_pre" if first else "norm_post", lang))
     sb.header(ARCH("sidebar_input", lang))
     for name, (low, high, step) in INPUT_LIMITS.items():
         sb.number_input(ARCH(name, lang), min_value=low, max_value=high, step=step, key=name)
@@ -71,9 +58,10 @@ def sidebar(lang: str) -> None:
 
 def build_config() -> TransformerConfig:
     """The preset with the learner's numbers; raises ConfigError with a readable message when invalid."""
-    s = st.session_state
-    changes = {name: int(s[name]) for name in LIMITS}
-    return arch.config_from_preset(s.preset, position=s.position, norm_first=bool(s.norm_first), **changes)
+    state = st.session_state
+    changes = {name: int(state[name]) for name in LIMITS}
+    return arch.config_from_preset(state.preset, position=state.position, norm_first=bool(state.norm_first),
+                                   **changes)
 
 
 @st.cache_resource(max_entries=16)
@@ -135,9 +123,9 @@ def show_details(config: TransformerConfig, lang: str) -> None:
 
 def main() -> None:
     init_state()
-    lang = st.session_state.get("lang", "en")
+    lang = session.lang()
     sidebar(lang)
-    st.title(ARCH("app_title", lang))
+    st.title(TERMS("app_title", lang))
     st.caption(ARCH("page_subtitle", lang))
     st.write(ARCH("intro", lang))
     try:

@@ -10,15 +10,22 @@ import streamlit as st
 from transformer_core.bert import BertForPreTraining
 from ui import nsp_view as nv
 from ui.encode import InputProblem, clean
+from ui.i18n import FRAME
 from ui.st import classroom_widgets, page, session
 
 lang = session.lang()
-T = nv.TEXT
-s = st.session_state
-page.header(T("title", lang), T("intro", lang))
-page.formula(nv.FORMULA, T("formula_caption", lang))
+state = st.session_state
+TURN = "nsp.turn"                  # session key: how many random sentences B this learner has drawn
 
-loaded = page.model_with(lambda src: src.has_nsp, T("no_nsp", lang), T("needs_nsp", lang, model="{model}",
+
+def say(key: str, **values) -> str:
+    return nv.TEXT(key, lang, **values)
+
+
+page.header(FRAME("p_nsp", lang), say("intro"))
+page.formula(nv.FORMULA, say("formula_caption"))
+
+loaded = page.model_with(lambda src: src.has_nsp, say("no_nsp"), say("needs_nsp", model="{model}",
                                                                                     other="{other}"), lang)
 classroom_widgets.facts_caption(loaded, "nsp", lang)
 classroom_widgets.nsp_example_picker(loaded.lang or lang, lang)
@@ -26,25 +33,25 @@ classroom_widgets.nsp_example_picker(loaded.lang or lang, lang)
 
 def random_b(sentence_lang: str) -> None:
     """Callback (runs before the sidebar is drawn, so it may change the sidebar's sentence B)."""
-    s.nsp_turn = s.get("nsp_turn", -1) + 1
-    s.pair = nv.random_sentence(sentence_lang, s.nsp_turn, avoid=s.get("pair", ""))
+    state[TURN] = state.get(TURN, -1) + 1
+    state.pair = nv.random_sentence(sentence_lang, state[TURN], avoid=state.get("pair", ""))
 
 
 def swap() -> None:
-    s.text, s.pair = s.get("pair", ""), s.get("text", "")
+    state.text, state.pair = state.get("pair", ""), state.get("text", "")
 
 
 def buttons() -> None:
     left, right = st.columns(2)
-    left.button(T("random_b", lang), on_click=random_b, args=(loaded.source.lang or lang,),
-                help=T("random_help", lang), key="nsp_random", width="stretch")
-    right.button(T("swap", lang), on_click=swap, help=T("swap_help", lang), key="nsp_swap", width="stretch")
+    left.button(say("random_b"), on_click=random_b, args=(loaded.source.lang or lang,),
+                help=say("random_help"), key="nsp_random", width="stretch")
+    right.button(say("swap"), on_click=swap, help=say("swap_help"), key="nsp_swap", width="stretch")
 
 
 try:
-    clean(s.get("pair", ""))
+    clean(state.get("pair", ""))
 except InputProblem:
-    st.warning(T("empty_pair", lang))
+    st.warning(say("empty_pair"))
     buttons()
     st.stop()
 _, run = page.model_and_run(lang, want=lambda src: src.has_nsp, pair=True)     # the same model as above
@@ -53,26 +60,26 @@ if run is None:
     st.stop()
 
 # ── the answer ──
-st.subheader(T("result_header", lang))
+st.subheader(say("result_header"))
 metric, bars = st.columns([1, 3])
-metric.metric(T("p_is_next", lang), f"{float(run.nsp_probs[0]):.1%}")
+metric.metric(say("p_is_next"), f"{float(run.nsp_probs[0]):.1%}")
 with bars:
     page.chart(nv.nsp_figure(run.nsp_probs, lang), key="nsp_probs")
 
 # ── segments A and B ──
-st.subheader(T("segments_header", lang))
-st.caption(T("segments_caption", lang))
+st.subheader(say("segments_header"))
+st.caption(say("segments_caption"))
 page.chart(nv.segment_figure(run.encoded, lang), key="segments")
 vectors = nv.segment_vectors(run.trace, run.encoded)
 if vectors is not None:
     d = vectors.shape[1]
-    st.caption(T("seg_vectors", lang, n=min(d, nv.MAX_DIMS), d=d))
+    st.caption(say("seg_vectors", n=min(d, nv.MAX_DIMS), d=d))
     page.chart(nv.vectors_figure(vectors, ["A (0)", "B (1)"], lang), key="segment_vectors")
     page.colour_legend(lang)
 
 # ── the [CLS] vector ──
-st.subheader(T("cls_header", lang))
-st.caption(T("cls_caption", lang))
+st.subheader(say("cls_header"))
+st.caption(say("cls_caption"))
 cls = nv.cls_vectors(loaded.model, run.trace)
 page.chart(nv.cls_figure(cls["raw"], cls["pooled"], lang), key="cls")
 

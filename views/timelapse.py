@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import timelapse_view as tv
+from ui.i18n import TERMS
 from ui.model_names import display_name
 from ui.st import page, session
 
@@ -16,13 +17,13 @@ def snapshots(folder: str):
 def main() -> None:
     lang = session.lang()
     page.header(tv.TEXT("title", lang), tv.TEXT("intro", lang))
-    found = [s for s in session.sources() if tv.has_snapshots(s.folder)]
+    found = [src for src in session.sources() if tv.has_snapshots(src.folder)]
     if not found:
         st.info(tv.TEXT("none", lang))
         return
     picked = session.current_source()
-    default = next((i for i, s in enumerate(found) if s.key == picked.key), 0)
-    source = st.selectbox(tv.TEXT("model", lang), found, index=default, format_func=lambda s: display_name(s, lang))
+    default = next((i for i, src in enumerate(found) if src.key == picked.key), 0)
+    source = st.selectbox(TERMS("model", lang), found, index=default, format_func=lambda src: display_name(src, lang))
     meta, by_step = snapshots(source.folder)
     texts = [p["text"] for p in meta["probes"]]
     probe = st.radio(tv.TEXT("probe", lang), range(len(texts)), format_func=texts.__getitem__, horizontal=True)

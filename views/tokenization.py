@@ -7,7 +7,8 @@ import streamlit as st
 from transformer_core.tokenizer import load_tokenizer, pieces, word_pieces
 from ui import tokens_view as tv
 from ui.encode import InputProblem, encode
-from ui.i18n import FRAME
+from ui.examples import tokens_example
+from ui.i18n import FRAME, language_name
 from ui.model_names import display_name
 from ui.st import page, session
 
@@ -45,8 +46,8 @@ def main_grid(loaded, run, lang: str) -> None:
 def other_example(loaded, lang: str, container) -> None:
     """An example in the other language, read by a model of that language when one is installed."""
     other = tv.other_language(loaded.source.lang, lang)
-    language = tv.LANG_NAMES[other][lang]
-    text = container.text_input(tv.TEXT("other_box", lang, language=language), value=tv.EXAMPLES[other],
+    language = language_name(other, lang)
+    text = container.text_input(tv.TEXT("other_box", lang, language=language), value=tokens_example(other),
                                 key=f"tok_other@{other}")
     native = tv.source_for(session.sources(), other)
     tokenizer = tokenizer_of(native) if native else None

@@ -16,6 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ui.i18n import TERMS
 from ui.studio.figures_more import (  # noqa: F401
     UIREVISION,
     alignment_score,
@@ -145,7 +146,7 @@ def curves(history, evaluations, task: str, lang: str = "en") -> go.Figure:
             if trace is not None:
                 fig.add_trace(trace, row=row + 1, col=col + 1)
         fig.update_yaxes(title=TEXT(f"y_{kind}", lang), **Y_AXES[kind], row=row + 1, col=col + 1)
-        fig.update_xaxes(title=TEXT("x_step", lang), rangemode="tozero", row=row + 1, col=col + 1)
+        fig.update_xaxes(title=TERMS("step", lang), rangemode="tozero", row=row + 1, col=col + 1)
     fig.update_layout(legend={"orientation": "h", "y": -0.14, "x": 0}, hovermode="x unified")
     return style(fig, TEXT(f"curves_{task}", lang), 680)
 

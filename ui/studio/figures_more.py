@@ -15,6 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ui.i18n import TERMS
 from ui.studio.figures_text import MORE_TEXT as TEXT
 
 UIREVISION = "studio"          # a constant: zoom and pan survive the once-a-second rebuilds
@@ -184,7 +185,7 @@ def embedding_drift(frames: list, tokens: list[str], lang: str = "en", labelled:
 
     fig = go.Figure(data=[scatter(points[-1])],
                     frames=[go.Frame(name=str(s), data=[scatter(p)]) for s, p in zip(steps, points, strict=True)])
-    animation_controls(fig, steps, TEXT("step", lang), redraw=False)
+    animation_controls(fig, steps, TERMS("step", lang), redraw=False)
     fig.update_layout(xaxis={"range": [low[0], high[0]], "autorange": False, "zeroline": False,
                              "title": TEXT("pc", lang, i=1, share=share[0])},
                       yaxis={"range": [low[1], high[1]], "autorange": False, "zeroline": False,
@@ -212,7 +213,7 @@ def confusion_figure(matrix, label_names: list[str], lang: str = "en") -> go.Fig
                                colorbar={"title": TEXT("row_share", lang), "tickformat": ".0%"},
                                hovertemplate="%{y} → %{x}<br>%{text}<extra></extra>"))
     fig.update_layout(xaxis={"title": TEXT("predicted", lang), "side": "bottom", "type": "category"},
-                      yaxis={"title": TEXT("true", lang), "autorange": "reversed", "type": "category"})
+                      yaxis={"title": TERMS("true_label", lang), "autorange": "reversed", "type": "category"})
     title = TEXT("confusion_title", lang, acc=acc, right=right, total=total)
     return style(fig, title, 200 + 60 * len(names))
 
@@ -258,9 +259,9 @@ def before_after(before, after, tokens: list[str], lang: str = "en",
                                    strict=True):
         fig.add_trace(go.Heatmap(z=z, coloraxis=axis, text=hover, hovertemplate="%{text}: %{z:.2f}<extra></extra>"),
                       row=row, col=col)
-        fig.update_xaxes(_token_ticks({"title": TEXT("key", lang), "tickangle": -60}, tokens), row=row, col=col)
+        fig.update_xaxes(_token_ticks({"title": TERMS("key_axis", lang), "tickangle": -60}, tokens), row=row, col=col)
         fig.update_yaxes(_token_ticks({"autorange": "reversed", "showticklabels": col == 1,
-                                       "title": TEXT("query", lang) if col == 1 else None}, tokens),
+                                       "title": TERMS("query_axis", lang) if col == 1 else None}, tokens),
                          row=row, col=col)
     for name, values, colour in zip(names, (a[0], b[0]), ("#9ecae1", "#08519c"), strict=True):
         fig.add_bar(x=list(range(t)), y=values, name=name, marker_color=colour, row=2, col=2,
@@ -296,7 +297,7 @@ def cross_attention_timelapse(frames: list, src_tokens: list[str], tgt_tokens: l
 
     fig = go.Figure(data=[heatmap(mats[-1])],
                     frames=[go.Frame(name=str(s), data=[heatmap(m)]) for s, m in zip(steps, mats, strict=True)])
-    animation_controls(fig, steps, TEXT("step", lang), redraw=True)
+    animation_controls(fig, steps, TERMS("step", lang), redraw=True)
     fig.update_layout(xaxis=_token_ticks({"title": TEXT("source", lang)}, src_tokens),
                       yaxis=_token_ticks({"title": TEXT("target", lang), "autorange": "reversed"}, tgt_tokens))
     return style(fig, TEXT("cross_title", lang), 560)

@@ -1,4 +1,4 @@
-"""Every string of the pretraining studio page, in English and 中文."""
+"""The catalog section of the pretraining studio page (``[pretrain]`` in ui/locales/<lang>.toml)."""
 from ..i18n import Scope
 
 TEXT = Scope("pretrain")

@@ -23,8 +23,9 @@ from transformer_core.data.seq2seq_tasks import TASKS, make_pairs
 from transformer_core.decoding import greedy_decode
 from transformer_core.seq2seq import Seq2SeqTransformer
 from transformer_core.train.config import TrainConfig
-from ui.seq2seq_view import shown
+from ui.seq2seq_view import STEP, shown
 
+from ..i18n import TERMS
 from . import figures as fg
 from .seq2seq_text import TEXT
 
@@ -192,7 +193,7 @@ def alignment_figure(series: Alignment, layer: int, head: int, lang: str = "en")
     fig.add_scatter(x=series.steps, y=series.best, mode="lines", name=say("align_best"), line={"dash": "dash"})
     fig.add_hline(y=series.uniform, line={"dash": "dot", "color": "grey"}, annotation_text=say("align_uniform"))
     fig.update_yaxes(title=say("align_axis"), range=[0, 1.02])
-    fig.update_xaxes(title=say("step"), rangemode="tozero")
+    fig.update_xaxes(title=TERMS("step", lang), rangemode="tozero")
     fig.update_layout(legend={"orientation": "h", "y": -0.3})
     return fg.style(fig, say("align_title"), 320)
 
@@ -228,5 +229,5 @@ def decode_rows(decoded: list[Decoded], lang: str = "en") -> list[dict]:
 
 def explorer_state(source_key: str, text: str) -> dict:
     """What views/seq2seq.py reads to open on the new model with a source it can read."""
-    return {"s2s_model": source_key, "s2s_value": text, "s2s_step_value": 1}
+    return {"s2s_model": source_key, "s2s_value": text, STEP: 1}
 
