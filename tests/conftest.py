@@ -36,3 +36,10 @@ def batch():
     segments[:, 6:] = 1
     return ids, mask, segments
 
+
+@pytest.fixture
+def nothing_shipped(tmp_path, monkeypatch):
+    """Hide assets/models (the shipped models are tested in test_shipped_models): for page tests written against
+    the random-weight default model or their own injected ones. Use with
+    ``pytestmark = pytest.mark.usefixtures("nothing_shipped")``."""
+    monkeypatch.setattr("ui.models.MODELS_ROOT", tmp_path / "no-models")

@@ -3,16 +3,19 @@
 ``transformer_core/train/build.py`` saves a fine-tuned classifier with ``save_pretrained`` (config.json,
 model.safetensors, tokenizer.json) and an encoder-decoder with ``save_pretrained`` + ``save_vocabs``
 (a shared ``vocab.json``). These helpers do the same with a few-thousand-parameter model, so tests run
-in seconds. Point the app at them with ``monkeypatch.setenv("ATTENTION_LAB_MODELS", str(root))``.
+in seconds. Point the app at them with ``monkeypatch.setenv("ATTENTION_LAB_MODELS", str(root))``, or show it
+nothing else with ``only_models``. ``make_bert`` writes a tiny BERT of any head; ``write_corpus`` a tiny corpus
+for the training CLI.
 """
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import torch
 
-from transformer_core import TransformerConfig, save_pretrained
+from transformer_core import BertForPreTraining, TransformerConfig, save_pretrained
 from transformer_core.bert import BertForSequenceClassification
 from transformer_core.char_vocab import CharVocab
 from transformer_core.checkpoint import save_vocabs
@@ -38,6 +41,22 @@ def _add_card(folder: Path, **card) -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
     data.setdefault("attention_lab_card", {}).update(card)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def make_bert(folder, texts: list[str], cls=BertForPreTraining, lang: str | None = None, label: str | None = None,
+              vocab_size: int = 200, min_frequency: int = 1, seed: int = 0, **config) -> Path:
+    """A tiny random BERT of class ``cls`` (d_model 32, d_ff 64 unless ``config`` says otherwise, e.g. n_layers=3,
+    position="rotary") with a WordPiece vocabulary learned from ``texts``; the card's label and language when
+    given (else the app names it by its folder and reads its language from its vocabulary)."""
+    folder = Path(folder)
+    tokenizer = train_wordpiece(texts, vocab_size=vocab_size, min_frequency=min_frequency)
+    torch.manual_seed(seed)
+    config = TransformerConfig(vocab_size=tokenizer.get_vocab_size(), **{"d_model": 32, "d_ff": 64, **config})
+    save_pretrained(cls(config).eval(), folder, tokenizer)
+    card = {"label": label, "language": lang}
+    if label or lang:
+        _add_card(folder, **{k: v for k, v in card.items() if v})
+    return folder
 
 
 def make_classifier(folder, lang: str = "en", pooling: str = "cls", label: str | None = None,
@@ -90,3 +109,26 @@ def models_root(root, classifiers: bool = True, seq2seq: bool = True) -> Path:
     if seq2seq:
         make_seq2seq(root / "seq2seq-numbers", n_layers=1, n_decoder_layers=2)
     return root
+
+
+def only_models(monkeypatch, folder: Path | None) -> None:
+    """The app lists only the models in ``folder`` (none when None): not assets/models, nor the Hugging Face
+    cache, whatever is on this machine."""
+    from ui import models
+    monkeypatch.setenv(models.EXTRA_ROOTS, str(folder) if folder else "")
+    original = models.available
+    empty = Path("/nonexistent-attention-lab")
+    monkeypatch.setattr(models, "available", lambda extra=(), root=None: original(extra, root=empty))
+
+
+WORDS = "the cat dog sat ran on a mat park bird sang tree sun rose over hill river flowed past town".split()
+
+
+def write_corpus(path, documents: int, sentences: int, seed: int = 0) -> Path:
+    """A corpus file in the on-disk format (a blank line between documents) of random short sentences."""
+    rng = random.Random(seed)
+    docs = ["\n".join(" ".join(rng.choices(WORDS, k=rng.randint(4, 8))) + "." for _ in range(sentences))
+            for _ in range(documents)]
+    path = Path(path)
+    path.write_text("\n\n".join(docs) + "\n", encoding="utf-8")
+    return path

@@ -9,7 +9,7 @@ from transformer_core import (
     TransformerConfig,
     additive_mask,
     apply_rotary,
-    attention,
+    attention_steps,
     causal_allowed,
     padding_allowed,
     rotary_angles,
@@ -20,7 +20,7 @@ from transformer_core import (
 def test_rows_sum_to_one_and_padding_gets_zero_weight():
     q, k, v = torch.randn(3, 2, 5, 8), torch.randn(3, 2, 5, 8), torch.randn(3, 2, 5, 8)
     pad = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 0, 0, 0]])
-    _, weights, _ = attention(q, k, v, additive_mask(padding_allowed(pad)))
+    weights = attention_steps(q, k, v, additive_mask(padding_allowed(pad))).weights
     assert torch.allclose(weights.sum(-1), torch.ones(3, 2, 5), atol=1e-6)
     assert weights[1, :, :, 3:].abs().max() == 0
     assert weights[2, :, :, 1:].abs().max() == 0
@@ -28,19 +28,20 @@ def test_rows_sum_to_one_and_padding_gets_zero_weight():
 
 def test_causal_mask_blocks_the_future():
     q = k = v = torch.randn(1, 1, 6, 4)
-    _, weights, _ = attention(q, k, v, additive_mask(causal_allowed(6)))
+    weights = attention_steps(q, k, v, additive_mask(causal_allowed(6))).weights
     assert torch.equal(weights.triu(1), torch.zeros_like(weights))
     # changing a later token never changes an earlier output
     v2 = v.clone()
     v2[..., 4:, :] += 1.0
-    out1, _, _ = attention(q, k, v, additive_mask(causal_allowed(6)))
-    out2, _, _ = attention(q, k, v2, additive_mask(causal_allowed(6)))
+    out1 = attention_steps(q, k, v, additive_mask(causal_allowed(6))).context
+    out2 = attention_steps(q, k, v2, additive_mask(causal_allowed(6))).context
     assert torch.allclose(out1[..., :4, :], out2[..., :4, :])
 
 
 def test_formula_written_out():
     q, k, v = torch.randn(2, 4, 8), torch.randn(2, 6, 8), torch.randn(2, 6, 3)
-    context, weights, scores = attention(q, k, v)
+    steps = attention_steps(q, k, v)
+    context, weights, scores = steps.context, steps.weights, steps.scores
     expected = torch.softmax(q @ k.transpose(1, 2) / math.sqrt(8), -1)
     assert torch.allclose(weights, expected, atol=1e-6)
     assert torch.allclose(scores, q @ k.transpose(1, 2))
@@ -50,8 +51,8 @@ def test_formula_written_out():
 def test_without_scaling_softmax_saturates():
     torch.manual_seed(0)
     q, k = torch.randn(1, 16, 512), torch.randn(1, 16, 512)
-    _, scaled, _ = attention(q, k, k)
-    _, unscaled, _ = attention(q, k, k, scale=False)
+    scaled = attention_steps(q, k, k).weights
+    unscaled = attention_steps(q, k, k, scale=False).weights
     assert unscaled.max(-1).values.mean() > 0.8 > 0.4 > scaled.max(-1).values.mean()
 
 

@@ -15,6 +15,10 @@ from urllib.parse import urlparse
 
 import pytest
 
+from ui.i18n import tr
+from ui.pages import HOME
+from ui.pages import PAGES as ALL_PAGES
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
@@ -25,9 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "screenshots"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PAGES = ["", "sizes",     # "" is home: the default page lives at the root
-         "tokenization", "embeddings", "positions", "attention-head", "multi-head", "inside-layer",
-         "mlm", "nsp", "sentiment", "seq2seq", "train-pretrain", "train-finetune", "train-seq2seq", "timelapse"]
+PAGES = ["" if p is HOME else p.url for p in ALL_PAGES]     # "" is home: the default page lives at the root
 LOCAL = {"127.0.0.1", "localhost"}
 
 
@@ -142,11 +144,12 @@ def test_language_switch_and_shared_sentence_follow_the_learner(app_url, browser
     assert not watch.errors and not watch.outside
 
 
-def test_first_page_paints_quickly(app_url, browser):
-    """Measured, not asserted tightly (machines are noisy): the home page's title within 15 s."""
+def test_first_page_shows_its_title(app_url, browser):
+    """A freshly started server's first page is the home page, drawn without an exception. (How fast it
+    paints is measured in bench/page_speed.py, never asserted here: machines are noisy.)"""
     page = browser.new_page()
-    start = time.perf_counter()
     page.goto(app_url)
-    page.locator("h1").first.wait_for(timeout=15_000)
-    print(f"first paint {time.perf_counter() - start:.2f} s")
+    _wait_settled(page)
+    assert page.get_by_role("heading", name=tr("home_page.title", "en")).count() >= 1
+    assert page.locator('[data-testid="stException"]').count() == 0
     page.close()

@@ -8,18 +8,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
+from apptest import open_app_page
+from fixtures_models import make_bert
 from plotly_data import array
 from streamlit.testing.v1 import AppTest
 
-from transformer_core import BertForPreTraining, TransformerConfig, save_pretrained
-from transformer_core.tokenizer import train_wordpiece
 from ui import attention_view as av
 from ui import models
 from ui import multihead_view as mv
 from ui.st.session import bert_forward
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 SENTENCES = ["the cat sat on the mat because it was tired", "the dog slept in the warm sun all day",
              "cats and dogs play together in the garden", "a tired cat sleeps on a warm mat"] * 3
 SHORT = "the cat sat on the mat"                                   # [CLS] + 6 + [SEP] = 8 pieces: tables
@@ -28,20 +26,13 @@ L, H = 3, 2
 BAD = ["", "   \n\t ", "😀🎉👍", "abc\x00\x07\x1b def", "x" * 10_000, "Hello 你好 مرحبا Привет", "\u200b\u200e"]
 
 
-@pytest.fixture(autouse=True)
-def _nothing_shipped(tmp_path, monkeypatch):
-    """These tests inject their own small model: hide assets/models (tested in test_shipped_models)."""
-    monkeypatch.setattr("ui.models.MODELS_ROOT", tmp_path / "no-models")
+pytestmark = pytest.mark.usefixtures("nothing_shipped")     # these tests inject their own small model
 
 
 @pytest.fixture(scope="module")
 def model_root(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("models")
-    tokenizer = train_wordpiece(SENTENCES, vocab_size=150, min_frequency=1)
-    torch.manual_seed(0)
-    config = TransformerConfig(vocab_size=tokenizer.get_vocab_size(), d_model=32, n_heads=H, n_layers=L, d_ff=64,
-                               max_len=128)
-    save_pretrained(BertForPreTraining(config).eval(), root / "tiny-test", tokenizer)
+    make_bert(root / "tiny-test", SENTENCES, vocab_size=150, n_heads=H, n_layers=L, max_len=128)
     return root
 
 
@@ -54,8 +45,7 @@ def reference(model_root):
 
 def open_page(model_root, monkeypatch, page: str, text: str | None = None) -> AppTest:
     monkeypatch.setenv("ATTENTION_LAB_MODELS", str(model_root))
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    at.switch_page(f"views/{page}.py").run()
+    at = open_app_page(page)
     if text is not None:
         at.session_state["text"] = text
         at.run()
@@ -75,7 +65,7 @@ def weights_of(run) -> np.ndarray:
 # ── one head, step by step ─────────────────────────────────────────────────────────────────────────
 
 def test_short_sentence_shows_tables_with_the_real_numbers(model_root, monkeypatch, reference):
-    at = open_page(model_root, monkeypatch, "attention_head", SHORT)
+    at = open_page(model_root, monkeypatch, "attention-head", SHORT)
     w = weights_of(reference[1](SHORT))
     assert len(at.dataframe) == 8                                  # X, Q, K, V, QKᵀ, ÷√d_k, softmax, ·V
     table = at.dataframe[6].value                                  # the softmax weights, layer 1 head 1
@@ -88,7 +78,7 @@ def test_short_sentence_shows_tables_with_the_real_numbers(model_root, monkeypat
 
 
 def test_layer_head_and_query_pickers_change_the_numbers(model_root, monkeypatch, reference):
-    at = open_page(model_root, monkeypatch, "attention_head", SHORT)
+    at = open_page(model_root, monkeypatch, "attention-head", SHORT)
     at.selectbox(key="attention_head_layer_w").set_value(2)
     at.selectbox(key="attention_head_head_w").set_value(1)
     at.selectbox(key="ah_query").set_value(4).run()
@@ -102,7 +92,7 @@ def test_layer_head_and_query_pickers_change_the_numbers(model_root, monkeypatch
 
 
 def test_long_sentence_uses_heatmaps_with_the_query_framed(model_root, monkeypatch, reference):
-    at = open_page(model_root, monkeypatch, "attention_head", LONG)
+    at = open_page(model_root, monkeypatch, "attention-head", LONG)
     run = reference[1](LONG)
     T = len(run.encoded.tokens)
     assert T > av.SMALL_T and not at.dataframe
@@ -116,7 +106,7 @@ def test_long_sentence_uses_heatmaps_with_the_query_framed(model_root, monkeypat
 
 
 def test_variants_show_self_attention_and_saturation(model_root, monkeypatch, reference):
-    at = open_page(model_root, monkeypatch, "attention_head", SHORT)
+    at = open_page(model_root, monkeypatch, "attention-head", SHORT)
     at.toggle(key="ah_unprojected").set_value(True)
     at.toggle(key="ah_unscaled").set_value(True).run()
     assert not at.exception
@@ -135,7 +125,7 @@ def test_variants_show_self_attention_and_saturation(model_root, monkeypatch, re
     assert raw[-1] > 500 and 0.8 < variance["data"][1]["y"][-1] < 1.2        # Var grows with d_k; scaled ≈ 1
 
 
-@pytest.mark.parametrize("page", ["attention_head", "multi_head"])
+@pytest.mark.parametrize("page", ["attention-head", "multi-head"])
 def test_bad_input_gets_a_message_not_an_exception(model_root, monkeypatch, page):
     at = open_page(model_root, monkeypatch, page)
     for text in BAD:
@@ -150,8 +140,8 @@ def test_bad_input_gets_a_message_not_an_exception(model_root, monkeypatch, page
     assert "only the first 5,000 are used" in " ".join(i.value for i in at.info)
 
 
-@pytest.mark.parametrize("page, title, phrase", [("attention_head", "单个注意力头，逐步计算", "查询词元"),
-                                                 ("multi_head", "多头注意力", "每一层的每一个头")])
+@pytest.mark.parametrize("page, title, phrase", [("attention-head", "单个注意力头，逐步计算", "查询词元"),
+                                                 ("multi-head", "多头注意力", "每一层的每一个头")])
 def test_pages_speak_chinese(model_root, monkeypatch, page, title, phrase):
     at = open_page(model_root, monkeypatch, page)
     at.sidebar.radio(key="lang").set_value("zh").run()
@@ -165,7 +155,7 @@ def test_pages_speak_chinese(model_root, monkeypatch, page, title, phrase):
 # ── multi-head ──────────────────────────────────────────────────────────────────────────────────────
 
 def test_grid_and_selected_head_show_every_head(model_root, monkeypatch, reference):
-    at = open_page(model_root, monkeypatch, "multi_head", SHORT)
+    at = open_page(model_root, monkeypatch, "multi-head", SHORT)
     w = weights_of(reference[1](SHORT))
     grid, head, concat = charts(at)
     maps = [d for d in grid["data"] if d["type"] == "heatmap"]
@@ -180,7 +170,7 @@ def test_grid_and_selected_head_show_every_head(model_root, monkeypatch, referen
 
 
 def test_bertviz_is_embedded_offline(model_root, monkeypatch):
-    at = open_page(model_root, monkeypatch, "multi_head", SHORT)
+    at = open_page(model_root, monkeypatch, "multi-head", SHORT)
     (frame,) = at.get("iframe")
     html = frame.proto.srcdoc
     assert "d3js.org v5.7.0" in html and "jQuery v2.2.4" in html
@@ -194,7 +184,7 @@ def test_bertviz_is_embedded_offline(model_root, monkeypatch):
 
 def test_words_toggle_merges_word_pieces(model_root, monkeypatch, reference):
     text = "the gardener watched sleepy cats"
-    at = open_page(model_root, monkeypatch, "multi_head", text)
+    at = open_page(model_root, monkeypatch, "multi-head", text)
     at.toggle(key="mh_words").set_value(True).run()
     assert not at.exception
     loaded, forward = reference
@@ -210,7 +200,7 @@ def test_words_toggle_merges_word_pieces(model_root, monkeypatch, reference):
 
 def test_long_input_draws_top_k_lines_instead_of_bertviz(model_root, monkeypatch):
     text = " ".join(SENTENCES[:8])
-    at = open_page(model_root, monkeypatch, "multi_head", text)
+    at = open_page(model_root, monkeypatch, "multi-head", text)
     assert not at.get("iframe") and "k strongest lines" in at.info[0].value
     T = int(re.search(r"has (\d+) tokens", at.info[0].value).group(1))
     assert T > mv.LONG_T

@@ -8,33 +8,25 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest import open_app_page
+from fixtures_models import make_bert
 from streamlit.testing.v1 import AppTest
 
-from transformer_core import BertForPreTraining, TransformerConfig, save_pretrained
-from transformer_core.tokenizer import train_wordpiece
+from ui.pages import PAGES
 
-ROOT = Path(__file__).resolve().parents[1]
 EN = ["the cat is playing with the ball", "players were playing in the park", "the dog was playing today",
       "tokenizers split words into pieces", "we play and they play"] * 3
 ZH = ["注意力机制让模型关注重要的词。", "今天天气很好，我们去公园散步。", "模型学习词的意思。"] * 3
 BAD = ["", "   \n\t ", "x" * 10_000, "🙂🍕🙂", "\x00\x07 hello \x1b", "mixed 中文 and English ☃"]
 
 
+FOUNDATIONS = [page.url for page in PAGES if page.section == "frame.sec_foundations"]
+pytestmark = pytest.mark.usefixtures("nothing_shipped")     # written against the random-weight default model
+
+
 def make_model(root: Path, name: str, lang: str, texts: list[str], position: str = "learned") -> None:
     """A tiny random BERT with its own WordPiece vocabulary, saved as a model folder the app discovers."""
-    tokenizer = train_wordpiece(texts, vocab_size=200, min_frequency=1)
-    config = TransformerConfig(vocab_size=tokenizer.get_vocab_size(), d_model=32, n_heads=2, n_layers=1, d_ff=64,
-                               max_len=40, position=position)
-    folder = save_pretrained(BertForPreTraining(config).eval(), root / name, tokenizer)
-    data = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    data["attention_lab_card"] = {"label": name, "language": lang}
-    (folder / "config.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-
-
-@pytest.fixture(autouse=True)
-def _nothing_shipped(tmp_path, monkeypatch):
-    """These tests were written against the random-weight default: hide assets/models (tested elsewhere)."""
-    monkeypatch.setattr("ui.models.MODELS_ROOT", tmp_path / "no-models")
+    make_bert(root / name, texts, lang=lang, label=name, n_heads=2, n_layers=1, max_len=40, position=position)
 
 
 @pytest.fixture(scope="module")
@@ -47,16 +39,7 @@ def models_root(tmp_path_factory) -> Path:
 
 
 def open_page(name: str, lang: str = "en", model: str | None = None, text: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    if lang != "en":
-        at.sidebar.radio(key="lang").set_value(lang).run()
-    if model:
-        at.sidebar.selectbox(key="model").set_value(model).run()
-    if text is not None:
-        at.sidebar.text_area(key="text").set_value(text).run()
-    at.switch_page(f"views/{name}.py").run()
-    assert not at.exception
-    return at
+    return open_app_page(name, lang, model=model, text=text)
 
 
 def spec(at: AppTest, i: int) -> dict:
@@ -200,7 +183,7 @@ def test_pages_in_chinese(name, title):
     assert at.get("plotly_chart") and not at.error
 
 
-@pytest.mark.parametrize("name", ["tokenization", "embeddings", "positions"])
+@pytest.mark.parametrize("name", FOUNDATIONS)
 def test_bad_input_gets_a_message_not_an_exception(name):
     at = open_page(name)
     for text in BAD:

@@ -7,13 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from apptest import open_app_page
-from fixtures_models import models_root
+from fixtures_models import models_root, only_models
 from streamlit.testing.v1 import AppTest
 
 from ui import models
 from ui import seq2seq_view as v
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 ENC, DEC, CROSS, CANDS, CROSS_BAR, TREE = range(6)          # the page's charts, in order
 
 
@@ -22,16 +21,8 @@ def root(tmp_path_factory) -> Path:
     return models_root(tmp_path_factory.mktemp("models"), classifiers=False)
 
 
-def _only(monkeypatch, folder: Path | None) -> None:
-    """Models come only from ``folder`` (not from assets/models, whatever is shipped there)."""
-    monkeypatch.setenv(models.EXTRA_ROOTS, str(folder) if folder else "")
-    original = models.available
-    empty = Path("/nonexistent-attention-lab")
-    monkeypatch.setattr(models, "available", lambda extra=(), root=None: original(extra, root=empty))
-
-
 def _open(lang: str = "en") -> AppTest:
-    return open_app_page("views/seq2seq.py", lang, 120)
+    return open_app_page("seq2seq", lang)
 
 
 def _spec(at: AppTest, i: int) -> dict:
@@ -40,7 +31,7 @@ def _spec(at: AppTest, i: int) -> dict:
 
 @pytest.fixture
 def app(monkeypatch, root) -> AppTest:
-    _only(monkeypatch, root)
+    only_models(monkeypatch, root)
     return _open()
 
 
@@ -51,7 +42,7 @@ def expected(root):
 
 
 def test_without_model_a_friendly_message(monkeypatch):
-    _only(monkeypatch, None)
+    only_models(monkeypatch, None)
     for lang, words in (("en", "No encoder-decoder model"), ("zh", "还没有安装编码器-解码器模型")):
         at = _open(lang)
         assert words in at.info[0].value and not at.get("plotly_chart")
@@ -140,7 +131,7 @@ def test_bad_input_gets_a_message_not_an_exception(app, text, words):
 
 @pytest.mark.parametrize("lang, words", [("en", "English number words only"), ("zh", "只翻译英文数字单词")])
 def test_words_that_are_no_number_get_the_word_list_not_a_guess(monkeypatch, root, lang, words):
-    _only(monkeypatch, root)
+    only_models(monkeypatch, root)
     at = _open(lang)
     at.text_input(key="s2s_text").input("hello world").run()
     assert not at.exception
@@ -152,7 +143,7 @@ def test_words_that_are_no_number_get_the_word_list_not_a_guess(monkeypatch, roo
 
 
 def test_chinese_page(monkeypatch, root):
-    _only(monkeypatch, root)
+    only_models(monkeypatch, root)
     at = _open("zh")
     assert at.title[-1].value == "编码器-解码器：翻译数字"
     assert "2 · 带掩码的解码器自注意力" in [s.value for s in at.subheader]

@@ -68,9 +68,18 @@ def test_greedy_attention_maps(s2s):
     assert run.decoder_in[0] == "[BOS]" and run.decoder_in[1:] == run.written[:-1]
 
 
+def step_cross_attention(loaded, text: str) -> list[np.ndarray]:
+    """The cross-attention greedy_decode recorded at each step, (Ld, H, Ts) per step."""
+    model, src_vocab, tgt_vocab = loaded.model, loaded.tokenizer.source, loaded.tokenizer.target
+    source = v.prepare_source(text, src_vocab, model.config.max_len)
+    result = greedy_decode(model, torch.tensor([source.ids]), tgt_vocab.bos_id, tgt_vocab.eos_id,
+                           v.generation_limit(source, model.config), record=True)
+    return [s.cross_attention[0].numpy() for s in result.steps]
+
+
 def test_one_recorded_pass_equals_step_by_step(s2s):
     run = v.decode_greedy(s2s, "twelve thousand and forty")
-    per_step = v.step_cross_attention(s2s, "twelve thousand and forty")
+    per_step = step_cross_attention(s2s, "twelve thousand and forty")
     assert len(per_step) == len(run.steps) == len(run.written)
     for t, cross in enumerate(per_step):                                          # (Ld, H, Ts) at step t
         assert np.allclose(cross, run.cross_attn[:, :, t], atol=1e-5)

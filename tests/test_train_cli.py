@@ -1,22 +1,19 @@
 """The CLI end to end (subprocess, a few steps each), resume through the CLI, and DDP with 2 Gloo processes."""
 import json
 import os
-import random
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import torch
+from fixtures_models import WORDS, make_bert, write_corpus
 from safetensors.torch import load_file
 
-from transformer_core import BertForPreTraining, TransformerConfig, save_pretrained
 from transformer_core.checkpoint import load_pretrained, load_seq2seq
 from transformer_core.decoding import beam_search
-from transformer_core.tokenizer import train_wordpiece
 
 ROOT = Path(__file__).resolve().parents[1]
-WORDS = "the cat dog sat ran on a mat park bird sang tree sun rose over hill river flowed past town".split()
 TINY = ["--layers", "2", "--d-model", "32", "--heads", "2", "--ffn", "64", "--max-len", "32", "--device", "cpu",
         "--warmup", "2", "--lr", "3e-3"]
 
@@ -31,11 +28,7 @@ def cli(*args, ddp: int = 0, timeout: int = 60) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
-    rng = random.Random(0)
-    docs = ["\n".join(" ".join(rng.choices(WORDS, k=rng.randint(4, 8))) + "." for _ in range(6)) for _ in range(40)]
-    path = tmp_path_factory.mktemp("corpus") / "docs.txt"
-    path.write_text("\n\n".join(docs) + "\n", encoding="utf-8")
-    return path
+    return write_corpus(tmp_path_factory.mktemp("corpus") / "docs.txt", documents=40, sentences=6)
 
 
 def pretrain(corpus, out, *extra, ddp=0):
@@ -72,10 +65,7 @@ def test_finetune_cli(tmp_path):
     texts = [f"{w} was good fun" for w in WORDS] + [f"{w} was bad and dull" for w in WORDS]
     csv = tmp_path / "reviews.csv"
     csv.write_text("text,label\n" + "".join(f"{t},{'pos' if 'good' in t else 'neg'}\n" for t in texts))
-    tokenizer = train_wordpiece(texts, vocab_size=80, min_frequency=1)
-    config = TransformerConfig(vocab_size=tokenizer.get_vocab_size(), d_model=32, n_layers=2, n_heads=2, d_ff=64,
-                               max_len=32)
-    save_pretrained(BertForPreTraining(config), tmp_path / "bert", tokenizer)
+    make_bert(tmp_path / "bert", texts, vocab_size=80, n_layers=2, n_heads=2, max_len=32)
     done = cli("finetune", "--pretrained", tmp_path / "bert", "--corpus", csv, "--pooling", "mean", "--steps", 4,
                "--batch-size", 8, "--out", tmp_path / "clf", "--device", "cpu", "--log-every", 2)
     assert done.returncode == 0, done.stderr

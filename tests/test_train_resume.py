@@ -1,28 +1,23 @@
 """Resuming from the CLI: safe flags are honoured, --steps extends a run only when that changes no
 learning rate already used, and every other flag is reported as ignored — never silently dropped."""
 import json
-import random
 from pathlib import Path
 
 import pytest
+from fixtures_models import write_corpus
 
 from transformer_core.config import ConfigError
 from transformer_core.train.cli import main
 from transformer_core.train.config import TrainConfig
 from transformer_core.train.resume import plan_resume
 
-WORDS = "the cat dog sat ran on a mat park bird sang tree sun rose over hill river flowed past town".split()
 TINY = ["--layers", "1", "--d-model", "16", "--heads", "2", "--ffn", "32", "--max-len", "24", "--device", "cpu",
         "--batch-size", "4", "--vocab-size", "60", "--warmup", "2", "--dropout", "0.1"]
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
-    rng = random.Random(0)
-    docs = ["\n".join(" ".join(rng.choices(WORDS, k=rng.randint(4, 8))) + "." for _ in range(5)) for _ in range(20)]
-    path = tmp_path_factory.mktemp("corpus") / "docs.txt"
-    path.write_text("\n\n".join(docs) + "\n", encoding="utf-8")
-    return path
+    return write_corpus(tmp_path_factory.mktemp("corpus") / "docs.txt", documents=20, sentences=5)
 
 
 def run(capsys, *args) -> tuple[int, str, str]:

@@ -29,7 +29,7 @@ from .trace import AttentionTrace
 
 
 class AttentionSteps(NamedTuple):
-    """Each step of the formula, kept for the trace (shapes as in ``attention``)."""
+    """Each step of the formula, kept for the trace (shapes as in ``attention_steps``)."""
     scores: Tensor    # QKᵀ
     scaled: Tensor    # QKᵀ / √d_k
     masked: Tensor    # + M
@@ -51,13 +51,6 @@ def attention_steps(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None,
     if dropout:
         weights = drop(weights, dropout)
     return AttentionSteps(scores, scaled, masked, weights, weights @ v)  # context: (..., Tq, Dv)
-
-
-def attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None, scale: bool = True,
-              dropout: float = 0.0) -> tuple[Tensor, Tensor, Tensor]:
-    """softmax(QKᵀ/√d_k + mask)·V → (context (..., Tq, Dv), weights (..., Tq, Tk), raw scores QKᵀ)."""
-    steps = attention_steps(q, k, v, mask, scale, dropout)
-    return steps.context, steps.weights, steps.scores
 
 
 def additive_mask(allowed: Tensor, dtype: torch.dtype = torch.float32) -> Tensor:

@@ -36,7 +36,7 @@ class TransformerConfig:
     n_labels: int = 2               # classes for sequence classification
     pooling: str = "cls"            # sentence vector for classification: "cls" (pooler on [CLS]) or "mean" over tokens
     init_std: float = 0.02          # std of the normal init of weights (BERT's initializer_range)
-    n_decoder_layers: int = 0       # decoder layers of the encoder-decoder model (0 = encoder only)
+    n_decoder_layers: int = 0       # encoder-decoder only: its decoder layers (0 = as many as n_layers); BERT has none
     tgt_vocab_size: int = 0         # decoder vocabulary of the encoder-decoder (0 = same as vocab_size)
     rope_base: float = 10000.0      # base of the rotary / sinusoidal frequencies
 

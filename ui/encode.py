@@ -2,17 +2,23 @@
 
 Every explorer page goes through ``encode``, so bad input gets the same friendly treatment everywhere:
 empty text is refused with a message, control characters are dropped, and text longer than the
-model's ``max_len`` is cut at a piece boundary (and the page says so) instead of crashing the model.
+model's ``max_len`` is cut by the tokenizer's own truncation (and the page says so) instead of crashing
+the model.
 Pure functions: no Streamlit here.
 """
 from __future__ import annotations
 
 import unicodedata
+import weakref
+from copy import deepcopy
 from dataclasses import dataclass
 
-from transformer_core.tokenizer import Piece, pieces
+from tokenizers import Encoding
+
+from transformer_core.tokenizer import Piece, encoding_pieces
 
 MAX_CHARS = 5000          # longer input is cut before tokenizing: no page needs more, and it keeps reruns fast
+_TRUNCATING: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # tokenizer → {max_len: truncating copy}
 
 
 class InputProblem(ValueError):
@@ -61,42 +67,44 @@ def clean(text: str | None) -> tuple[str, list[tuple[str, dict]]]:
     return kept, notes
 
 
-def _cut_to(tokenizer, text: str, pair: str | None, n_pieces: int, segment: int) -> str:
-    """The longest prefix of one segment's text whose pieces, counted in the encoded pair, fit n_pieces."""
-    source = text if segment == 0 else pair
-    own = [p for p in pieces(tokenizer, text, pair) if p.segment == segment and not p.is_special]
-    if len(own) <= n_pieces:
+def _truncating(tokenizer, max_len: int):
+    """A copy of ``tokenizer`` that cuts to ``max_len`` pieces itself ("longest_first": the longer side of a pair
+    loses pieces first, as BERT's truncate_seq_pair does). A copy, because the loaded tokenizer is shared by every
+    session and thread: switching truncation on there would change it under the others' feet. Made once per
+    tokenizer and length, and only for input that is too long."""
+    by_length = _TRUNCATING.setdefault(tokenizer, {})
+    if max_len not in by_length:
+        copy = deepcopy(tokenizer)
+        copy.enable_truncation(max_len, strategy="longest_first")
+        by_length[max_len] = copy
+    return by_length[max_len]
+
+
+def _seen(source: str | None, full: Encoding, found: list[Piece], segment: int) -> str | None:
+    """The part of one segment's text the kept pieces came from: all of it when none of its pieces was cut,
+    else the text up to the end of its last kept piece."""
+    ends = [p.end for p in found if p.segment == segment and not p.is_special]
+    if source is None or len(ends) == sum(1 for s, special in zip(full.type_ids, full.special_tokens_mask,
+                                                                     strict=True) if s == segment and not special):
         return source
-    end = own[n_pieces - 1].end if n_pieces > 0 else 0
-    return source[:end].rstrip()
+    return source[:max(ends)].rstrip() if ends else ""
 
 
 def encode(tokenizer, text: str | None, pair: str | None = None, max_len: int = 512) -> Encoded:
-    """Clean, tokenize and (when too long) truncate to max_len pieces including [CLS]/[SEP].
-    A pair shares the budget: the longer side is cut first, as BERT's truncate_seq_pair does."""
+    """Clean, tokenize and (when too long) truncate to max_len pieces including [CLS]/[SEP], with the
+    tokenizer's own truncation: a pair shares the budget, the longer side is cut first."""
     text, notes = clean(text)
     if pair is not None:
         pair, pair_notes = clean(pair)
         notes += pair_notes
-    found = pieces(tokenizer, text, pair)
-    if len(found) > max_len:
-        n_special = sum(p.is_special for p in found)
-        a = sum(1 for p in found if p.segment == 0 and not p.is_special)
-        b = len(found) - n_special - a
-        room = max_len - n_special
-        while a + b > room:                   # trim the longer side one piece at a time
-            a, b = (a - 1, b) if a >= b else (a, b - 1)
-        new_text, new_pair = _cut_to(tokenizer, text, pair, a, 0), pair
-        if pair is not None:
-            new_pair = _cut_to(tokenizer, new_text, pair, b, 1)
-        for _ in range(8):                    # a cut mid-word can re-split into one more piece: shave again
-            found = pieces(tokenizer, new_text, new_pair)
-            if len(found) <= max_len:
-                break
-            new_text = _cut_to(tokenizer, new_text, new_pair, max(0, a - 1), 0)
-            a -= 1
-        notes.append(("note_truncated", {"n": len(pieces(tokenizer, text, pair)), "limit": max_len}))
-        text, pair = new_text, new_pair
+    encoding = tokenizer.encode(text, pair)
+    unk = tokenizer.token_to_id("[UNK]")
+    if len(encoding) > max_len:
+        notes.append(("note_truncated", {"n": len(encoding), "limit": max_len}))
+        found = encoding_pieces(_truncating(tokenizer, max_len).encode(text, pair), unk)
+        text, pair = _seen(text, encoding, found, 0), _seen(pair, encoding, found, 1)
+    else:
+        found = encoding_pieces(encoding, unk)
     if any(p.is_unknown for p in found):
         notes.append(("note_unknown", {"n": sum(p.is_unknown for p in found)}))
     return Encoded(text, pair, tuple(found), tuple(notes))

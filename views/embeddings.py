@@ -2,7 +2,6 @@
 Thin page: numbers and figures come from ui/embeddings_view.py."""
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import streamlit as st
 import torch
 
@@ -18,11 +17,6 @@ FORMULA = (r"\begin{aligned}x_i&=\mathrm{LayerNorm}\big(E_{\text{token}}[\mathrm
 
 def word_table(loaded) -> torch.Tensor:
     return ev.embeddings_module(loaded.model).word.weight.detach()                      # (V, D)
-
-
-def show(fig, key: str) -> None:
-    """Figures are cached once for all sessions (read-only): presentation mode resizes a copy."""
-    page.chart(go.Figure(fig) if page.presenting() else fig, key=key)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -59,13 +53,13 @@ def vectors_section(loaded, run, lang: str) -> None:
     window = pick_window(loaded.config.d_model, lang)
     enc = run.encoded
     parts_fig, norm_fig, stats_fig = vector_figures(run, loaded.source.key, enc.text, enc.pair, window, lang)
-    show(parts_fig, key="emb_parts")
+    page.chart(parts_fig, key="emb_parts")
     page.colour_legend(lang)
     st.caption(ev.TEXT("parts_caption", lang))
     st.subheader(ev.TEXT("ln_header", lang))
     st.write(ev.TEXT("ln_intro", lang))
-    show(norm_fig, key="emb_norm")
-    show(stats_fig, key="emb_stats")
+    page.chart(norm_fig, key="emb_norm")
+    page.chart(stats_fig, key="emb_stats")
 
 
 def chosen_piece(loaded, run, names: dict, lang: str) -> int | None:
@@ -103,10 +97,10 @@ def map_section(loaded, run, lang: str) -> None:
     cloud, bars = map_figures(loaded, loaded.source.key, own, query, dims, lang)
     cols = page.chart_columns([3, 2]) if bars else [st.container()]
     with cols[0]:
-        show(cloud, key="emb_map")
+        page.chart(cloud, key="emb_map")
     if bars:
         with cols[1]:
-            show(bars, key="emb_nn")
+            page.chart(bars, key="emb_nn")
 
 
 def main() -> None:

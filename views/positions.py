@@ -2,7 +2,6 @@
 learned table, and rotary (RoPE). Thin page: numbers and figures come from ui/positions_view.py."""
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from transformer_core import CheckpointError
@@ -16,11 +15,6 @@ SIN = (r"PE_{(pos,\,2i)}=\sin\!\Big(\frac{pos}{10000^{2i/d}}\Big),\qquad "
 REL = (r"\begin{aligned}PE_{pos+k}&=R(k)\,PE_{pos}\\ PE_{p}\cdot PE_{p+k}&=\sum_{i}\cos(k\,\omega_i),"
        r"\quad \omega_i=10000^{-2i/d}\end{aligned}")
 ROPE = r"(R_{m}\,q)^{\top}(R_{n}\,k)=q^{\top}R_{m}^{\top}R_{n}\,k=q^{\top}R_{n-m}\,k"
-
-
-def show(fig, key: str) -> None:
-    """Figures are cached once for all sessions (read-only): presentation mode resizes a copy."""
-    page.chart(go.Figure(fig) if page.presenting() else fig, key=key)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -56,8 +50,8 @@ def sinusoidal_section(config, lang: str) -> int:
     default = [x for x in dict.fromkeys([0, 1, d // 16 * 2, d // 2]) if x < d]
     dims = cols[1].multiselect(pv.TEXT("dims", lang), list(range(d)), default=default, key="pos_dims")
     curves, table, sim, offsets, error = sinusoid_figures(n, d, config.rope_base, tuple(dims), lang)
-    show(curves, key="pos_curves")
-    show(table, key="pos_table")
+    page.chart(curves, key="pos_curves")
+    page.chart(table, key="pos_table")
     page.colour_legend(lang)
     st.caption(pv.TEXT("table_caption", lang, shown=len(pv.dim_sample(d)), d=d))
     st.subheader(pv.TEXT("rel_header", lang))
@@ -72,9 +66,9 @@ def sinusoidal_section(config, lang: str) -> int:
     m[2].metric(pv.TEXT("closed_metric", lang, k=k), f"{pv.closed_form(k, d, config.rope_base):.4f}")
     left, right = page.chart_columns(2)
     with left:
-        show(sim, key="pos_sim")
+        page.chart(sim, key="pos_sim")
     with right:
-        show(offsets, key="pos_offsets")
+        page.chart(offsets, key="pos_offsets")
     return n
 
 
@@ -89,14 +83,14 @@ def learned_section(loaded, n: int, lang: str) -> None:
         st.warning(pv.TEXT("learned_random", lang))
     n = min(n, config.max_len)
     table, sim, offsets, (near, far, gap, verdict) = learned_figures(loaded, loaded.source.key, n, lang)
-    show(table, key="pos_learned_table")
+    page.chart(table, key="pos_learned_table")
     st.markdown(pv.TEXT("smooth_measured", lang, n=n, near=near, far=far, gap=gap,
                    verdict=pv.TEXT(verdict, lang)))
     left, right = page.chart_columns(2)
     with left:
-        show(sim, key="pos_learned_sim")
+        page.chart(sim, key="pos_learned_sim")
     with right:
-        show(offsets, key="pos_learned_offsets")
+        page.chart(offsets, key="pos_learned_offsets")
 
 
 def rope_section(config, lang: str) -> None:
@@ -107,7 +101,7 @@ def rope_section(config, lang: str) -> None:
     m1 = cols[0].slider(pv.TEXT("rope_m1", lang), 0, 200, 0, key="pos_m1")
     m2 = cols[1].slider(pv.TEXT("rope_m2", lang), 0, 200, 60, key="pos_m2")
     d_head = config.d_head + config.d_head % 2                  # rotary turns pairs of dimensions
-    show(rope_figure(d_head, m1, m2, config.rope_base, lang), key="pos_rope")
+    page.chart(rope_figure(d_head, m1, m2, config.rope_base, lang), key="pos_rope")
     st.caption(pv.TEXT("rope_caption", lang, d=d_head, k=48))
 
 

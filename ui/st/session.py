@@ -18,48 +18,36 @@ from transformer_core.trace import ModelTrace
 from .. import models, state
 from ..encode import Encoded, encode
 
-SESSION_MODELS = "session_models"      # session_state key: {key: ModelSource} trained in this browser session
-LOCAL_MODELS = "local_models"          # session_state key: {key: ModelSource} folders this learner opened
-KEEP = "keep_"                         # widget keys starting with this keep their value across pages
-SHADOW = "_kept_"                      # … through a copy under this prefix (not a widget key)
-LOADED_HERE = "session_loaded"         # session_state key: {key: Loaded} models trained in this session
+# session_state keys of the frame (the shared view's fields keep their plain names: ui/state.FIELDS)
+SESSION_MODELS = "app.session_models"  # {key: ModelSource} trained in this browser session
+LOCAL_MODELS = "app.local_models"      # {key: ModelSource} folders this learner opened
+LOADED_HERE = "app.session_loaded"     # {key: Loaded} models trained in this session
+PENDING_MODEL = "app.pending_model"    # a model to select in the picker before it is drawn (just opened or saved)
+LOST_MODEL = "app.lost_session_model"  # a link named a model trained in another session: say so once
+READY = "app.ready"                    # init_state has run for this session
 
 
 def init_state() -> None:
     """Once per browser session: defaults, then whatever the URL says (a shared link wins)."""
-    s = st.session_state
-    if s.get("_state_ready"):
-        for name in state.FIELDS:             # re-own the shared values every run, so that Streamlit's widget
-            if name in s:                     # clean-up on a page switch (st.switch_page) cannot drop them
-                s[name] = s[name]
-        keep_settings(s)
+    session = st.session_state
+    if session.get(READY):
+        for name in state.FIELDS:             # re-own the shared values every run: several are also widget keys
+            if name in session:               # (the sidebar's), and Streamlit's clean-up of widgets a run did not
+                session[name] = session[name]  # draw (a page switch) would otherwise drop them
         return
     from_url = state.parse_params(dict(st.query_params))
     lang = from_url.get("lang", "en")
     for name, value in {**state.defaults(lang), **from_url}.items():
-        s.setdefault(name, value)
-    if str(s.model).startswith("session:"):        # a link to a model trained in another browser session
-        s.model, s.lost_session_model = "", True
-    if str(s.model).startswith("local:"):          # a shared link to a folder on this machine
+        session.setdefault(name, value)
+    if str(session.model).startswith("session:"):     # a link to a model trained in another browser session
+        session.model, session[LOST_MODEL] = "", True
+    if str(session.model).startswith("local:"):       # a shared link to a folder on this machine
         try:
-            add_local_folder(s.model.removeprefix("local:"))
+            add_local_folder(session.model.removeprefix("local:"))
         except CheckpointError:
-            s.model = ""
-    s.setdefault(SESSION_MODELS, {})
-    s._state_ready = True
-
-
-def keep_settings(s) -> None:
-    """The studio's settings (widget keys ``keep_…``) survive visits to other pages. Streamlit forgets
-    the state of widgets a run did not draw; while a live panel was refreshing, even re-owning the key
-    each run lost them (measured: Layers 3 → 2 after one visit elsewhere). So each value is also copied
-    to a plain key of ours, and put back whenever the widget's own state has gone."""
-    for name in [k for k in s if str(k).startswith(KEEP)]:
-        s[name] = s[name]
-        s[SHADOW + name] = s[name]
-    for shadow in [k for k in s if str(k).startswith(SHADOW)]:
-        if shadow[len(SHADOW):] not in s:
-            s[shadow[len(SHADOW):]] = s[shadow]
+            session.model = ""
+    session.setdefault(SESSION_MODELS, {})
+    session[READY] = True
 
 
 def sync_url(page: str | None = None) -> None:
@@ -140,23 +128,25 @@ class BertRun:
 
 
 def run_bert(loaded: models.Loaded, text: str, pair: str | None = None, masked: tuple[int, ...] = (),
-             head_mask: tuple[tuple[float, ...], ...] | None = None) -> BertRun:
+             head_mask: tuple[tuple[float, ...], ...] | None = None, encoded: Encoded | None = None) -> BertRun:
     """Encode, replace the ``masked`` positions by [MASK], and run with record=True. Raises
-    ``encode.InputProblem`` for unusable text. Cached per model key + arguments; do not modify the result."""
-    return _run_bert(loaded, loaded.source.key, text, pair, tuple(masked), head_mask)
+    ``encode.InputProblem`` for unusable text. ``encoded``: ``encode(loaded.tokenizer, text, pair, max_len)``
+    when the page has it already (it is not tokenized twice). Cached per model key + arguments; do not
+    modify the result."""
+    return _run_bert(loaded, loaded.source.key, text, pair, tuple(masked), head_mask, encoded)
 
 
 # cache_resource, not cache_data: cache_data pickles on store and unpickles on every hit — measured 2.1 s and
 # 3.9 s for a 512-token, 12-layer trace (712 MB). Shared traces are read-only; pages never modify them.
 @st.cache_resource(max_entries=24, show_spinner=False)
 def _run_bert(_loaded: models.Loaded, key: str, text: str, pair: str | None, masked: tuple[int, ...],
-              head_mask) -> BertRun:
-    return bert_forward(_loaded, text, pair, masked, head_mask)
+              head_mask, _encoded: Encoded | None) -> BertRun:
+    return bert_forward(_loaded, text, pair, masked, head_mask, _encoded)
 
 
-def bert_forward(loaded: models.Loaded, text, pair=None, masked=(), head_mask=None) -> BertRun:
+def bert_forward(loaded: models.Loaded, text, pair=None, masked=(), head_mask=None, encoded=None) -> BertRun:
     """The uncached forward (pure; tests call it directly)."""
-    enc = encode(loaded.tokenizer, text, pair, loaded.config.max_len)
+    enc = encoded or encode(loaded.tokenizer, text, pair, loaded.config.max_len)
     ids = torch.tensor([enc.ids])                                                  # (1, T)
     mask_id = loaded.tokenizer.token_to_id("[MASK]")
     for p in masked:
