@@ -150,6 +150,6 @@ def test_first_page_shows_its_title(app_url, browser):
     page = browser.new_page()
     page.goto(app_url)
     _wait_settled(page)
-    assert page.get_by_role("heading", name=tr("home_page.title", "en")).count() >= 1
+    assert page.get_by_role("heading", name=tr("glossary.app_title", "en")).count() >= 1
     assert page.locator('[data-testid="stException"]').count() == 0
     page.close()

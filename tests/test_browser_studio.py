@@ -14,6 +14,7 @@ from typing import NamedTuple
 import pytest
 from test_browser import CHROMIUM, SHOTS, Watch, app_url, browser  # noqa: F401  (app_url, browser: fixtures)
 
+from ui.i18n import TERMS
 from ui.st.studio_panel import TEXT as PANEL
 from ui.studio.pretrain_text import TEXT as PAGE
 
@@ -26,7 +27,7 @@ VIEW = {"width": 1400, "height": 1000}
 # A model that trains tens of steps per second on a busy CPU; 5,000 steps never finish during the test,
 # so the test decides when the run ends (Stop). Keys are the page's TEXT keys ("d_model", "d_ff" are
 # labels as they are, in both languages).
-TINY = {"layers": 1, "d_model": 32, "heads": 2, "d_ff": 64, "max_len": 32, "batch": 8, "frames": 2}
+TINY = {"layers": 1, "d_model": 32, "heads": 2, "d_ff": 64, "max_len": 32, "batch_size": 8, "frames": 2}
 # Plotly.py ships numpy arrays base64-encoded ({dtype, bdata}) in a plot's `data`; `_fullData` holds the
 # decoded arrays that plotly actually drew. Trace 0 is the raw MLM loss, one point per (thinned) step.
 # While the fragment reruns, Streamlit keeps zero-size stale copies of its elements: count the drawn ones.
@@ -69,7 +70,7 @@ def set_numbers(page, values: dict, lang: str) -> None:
     """Type each value into the number input with that label, press Enter, let Streamlit rerun. Typed while
     a rerun was still on its way, a value can be overwritten by the old one: then type it again."""
     for key, value in values.items():
-        label = PAGE(key, lang) if key in PAGE else key
+        label = PAGE(key, lang) if key in PAGE else TERMS(key, lang) if key in TERMS else key
         box = page.get_by_label(label, exact=True)
         for _ in range(3):
             box.fill(str(value))
@@ -213,7 +214,7 @@ def test_two_sessions_train_side_by_side_without_seeing_each_other(app_url, brow
     wait_studio(a, "en")
     wait_studio(b, "zh")
     set_numbers(a, {**TINY, "steps": 5000}, "en")
-    set_numbers(b, {**TINY, "batch": 4, "steps": 4000}, "zh")
+    set_numbers(b, {**TINY, "batch_size": 4, "steps": 4000}, "zh")
 
     button(a, "start", "en").click()
     button(b, "start", "zh").click()
