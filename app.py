@@ -11,12 +11,13 @@ from __future__ import annotations
 import pandas  # noqa: F401
 import streamlit as st
 
-from transformer_core import CheckpointError
-from ui import state
+from transformer_core.errors import LabError
+from ui import export, state
 from ui.i18n import FRAME, LANGS, TERMS, error_text, picker_label, tr
 from ui.model_names import display_name
 from ui.pages import HOME, HOME_ALIAS, by_section
-from ui.st import session
+from ui.st import failsafe, session
+from ui.st.page import EXPORT_FORMAT
 from ui.st.runtime import tune_allocator
 
 st.set_page_config(page_title="Attention Lab", page_icon=None, layout="wide")
@@ -55,6 +56,9 @@ def model_picker(lang: str) -> None:
         st.session_state.model = next((s.key for s in found if s.lang == lang and s.has_mlm), keys[0])
     if st.session_state.pop(session.LOST_MODEL, False):
         sb.info(FRAME("sb_lost_session_model", lang))
+    if session.BAD_LINK in st.session_state:                    # a link named a folder that cannot be opened
+        folder, err = st.session_state.pop(session.BAD_LINK)
+        sb.warning(FRAME("sb_bad_folder_link", lang, folder=folder, message=error_text(err, lang)))
     labels = {s.key: display_name(s, lang) for s in found}
     sb.selectbox(TERMS("model", lang), keys, format_func=labels.get, key="model")
     with sb.expander(FRAME("sb_open_folder", lang)):
@@ -62,7 +66,7 @@ def model_picker(lang: str) -> None:
         if st.button(FRAME("sb_open", lang), key="open_folder") and path.strip():
             try:
                 source = session.add_local_folder(path.strip())
-            except CheckpointError as err:
+            except LabError as err:                             # every failure of a folder is a message
                 st.error(FRAME("model_error", lang, message=error_text(err, lang)))
             else:
                 st.session_state[session.PENDING_MODEL] = source.key
@@ -92,6 +96,8 @@ def sidebar() -> str:
     sb.text_area(TERMS("sentence", lang), key="text", height=90)
     sb.text_area(FRAME("sb_pair", lang), key="pair", height=68)
     sb.toggle(FRAME("sb_present", lang), key="present")
+    sb.radio(FRAME("sb_export", lang), export.FORMATS, key=EXPORT_FORMAT, horizontal=True, format_func=str.upper,
+             help=FRAME("sb_export_help", lang))
     sb.caption(FRAME("sb_link", lang))
     return lang
 
@@ -125,4 +131,4 @@ def main() -> None:
     page.run()
 
 
-main()
+failsafe.run(main)      # an unexpected error: a message with an error id, the traceback in the log

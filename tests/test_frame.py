@@ -11,6 +11,7 @@ from transformer_core import CheckpointError
 from ui import models, state
 from ui.encode import MAX_CHARS, InputProblem, clean, encode
 from ui.examples import opening_pair
+from ui.pages import PAGES
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +181,7 @@ def test_language_model_and_sentence_come_before_the_page_list():
     order = [type(e).__name__ for e in at.sidebar]
     first_link = order.index("PageLink")
     assert order.index("Radio") < order.index("Selectbox") < order.index("TextArea") < first_link
-    assert order.count("PageLink") == 16                          # every page, listed below the learner's controls
+    assert order.count("PageLink") == len(PAGES)                  # every page, listed below the learner's controls
 
 
 def test_presentation_scaling_stays_inside_a_projector_view():

@@ -26,6 +26,7 @@ class Page:
 PAGES: tuple[Page, ...] = (
     Page("views/home.py", "start", "frame.p_home", "frame.sec_start", "encoder"),
     Page("views/architecture.py", "sizes", "frame.p_architecture", "frame.sec_start", "none"),
+    Page("views/lessons.py", "lessons", "frame.p_lessons", "frame.sec_lessons", "none"),
     Page("views/tokenization.py", "tokenization", "frame.p_tokenization", "frame.sec_foundations", "encoder"),
     Page("views/embeddings.py", "embeddings", "glossary.embeddings", "frame.sec_foundations", "encoder"),
     Page("views/positions.py", "positions", "frame.p_positions", "frame.sec_foundations", "encoder"),

@@ -36,6 +36,14 @@ def _beam(value: str) -> int:
     return number
 
 
+def _number(value: str) -> int:
+    """A lesson or a step as the app shows it, counted from 1 (kept as shown: lesson=2 is lesson 2)."""
+    number = _small_int(value)
+    if number < 1:
+        raise ValueError(value)
+    return number
+
+
 def _counted(value: str) -> int:
     """A layer or head as the app shows it, counted from 1 ("2" = the second) → 0-based."""
     number = _small_int(value)
@@ -59,9 +67,11 @@ FIELDS = {
     "sentiment_model": (None, str, str),                   # the Sentiment page's classifier
     "s2s_value": (None, lambda v: v[:MAX_URL_TEXT] or None, str),    # the encoder-decoder's source text
     "s2s_beam": (None, _beam, str),                        # … and its beam size
+    "lesson": (None, _number, str),                        # the Lessons page: which lesson (from 1) …
+    "lesson_step": (None, _number, str),                   # … and which of its steps (from 1)
 }
 URL_NAMES = {"ah_query": "query", "mh_view": "view", "sentiment_model": "classifier", "s2s_value": "source",
-             "s2s_beam": "beam"}   # else the session name
+             "s2s_beam": "beam", "lesson_step": "step"}   # else the session name
 
 
 def url_name(name: str) -> str:

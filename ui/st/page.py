@@ -12,13 +12,14 @@ import streamlit as st
 
 from transformer_core import CheckpointError
 
-from .. import colors, language
+from .. import colors, export, language
 from ..encode import Encoded, InputProblem
 from ..i18n import FRAME, TERMS, error_text
 from ..model_names import short_name
 from . import session
 from .widgets import kept
 
+EXPORT_FORMAT = "app.export_format"   # session key: the format the charts' download button writes
 PRESENT_SCALE = 1.5          # presentation mode: fonts and chart heights × this
 PRESENT_MAX_HEIGHT = 560     # … but a chart grows no taller than this (it stays inside a 1280 × 720 view)
 PRESENT_LIMIT = 680          # and a taller chart is brought down to this
@@ -105,7 +106,11 @@ def chart(fig, key: str | None = None, height: int | None = None, fonts: bool = 
             fig.update_layout(height=height)
     elif height:
         fig.update_layout(height=height)
-    st.plotly_chart(fig, width="stretch", theme=None, key=key, config={"displayModeBar": False})
+    # the modebar's one button downloads the chart as drawn, in the browser (plotly.js toImage: offline), as PNG
+    # at projector resolution or SVG for a paper (the sidebar's choice)
+    fmt = st.session_state.get(EXPORT_FORMAT, export.FORMATS[0])
+    st.plotly_chart(fig, width="stretch", theme=None, key=key,
+                    config=export.image_config(f"attention-lab_{key or 'chart'}", fmt))
 
 
 def chart_columns(spec) -> list:

@@ -11,7 +11,10 @@ from transformer_core.data.files import MAX_CORPUS_BYTES, read_corpus_file
 from transformer_core.data.masking import MaskingRates, mask_tokens
 from transformer_core.data.pretraining import make_nsp_examples
 from transformer_core.data.text import split_single_lines
-from transformer_core.tokenizer import special_ids, train_wordpiece
+from transformer_core.errors import DataError
+from transformer_core.tokenizer import MAX_WORD_CHARS, drop_long_words, special_ids, train_wordpiece
+
+from .plans import LIMITS
 
 UPLOAD_LIMIT_MB = 5                          # what the studio accepts: minutes of training, not hours
 UPLOAD_LIMIT = min(MAX_CORPUS_BYTES, UPLOAD_LIMIT_MB * 1_000_000)
@@ -31,6 +34,28 @@ def corpus_stats(documents: list[list[str]]) -> dict:
 def read_upload(data: bytes) -> list[list[str]]:
     """An uploaded .txt → documents; DataError (too big, empty, binary, not UTF-8, one document)."""
     return read_corpus_file(bytes(data), max_bytes=UPLOAD_LIMIT)
+
+
+def without_long_words(documents: list[list[str]]) -> tuple[list[list[str]], int]:
+    """(the documents without their words of more than MAX_WORD_CHARS characters, how many there were). A
+    tokenizer reads such a word as one [UNK], and WordPiece training time grows with the square of a word's
+    length (two 2.4M-character words: over 5 minutes), so an upload loses them before anything is trained.
+    Lines and documents left empty go too; DataError when fewer than two documents are left."""
+    kept, dropped = [], 0
+    for document in documents:
+        lines = []
+        for line in document:
+            line, n = drop_long_words(line)
+            dropped += n
+            lines += [line] if line.strip() else []
+        kept += [lines] if lines else []
+    if dropped and len(kept) < 2:
+        n, limit, left = dropped, MAX_WORD_CHARS, len(kept)
+        raise DataError(f"Without its {n:,} words of more than {limit} characters (a tokenizer reads each as one "
+                        f"[UNK]), the uploaded text holds {left} document(s); next-sentence prediction needs at "
+                        "least two. Upload text with spaces between its words.", "long_words_too_little_left",
+                        n=n, limit=limit, left=left)
+    return kept, dropped
 
 
 def upload_text(documents: list[list[str]]) -> bytes:
@@ -56,11 +81,35 @@ def documents_of(corpus: str) -> list[list[str]]:
 
 
 def train_tokenizer(documents: list[list[str]], vocab_size: int):
-    """WordPiece on the corpus' lines (DataError when the size cannot work for this text)."""
-    return train_wordpiece((line for doc in documents for line in doc), vocab_size=vocab_size)
+    """WordPiece on the corpus' lines (DataError when the size cannot work for this text, or when the text
+    is too uniform to give the model the smallest vocabulary the studio builds)."""
+    tokenizer = train_wordpiece((line for doc in documents for line in doc), vocab_size=vocab_size)
+    learned, least = tokenizer.get_vocab_size(), LIMITS["vocab_size"][0]
+    if learned < least:                 # e.g. a million one-letter documents: 6 pieces, not a model's vocabulary
+        raise DataError(f"The tokenizer learned only {learned} pieces from this text; a model here needs at least "
+                        f"{least}. The text has too few different characters and words: upload real sentences.",
+                        "too_few_pieces", learned=learned, least=least)
+    return tokenizer
 
 
 # ── the data as BERT sees it ─────────────────────────────────────────────────────────────────────────
+
+def fates(special, record) -> list[str]:
+    """What masking did to each token of row 0: "special", "mask", "random", "kept" or "" (not chosen)."""
+    fate = []
+    for i in range(special.shape[1]):
+        if special[0, i]:
+            fate.append("special")
+        elif record.to_mask[0, i]:
+            fate.append("mask")
+        elif record.to_random[0, i]:
+            fate.append("random")
+        elif record.kept[0, i]:
+            fate.append("kept")
+        else:
+            fate.append("")
+    return fate
+
 
 def masking_sample(documents, tokenizer, max_len: int, rates: MaskingRates, seed: int) -> dict:
     """One NSP pair and its MLM corruption, token by token, as ``figures.masking_figure`` wants it:
@@ -72,18 +121,7 @@ def masking_sample(documents, tokenizer, max_len: int, rates: MaskingRates, seed
     generator = torch.Generator().manual_seed(seed)
     corrupted, _, record = mask_tokens(ids, special, special_ids(tokenizer)["mask"], tokenizer.get_vocab_size(),
                                        rates, generator)
-    fate = []
-    for i in range(ids.shape[1]):
-        if special[0, i]:
-            fate.append("special")
-        elif record.to_mask[0, i]:
-            fate.append("mask")
-        elif record.to_random[0, i]:
-            fate.append("random")
-        elif record.kept[0, i]:
-            fate.append("kept")
-        else:
-            fate.append("")
+    fate = fates(special, record)
     return {"pieces": [tokenizer.id_to_token(i) for i in example.input_ids],
             "shown": [tokenizer.id_to_token(i) for i in corrupted[0].tolist()],
             "fate": fate, "segments": list(example.token_type_ids), "is_next": example.is_next,
