@@ -10,6 +10,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# a failing page shows its traceback in tests (ui/st/failsafe.py): AppTest and the browser test then report it,
+# where a learner would see a message with an error id
+os.environ.setdefault("ATTENTION_LAB_TRACEBACKS", "1")
 
 from transformer_core import TransformerConfig  # noqa: E402
 
