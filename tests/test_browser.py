@@ -153,3 +153,36 @@ def test_first_page_shows_its_title(app_url, browser):
     assert page.get_by_role("heading", name=tr("glossary.app_title", "en")).count() >= 1
     assert page.locator('[data-testid="stException"]').count() == 0
     page.close()
+
+
+def test_a_lesson_walks_answers_and_downloads_offline(app_url, browser):
+    """Lesson 1 from its link: three steps forward, an exercise answered, then the step's attention CSV and
+    the chart's PNG (plotly's own button, drawn in the browser) downloaded and read; nothing leaves the machine."""
+    import csv
+    import io
+    page = browser.new_page(viewport={"width": 1280, "height": 720}, accept_downloads=True)
+    watch = Watch(page)
+    page.goto(f"{app_url}/lessons?lesson=1&step=1")
+    _wait_settled(page)
+    for _ in range(3):
+        page.get_by_role("button", name=tr("lessons.next", "en")).click()
+        _wait_settled(page)
+    assert "step=4" in page.url
+    answers = page.locator('[data-testid="stRadio"]').filter(has_text=tr("lessons.your_answer", "en"))
+    answers.locator('[data-testid="stRadioOption"]').first.click()
+    _wait_settled(page)                                          # the rerun enables "check"
+    page.get_by_role("button", name=tr("lessons.check", "en")).click()
+    _wait_settled(page)
+    assert page.locator('[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentError"]').count() >= 1
+    with page.expect_download() as got:
+        page.get_by_role("button", name=tr("lessons.csv", "en")).click()
+    rows = list(csv.reader(io.StringIO(open(got.value.path(), encoding="utf-8").read())))
+    assert len(rows) > 2 and all(len(r) == len(rows[0]) for r in rows)
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    chart.hover()
+    with page.expect_download() as got:
+        chart.locator(".modebar-btn").first.click()
+    assert open(got.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    page.close()
+    assert not watch.errors, watch.errors[:5]
+    assert not watch.outside, f"requests left the machine: {watch.outside[:5]}"
