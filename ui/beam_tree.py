@@ -18,7 +18,7 @@ from transformer_core.decoding import beam_search
 
 from .i18n import TERMS, Scope
 from .models import Loaded
-from .seq2seq_view import generation_limit, prepare_source, shown
+from .seq2seq_view import beam_limit, generation_limit, one_thread, prepare_source, shown
 
 TEXT = Scope("beam")
 COLORS = {"root": "#616161", "kept": "#1f77b4", "pruned": "#bdbdbd", "finished": "#2e7d32"}
@@ -47,6 +47,8 @@ class BeamView:
     text: str                                  # the best sentence
     score: float
     beam_size: int
+    cut: int | None = None                     # the step limit (beam size × steps ≤ BEAM_WORK) when it stopped
+                                               # live prefixes the greedy limit would have let go on, else None
 
 
 @torch.inference_mode()
@@ -54,8 +56,10 @@ def run_beam(loaded: Loaded, text: str, beam_size: int, n_pruned: int = 3) -> Be
     """Beam search on one source sentence, recorded, turned into a tree of nodes."""
     model, src_vocab, tgt_vocab = loaded.model, loaded.tokenizer.source, loaded.tokenizer.target
     source = prepare_source(text, src_vocab, model.config.max_len)
-    result = beam_search(model, torch.tensor([source.ids]), tgt_vocab.bos_id, tgt_vocab.eos_id, beam_size,
-                         generation_limit(source, model.config), record=True, top_c=beam_size + n_pruned)
+    limit = beam_limit(source, model.config, beam_size)
+    with one_thread():
+        result = beam_search(model, torch.tensor([source.ids]), tgt_vocab.bos_id, tgt_vocab.eos_id, beam_size,
+                             limit, record=True, top_c=beam_size + n_pruned)
     nodes = build_tree(result.steps, tgt_vocab, n_pruned)
     finals = {tuple(ids) for ids, _ in result.hypotheses}
     for node in nodes:
@@ -63,7 +67,9 @@ def run_beam(loaded: Loaded, text: str, beam_size: int, n_pruned: int = 3) -> Be
             node.kind = "finished"
         node.best = tuple(result.tokens[:len(node.ids)]) == tuple(node.ids) and node.kind != "pruned"
     hyps = [(tgt_vocab.decode(ids), score, len(ids) - 1) for ids, score in result.hypotheses]
-    return BeamView(nodes, hyps, tgt_vocab.decode(result.tokens), result.score, beam_size)
+    unfinished = any(ids[-1] != tgt_vocab.eos_id for ids, _ in result.hypotheses)     # ran out of steps
+    cut = limit if unfinished and limit < generation_limit(source, model.config) else None
+    return BeamView(nodes, hyps, tgt_vocab.decode(result.tokens), result.score, beam_size, cut)
 
 
 def build_tree(steps, vocab, n_pruned: int) -> list[Node]:

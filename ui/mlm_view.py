@@ -21,6 +21,7 @@ from .layer_view import BLUE, ORANGE, stage_names, tidy
 
 MASK = "[MASK]"
 MAX_SCAN = 256           # head scan: at most this many heads (L × H forwards)
+MAX_SHOWN = 12           # masked positions predicted, charted and filled (4 rows of 3 charts); more stay [MASK]
 
 TEXT = Scope("mlm")
 
@@ -58,6 +59,13 @@ def masked_positions(encoded, chosen) -> tuple[int, ...]:
     return tuple(sorted({p for p in chosen if p in ok} | typed))
 
 
+def shown_positions(positions) -> tuple[int, ...]:
+    """The masked positions the page predicts for: the first MAX_SHOWN. Any further masks stay hidden in the
+    sentence the model reads but get no chart or fill: 28 masks made a grid of 10 chart rows, more than
+    plotly's subplot spacing allows (a ValueError), and filling one at a time costs a forward pass per mask."""
+    return tuple(positions)[:MAX_SHOWN]
+
+
 def masked_ids(ids: list[int], positions, mask_id: int) -> torch.Tensor:
     """(1, T) the ids the model reads: every chosen position replaced by [MASK]."""
     ids = torch.tensor([list(ids)])                                          # (1, T)
@@ -80,11 +88,15 @@ def label_position(prob: float) -> str:
 
 
 def guesses_figure(guesses: dict[int, list[Guess]], tokens: list[str], lang: str = "en", per_row: int = 3) -> go.Figure:
-    """One bar chart per masked position (a grid, ``per_row`` across): its top-k pieces and probabilities."""
+    """One bar chart per masked position (a grid, ``per_row`` across): its top-k pieces and probabilities.
+    At most MAX_SHOWN positions (the first ones): the page says so when there are more."""
+    guesses = dict(list(guesses.items())[:MAX_SHOWN])
     n = max(len(guesses), 1)
     cols, rows = min(n, per_row), -(-n // per_row)
     titles = [TEXT("pos_title", lang).format(i=p, token=tokens[p]) for p in guesses]
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.14, vertical_spacing=0.12)
+    spacing = min(0.12, 0.5 / max(rows - 1, 1))          # plotly refuses spacing × (rows − 1) ≥ 1
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.14,
+                        vertical_spacing=spacing)
     for i, found in enumerate(guesses.values()):
         fig.add_trace(go.Bar(x=[g.prob for g in found], y=[f"{r + 1}. {g.token}" for r, g in enumerate(found)],
                              orientation="h", marker_color=BLUE, showlegend=False,

@@ -11,6 +11,7 @@ Pure functions, no Streamlit. Strings the learner reads are in ``TEXT`` (English
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,10 @@ from .i18n import Scope
 from .models import Loaded, ModelSource
 
 MAX_EXTRA_STEPS = 10      # decoding stops at EOS, or after len(source) + this many tokens
+# Bounds on the page's work, so that any input it accepts decodes in well under a second (issue 18.5):
+MAX_SOURCE_CHARS = 127    # characters read (the number model was trained on sources of at most 127)
+MAX_STEPS = 40            # tokens greedy decoding writes at most (the longest numeral is 23 characters + [EOS])
+BEAM_WORK = 192           # beam size × steps at most: 8 beams × 24 steps, enough for the longest numeral
 TOP_C = 5                 # candidates shown per step
 DEFAULT_SOURCE = "three hundred and five"
 EXAMPLES = ("three hundred and five", "twelve thousand and forty", "nine hundred and ninety-nine",
@@ -62,7 +67,8 @@ def prepare_source(text: str | None, vocab, max_len: int) -> Source:
     """Clean the text and check it against the source vocabulary. Raises InputProblem("input_empty"),
     InputProblem("s2s_unknown", chars=…, allowed=…) or, for a number model, InputProblem("s2s_not_number",
     words=…, known=…) — "hello world" is made of known letters but is no number, and the model would
-    only make up a numeral. Long text is cut to max_len − 1 characters."""
+    only make up a numeral. Long text is cut to what the model reads (max_len − 1 characters) and the page
+    reads (MAX_SOURCE_CHARS), with a note."""
     text, notes = clean(text)
     known = set(vocab.tokens[len(vocab.SPECIALS):])
     if any(c not in known for c in text) and all(c.lower() in known for c in text):
@@ -75,16 +81,40 @@ def prepare_source(text: str | None, vocab, max_len: int) -> Source:
     if reads_number_words(vocab) and (words := unknown_number_words(text)):
         raise InputProblem("s2s_not_number", words=" ".join(f"“{w}”" for w in words[:12]),
                            known=", ".join(NUMBER_WORDS))
-    if len(text) > max_len - 1:
-        notes.append(("s2s_cut", {"n": len(text), "limit": max_len - 1}))
-        text = text[:max_len - 1].rstrip()
+    limit = min(max_len - 1, MAX_SOURCE_CHARS)
+    if len(text) > limit:
+        notes.append(("s2s_cut" if limit == max_len - 1 else "s2s_cut_page", {"n": len(text), "limit": limit}))
+        cut = text[:limit + 1].rsplit(" ", 1)[0] if " " in text[:limit + 1] else text[:limit]   # at a space
+        text = cut.rstrip()
     ids = vocab.encode(text, add_eos=True)                                 # (Ts,) characters + [EOS]
     return Source(text, ids, [shown(c) for c in text] + ["[EOS]"], tuple(notes))
 
 
 def generation_limit(source: Source, config) -> int:
-    """How many tokens to write at most: a little longer than the source, within the position table."""
-    return max(1, min(config.max_len - 1, len(source.text) + MAX_EXTRA_STEPS))
+    """How many tokens to write at most: a little longer than the source, within the position table and the
+    page's MAX_STEPS (a model that never writes [EOS] costs as much as this many steps)."""
+    return max(1, min(config.max_len - 1, len(source.text) + MAX_EXTRA_STEPS, MAX_STEPS))
+
+
+def beam_limit(source: Source, config, beam_size: int) -> int:
+    """Steps beam search may take: the greedy limit, fewer for a wide beam. Each step runs the decoder on every
+    kept prefix again (no key/value cache: the recorded view needs every step's attention), so the work grows
+    with beam size × steps, and BEAM_WORK bounds it."""
+    return max(1, min(generation_limit(source, config), BEAM_WORK // max(1, beam_size)))
+
+
+@contextmanager
+def one_thread():
+    """Decode on one CPU thread (``torch.set_num_threads`` is per thread: other sessions keep theirs). A toy
+    model's matrices are a few rows of 128 numbers: a second thread saves nothing, and when another process
+    (a training run) holds the other core, every operation waits for it — a 0.05 s beam search took 2 to 5 s
+    on the project's 2-core machine with 2 threads, 0.06 s with 1."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 @dataclass(frozen=True)
@@ -121,8 +151,9 @@ def decode_greedy(loaded: Loaded, text: str) -> Greedy:
     model, src_vocab, tgt_vocab = loaded.model, loaded.tokenizer.source, loaded.tokenizer.target
     source = prepare_source(text, src_vocab, model.config.max_len)
     src = torch.tensor([source.ids])                                              # (1, Ts)
-    result = greedy_decode(model, src, tgt_vocab.bos_id, tgt_vocab.eos_id, generation_limit(source, model.config),
-                           record=True, top_c=TOP_C)
+    with one_thread():
+        result = greedy_decode(model, src, tgt_vocab.bos_id, tgt_vocab.eos_id,
+                               generation_limit(source, model.config), record=True, top_c=TOP_C)
     ids = result.tokens[0].tolist()                                               # [BOS] y1 … yn
     steps = []
     for s in result.steps:
@@ -130,7 +161,8 @@ def decode_greedy(loaded: Loaded, text: str) -> Greedy:
         cands = [(_token(tgt_vocab, i), p) for i, p in zip(s.candidates[0].tolist(), s.candidate_probs[0].tolist(),
                                                            strict=True)]
         steps.append(Step(prefix, cands, cands[0][0], cands[0][1]))
-    out = model(src, torch.tensor([ids[:-1]]), record=True)                       # decoder reads [BOS] y1 … y_{n−1}
+    with one_thread():
+        out = model(src, torch.tensor([ids[:-1]]), record=True)                   # decoder reads [BOS] y1 … y_{n−1}
     enc, dec = out.trace.encoder, out.trace.decoder
     score = float(result.steps[-1].kept_scores[0]) if result.steps else 0.0
     return Greedy(source, ids, tgt_vocab.decode(ids), score, ids[-1] == tgt_vocab.eos_id, steps,

@@ -27,16 +27,17 @@ page.formula(r"P(w_i = v \mid \text{sentence}) = \mathrm{softmax}\big(E\,\mathrm
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def iterative(_loaded, key: str, ids: tuple, type_ids: tuple, positions: tuple) -> list[mv.Fill]:
+def iterative(_loaded, key: str, ids: tuple, type_ids: tuple, positions: tuple, shown: tuple) -> list[mv.Fill]:
+    """Every position in ``positions`` is hidden; the ``shown`` ones are filled, one forward pass each."""
     mask_id = _loaded.tokenizer.token_to_id(mv.MASK)
-    return mv.fill_iterative(_loaded.model, mv.masked_ids(ids, positions, mask_id), list(type_ids), positions,
+    return mv.fill_iterative(_loaded.model, mv.masked_ids(ids, positions, mask_id), list(type_ids), shown,
                              _loaded.tokenizer)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def scan(_loaded, key: str, ids: tuple, type_ids: tuple, positions: tuple):
+def scan(_loaded, key: str, ids: tuple, type_ids: tuple, positions: tuple, shown: tuple):
     mask_id = _loaded.tokenizer.token_to_id(mv.MASK)
-    return mv.head_importance(_loaded.model, mv.masked_ids(ids, positions, mask_id), list(type_ids), positions)
+    return mv.head_importance(_loaded.model, mv.masked_ids(ids, positions, mask_id), list(type_ids), shown)
 
 
 def store_masked() -> None:
@@ -74,11 +75,14 @@ if not positions:
     st.info(say("no_mask"))
     st.stop()
 run = session.run_bert(loaded, text, None, positions, encoded=encoded)           # tokenized once, above
+shown = mv.shown_positions(positions)               # every mask stays hidden; the first MAX_SHOWN are predicted
+if len(shown) < len(positions):
+    st.info(say("masks_cut", shown=len(shown), n=len(positions)))
 
 # ── the guesses ──
 st.subheader(say("guesses_header"))
 k = st.columns(3)[0].slider(say("k"), 1, 10, 5, key="mlm_k")
-guesses = {p: mv.top_k(run.logits, p, loaded.tokenizer, k) for p in positions}
+guesses = {p: mv.top_k(run.logits, p, loaded.tokenizer, k) for p in shown}
 page.chart(mv.guesses_figure(guesses, tokens, lang), key="guesses")
 
 # ── several masks ──
@@ -87,8 +91,8 @@ st.caption(say("fill_caption"))
 if len(positions) < 2:
     st.info(say("fill_one"))
 else:
-    at_once = mv.fill_independent(run.logits, positions, loaded.tokenizer)
-    one_by_one = iterative(loaded, loaded.source.key, tuple(encoded.ids), tuple(encoded.type_ids), positions)
+    at_once = mv.fill_independent(run.logits, shown, loaded.tokenizer)
+    one_by_one = iterative(loaded, loaded.source.key, tuple(encoded.ids), tuple(encoded.type_ids), positions, shown)
     left, right = st.columns(2)
     left.markdown(f"**{say('sentence_independent')}:** {mv.filled_sentence(encoded, at_once)}")
     right.markdown(f"**{say('sentence_iterative')}:** {mv.filled_sentence(encoded, one_by_one)}")
@@ -97,7 +101,7 @@ else:
 # ── logit lens ──
 st.subheader(say("lens_header"))
 st.caption(say("lens_caption"))
-where = st.selectbox(say("lens_position"), positions, format_func=lambda i: f"{i}: {tokens[i]}",
+where = st.selectbox(say("lens_position"), shown, format_func=lambda i: f"{i}: {tokens[i]}",
                      key="mlm_lens_pos")
 page.chart(mv.lens_figure(mv.logit_lens(loaded.model, run.trace, where, loaded.tokenizer), lang), key="lens")
 
@@ -110,16 +114,16 @@ off = st.multiselect(say("heads_off"), heads, format_func=mv.head_label, key="ml
                      placeholder=say("choose"))
 if off:
     ablated = session.run_bert(loaded, text, None, positions, mv.head_mask(cfg.n_layers, cfg.n_heads, off), encoded)
-    page.chart(mv.ablation_figure(run.logits, ablated.logits, positions, tokens, loaded.tokenizer, lang),
+    page.chart(mv.ablation_figure(run.logits, ablated.logits, shown, tokens, loaded.tokenizer, lang),
                key="ablation")
-    st.table(mv.ablation_rows(run.logits, ablated.logits, positions, loaded.tokenizer, lang), hide_index=True)
+    st.table(mv.ablation_rows(run.logits, ablated.logits, shown, loaded.tokenizer, lang), hide_index=True)
 else:
     st.caption(say("ablation_none"))
 if len(heads) > mv.MAX_SCAN:
     st.caption(say("scan_too_big", n=len(heads), limit=mv.MAX_SCAN))
 elif st.toggle(say("scan"), key="mlm_scan"):
     with st.spinner():
-        drop = scan(loaded, loaded.source.key, tuple(encoded.ids), tuple(encoded.type_ids), positions)
+        drop = scan(loaded, loaded.source.key, tuple(encoded.ids), tuple(encoded.type_ids), positions, shown)
     st.caption(say("scan_caption"))
     page.chart(mv.importance_figure(drop, lang), key="scan")
 

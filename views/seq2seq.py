@@ -2,7 +2,8 @@
 and beam search drawn as a tree.
 
 Thin page: widgets and layout only. Numbers come from ui/seq2seq_view.py and ui/beam_tree.py, figures
-from ui/seq2seq_figures.py. Decoding results are cached per model, source text and beam size.
+from ui/seq2seq_figures.py. Decoding results are cached per model, source text and beam size; the work of one
+decode is bounded (sq.MAX_SOURCE_CHARS, MAX_STEPS, BEAM_WORK), so any accepted input reruns within a second.
 """
 from __future__ import annotations
 
@@ -144,6 +145,8 @@ if "s2s_beam" not in state:                        # 4 unless a shared link said
 k = cols[0].slider(say("beam_size"), 1, 8, key="s2s_beam")
 n_pruned = cols[1].select_slider(say("pruned_n"), [0, 1, 2, 3], 1, key="s2s_pruned")
 view = beam(loaded, source.key, source_text, k, n_pruned)
+if view.cut:                                       # the wider the beam, the fewer steps (sq.BEAM_WORK)
+    st.info(say("beam_cut", k=k, steps=view.cut, work=sq.BEAM_WORK))
 page.chart(bt.tree_figure(view, lang), key="s2s_tree")
 
 st.subheader(say("compare"))
