@@ -62,9 +62,12 @@ class CharVocab:
     def load(cls, path) -> CharVocab:
         try:
             tokens = json.loads(Path(path).read_text(encoding="utf-8"))["tokens"]
-        except (OSError, ValueError, KeyError, TypeError) as error:
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as error:
             raise DataError(f"{path} is not a vocab file saved by CharVocab.save ({error}).", "vocab_unreadable",
                             path=path, error=error) from error
+        if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
+            raise DataError(f"{path} is not a vocab file saved by CharVocab.save (its tokens are not a list of "
+                            "strings).", "vocab_not_strings", path=path)
         if tokens[:4] != list(CharVocab.SPECIALS):
             raise DataError(f"{path} does not start with the specials {CharVocab.SPECIALS}.", "vocab_specials",
                             path=path, specials=CharVocab.SPECIALS)

@@ -23,9 +23,11 @@ from safetensors.torch import save_file
 from torch import nn
 
 from .char_vocab import CharVocab
+from .config import MAX_MODEL_BYTES_ENV, TYPICAL, TransformerConfig, check_size, memory_limit
 from .errors import CheckpointError, Phrase, Phrases
-from .hf_names import IGNORED, TIED, config_from_hf, config_to_hf, normalise_hf_name, to_hf_name
+from .hf_names import HF_FIELDS, IGNORED, TIED, config_from_hf, config_to_hf, normalise_hf_name, to_hf_name
 from .kinds import (
+    GENERATE,
     SEQ2SEQ,
     WORDPIECE,
     ModelKind,
@@ -35,9 +37,10 @@ from .kinds import (
     kind_of_class,
     named_in_config,
 )
+from .model_folder import check_finite, model_file, read_config_json
 from .quantize import pack, unpack
 from .seq2seq import Seq2SeqTransformer
-from .tokenizer import load_tokenizer
+from .tokenizer import check_tokenizer, load_tokenizer
 
 VOCAB, SOURCE_VOCAB, TARGET_VOCAB = "vocab.json", "source_vocab.json", "target_vocab.json"
 HEAD_PREFIXES = ("cls.", "classifier.", "bert.pooler.", "pooler.")
@@ -84,38 +87,59 @@ def save_pretrained(model: nn.Module, folder, tokenizer=None, dtype: torch.dtype
     return folder
 
 
-def _read_config(folder: Path):
+def read_config(folder) -> tuple[dict, TransformerConfig]:
+    """(config.json as read, the TransformerConfig it describes), checked before anything is built: a
+    config.json that is not an object, a field of the wrong type, a model too big for this server or too
+    short for a sentence (config.check_size) is a CheckpointError naming the file and the field."""
+    folder = Path(folder)
+    data = read_config_json(folder)
     path = folder / "config.json"
-    if not path.is_file():
-        raise CheckpointError(f"{path} is missing: a model folder needs config.json and model.safetensors.",
-                              "no_config", path=path)
+    ours = isinstance(data.get("attention_lab"), dict)
+    saved = named_in_config(data)
+    names = {name: f"attention_lab.{name}" for name in TYPICAL} if ours else HF_FIELDS
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return data, config_from_hf(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise CheckpointError(f"{path} is not valid JSON ({err}).", "bad_json", path=path, err=err) from err
-    except (ValueError, TypeError) as err:
+        config = config_from_hf(data)
+        check_size(config, decoder=saved is not None and saved.can(GENERATE), names=names)
+    except (ValueError, TypeError, OverflowError) as err:      # ConfigError, or a type no check foresaw
         raise CheckpointError(f"{path}: {err}", "bad_config", path=path, err=err) from err
+    return data, config
+
+
+def _check_file_size(path: Path) -> None:
+    """A weights file bigger than a model may be here is refused before it is read."""
+    size, limit = path.stat().st_size, memory_limit()
+    if size > limit:
+        gib, limit_gib = size / 1024**3, limit / 1024**3
+        raise CheckpointError(f"{path} holds {gib:,.1f} GiB, more than this server allows for a model "
+                              f"({limit_gib:,.1f} GiB; the setting {MAX_MODEL_BYTES_ENV} changes that).",
+                              "weights_too_big", path=path, gib=gib, limit_gib=limit_gib,
+                              MAX_MODEL_BYTES_ENV=MAX_MODEL_BYTES_ENV)
 
 
 def _read_weights(folder: Path) -> tuple[Path, dict[str, torch.Tensor]]:
-    path = folder / "model.safetensors"
-    if path.is_file():
+    path = model_file(folder, "model.safetensors")
+    if path is not None:
+        _check_file_size(path)
         try:
             with safe_open(str(path), framework="pt") as f:
                 raw = unpack({k: f.get_tensor(k) for k in f.keys()})       # int8 storage → floats
-            return path, {normalise_hf_name(k): v for k, v in raw.items()}
-        except (SafetensorError, OSError, RuntimeError) as err:
+        except (SafetensorError, OSError, RuntimeError, ValueError, KeyError) as err:
             raise CheckpointError(f"{path} is corrupt or truncated and cannot be read ({err}).", "file_corrupt",
                                   path=path, err=err) from err
-    path = folder / "pytorch_model.bin"
-    if path.is_file():
+        check_finite(raw, path)
+        return path, {normalise_hf_name(k): v for k, v in raw.items()}
+    path = model_file(folder, "pytorch_model.bin")
+    if path is not None:
+        _check_file_size(path)
         try:   # weights_only=True: tensors and plain containers only, never arbitrary objects
             state = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as err:  # noqa: BLE001 - torch raises many types for a bad file
             raise CheckpointError(f"{path} could not be read as plain weights ({err}).", "bin_unreadable",
                                   path=path, err=err) from err
-        return path, {normalise_hf_name(k): v for k, v in state.items()}
+        if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+            raise CheckpointError(f"{path} does not hold a table of named weights.", "bin_not_weights", path=path)
+        check_finite(state, path)
+        return path, {normalise_hf_name(str(k)): v for k, v in state.items()}
     raise CheckpointError(f"No weights in {folder}: expected model.safetensors (or pytorch_model.bin).",
                           "no_weights", folder=folder)
 
@@ -212,16 +236,19 @@ def load_pretrained(folder, model_class=None, init_missing_heads: bool = False, 
     folder = Path(folder)
     if not folder.is_dir():
         raise CheckpointError(f"{folder} is not a folder.", "not_a_folder", folder=folder)
-    data, config = _read_config(folder)
+    data, config = read_config(folder)                       # checked, and small enough, before anything is built
     path, weights = _read_weights(folder)
     kind = _choose_kind(data, set(weights), model_class, folder / "config.json")
+    tokenizer = load_tokenizer(folder) if kind.tokenizer == WORDPIECE else None
+    if tokenizer is not None:
+        check_tokenizer(tokenizer, config.vocab_size, folder)  # no id past the embedding table, BERT's specials
     model = kind.model_class(config)
     if kind.hf_names:
         state = _match_weights(model, kind, weights, path, init_missing_heads)
         model.load_state_dict(state, strict=False)           # every key was checked above; copy_ casts dtype
     else:
         model.load_state_dict(_match_own_names(model, weights, path))
-    return model.to(device).eval(), load_tokenizer(folder) if kind.tokenizer == WORDPIECE else None
+    return model.to(device).eval(), tokenizer
 
 
 def folder_kind(folder, data: dict | None = None) -> ModelKind:
@@ -229,17 +256,20 @@ def folder_kind(folder, data: dict | None = None) -> ModelKind:
     the one its weights' names show."""
     folder = Path(folder)
     if data is None:
-        data, _ = _read_config(folder)
+        data = read_config_json(folder)
     return named_in_config(data) or guess_from_weights(_weight_names(folder))
 
 
 def _weight_names(folder: Path) -> set[str]:
     """The tensor names in a folder's weights; from the safetensors header alone when it can be read."""
-    try:
-        with safe_open(str(folder / "model.safetensors"), framework="pt") as f:
-            return set(f.keys())
-    except (SafetensorError, OSError, RuntimeError):
-        return set(_read_weights(folder)[1])                 # a .bin file, or an error naming the problem
+    path = model_file(folder, "model.safetensors")
+    if path is not None:
+        try:
+            with safe_open(str(path), framework="pt") as f:
+                return set(f.keys())
+        except (SafetensorError, OSError, RuntimeError):
+            pass
+    return set(_read_weights(folder)[1])                     # a .bin file, or an error naming the problem
 
 
 # ---- the encoder-decoder's character vocabularies ----------------------------------------
@@ -257,10 +287,11 @@ def load_seq2seq(folder, device="cpu") -> tuple[Seq2SeqTransformer, CharVocab, C
     """A saved encoder-decoder → (model in eval mode, source vocabulary, target vocabulary)."""
     folder = Path(folder)
     model, _ = load_pretrained(folder, model_class=SEQ2SEQ, device=device)
-    if (folder / VOCAB).is_file():
-        source = target = CharVocab.load(folder / VOCAB)
-    elif (folder / SOURCE_VOCAB).is_file() and (folder / TARGET_VOCAB).is_file():
-        source, target = CharVocab.load(folder / SOURCE_VOCAB), CharVocab.load(folder / TARGET_VOCAB)
+    shared, source_file, target_file = (model_file(folder, name) for name in (VOCAB, SOURCE_VOCAB, TARGET_VOCAB))
+    if shared is not None:
+        source = target = CharVocab.load(shared)
+    elif source_file is not None and target_file is not None:
+        source, target = CharVocab.load(source_file), CharVocab.load(target_file)
     else:
         raise CheckpointError(f"{folder} has no {VOCAB} (or {SOURCE_VOCAB} + {TARGET_VOCAB}), so its "
                               "token ids cannot be turned back into characters.", "no_vocab", folder=folder,

@@ -6,6 +6,9 @@ that a cached model shared by many browser sessions cannot be changed under them
 """
 from __future__ import annotations
 
+import math
+import numbers
+import os
 from dataclasses import asdict, dataclass, fields, replace
 
 from .errors import ConfigError  # noqa: F401  (raised here; importable from here as before)
@@ -14,6 +17,14 @@ ACTIVATIONS = ("gelu", "relu")
 POSITIONS = ("learned", "sinusoidal", "rotary")
 POOLINGS = ("cls", "mean")
 
+
+def _is_int(value) -> bool:
+    """A whole number, not a bool (JSON's true would pass as 1) and not a float (12.0)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 
@@ -56,7 +67,7 @@ class TransformerConfig:
         positive = ("vocab_size", "d_model", "n_layers", "n_heads", "d_ff", "max_len", "n_labels")
         for name in positive:
             value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
+            if not _is_int(value) or value < 1:
                 raise ConfigError(f"{name} must be a whole number ≥ 1, got {value!r}.", "whole_number",
                                   name=name, value=value)
         if self.d_model % self.n_heads:
@@ -75,14 +86,22 @@ class TransformerConfig:
                 raise ConfigError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}.", "one_of",
                                   name=name, allowed=allowed, value=getattr(self, name))
         for name in ("dropout", "attn_dropout"):
-            if not 0.0 <= getattr(self, name) < 1.0:
+            if not _is_number(getattr(self, name)) or not 0.0 <= getattr(self, name) < 1.0:
                 raise ConfigError(f"{name} must be in [0, 1), got {getattr(self, name)!r}.", "unit_interval",
                                   name=name, value=getattr(self, name))
         for name in ("type_vocab_size", "n_decoder_layers", "tgt_vocab_size"):
-            if getattr(self, name) < 0:
+            if not _is_int(getattr(self, name)) or getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be ≥ 0, got {getattr(self, name)!r}.", "non_negative",
                                   name=name, value=getattr(self, name))
-        if not 0 <= self.pad_token_id < self.vocab_size:
+        for name in ("layer_norm_eps", "rope_base", "init_std"):   # a config.json may hold a string or NaN here
+            value = getattr(self, name)
+            if not _is_number(value) or not math.isfinite(value) or value <= 0:
+                raise ConfigError(f"{name} must be a finite number above 0, got {value!r}.", "positive_number",
+                                  name=name, value=value)
+        if not isinstance(self.norm_first, bool):
+            raise ConfigError(f"norm_first must be one of {(True, False)}, got {self.norm_first!r}.", "one_of",
+                              name="norm_first", allowed=(True, False), value=self.norm_first)
+        if not _is_int(self.pad_token_id) or not 0 <= self.pad_token_id < self.vocab_size:
             raise ConfigError(f"pad_token_id ({self.pad_token_id}) must be a token id below vocab_size "
                               f"({self.vocab_size}).", "pad_id", pad=self.pad_token_id, vocab_size=self.vocab_size)
 
@@ -103,6 +122,98 @@ class TransformerConfig:
     def from_dict(cls, data: dict) -> TransformerConfig:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
+
+
+# ── How big a config is, before anything is built ─────────────────────────────────────────────────────
+# A config.json from a folder is a stranger's: num_hidden_layers 10000 would allocate layer after layer until
+# the server runs out of memory, vocab_size 10**9 fails inside the allocator. The count below is a formula over
+# the sizes (no tensor is made), so a folder is refused before a single weight is allocated.
+MAX_MODEL_BYTES_ENV = "ATTENTION_LAB_MAX_MODEL_BYTES"   # a server's own limit on a model's weights, in bytes
+MIN_MODEL_BYTES = 2 * 1024**3       # the default never goes below this: bert-large's 335M float32 weights fit
+MAX_LAYERS = 64                     # deeper than any BERT (bert-large: 24); a page shows every layer
+MAX_HEADS = 64                      # more heads than this is narrow heads no page can draw (bert-large: 16)
+MIN_LEN = 8                         # positions: [CLS], a few words, [SEP] (the positions page needs room)
+TYPICAL = {"vocab_size": 30522, "d_model": 1024, "n_layers": 24, "d_ff": 4096, "max_len": 512,
+           "type_vocab_size": 2, "n_labels": 2, "n_decoder_layers": 24, "tgt_vocab_size": 30522}
+
+
+def _count(s: dict, decoder: bool) -> int:
+    """Parameters of a model of sizes ``s`` (TransformerConfig field names). A BERT is counted with every head
+    (pooler, MLM, NSP, classifier), so the count is an upper bound for each BERT kind; ``decoder``: the
+    encoder-decoder (two embedding tables, decoder layers with cross-attention, generator)."""
+    d, f, positions = s["d_model"], s["d_ff"], s["max_len"]
+    layer = 4 * (d * d + d) + (d * f + f) + (f * d + d) + 2 * 2 * d      # W_Q W_K W_V W_O, FFN up/down, 2 norms
+    if not decoder:
+        embeddings = (s["vocab_size"] + s["type_vocab_size"] + positions) * d + 2 * d
+        heads = 2 * (d * d + d) + 2 * d + s["vocab_size"] + 2 * (d + 1) + s["n_labels"] * (d + 1)
+        return embeddings + s["n_layers"] * layer + 2 * d + heads
+    target = s["tgt_vocab_size"] or s["vocab_size"]
+    cross = 4 * (d * d + d) + 2 * d                                     # a decoder layer's cross-attention + norm
+    embeddings = (s["vocab_size"] + positions) * d + (target + positions) * d
+    layers = s["n_layers"] * layer + (s["n_decoder_layers"] or s["n_layers"]) * (layer + cross)
+    return embeddings + layers + 4 * d + target * (d + 1)
+
+
+def parameter_count(config: TransformerConfig, decoder: bool = False) -> int:
+    """How many weights a model of this config holds (see ``_count``), without building it."""
+    return _count({name: getattr(config, name) for name in TYPICAL}, decoder)
+
+
+def estimate_bytes(config: TransformerConfig, decoder: bool = False) -> int:
+    """Memory of the model's float32 weights. Loading a folder holds its file's tensors beside them for a
+    moment, so the peak is up to twice this."""
+    return 4 * parameter_count(config, decoder)
+
+
+def memory_limit() -> int:
+    """The most bytes of weights a model may take here: ``ATTENTION_LAB_MAX_MODEL_BYTES`` when set, else a quarter
+    of this machine's memory, never less than ``MIN_MODEL_BYTES``."""
+    raw = os.environ.get(MAX_MODEL_BYTES_ENV, "").strip()
+    try:
+        return max(int(float(raw)), 1) if raw else _quarter_of_memory()
+    except ValueError:                 # a typo in the setting: the default, not a crash on every load
+        return _quarter_of_memory()
+
+
+def _quarter_of_memory() -> int:
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):                      # no sysconf (Windows): the floor
+        memory = 0
+    return max(memory // 4, MIN_MODEL_BYTES)
+
+
+def check_size(config: TransformerConfig, decoder: bool = False, names: dict[str, str] | None = None,
+               limit: int | None = None) -> None:
+    """Refuse a config too big to build here (or too short to read a sentence), naming the field that makes it
+    so (``names``: what the file calls each field, e.g. num_hidden_layers for n_layers). Pure arithmetic:
+    nothing is allocated. Memory is checked before the caps, so a model that could not fit says so."""
+    names = names or {}
+    if config.max_len < MIN_LEN:
+        field, value = names.get("max_len", "max_len"), config.max_len
+        raise ConfigError(f"{field} = {value} leaves no room for a sentence (at least {MIN_LEN} positions: [CLS], "
+                          "the words, [SEP]).", "size_field_min", field=field, value=value, MIN_LEN=MIN_LEN)
+    _check_memory(config, decoder, names, limit or memory_limit())
+    for name, most in (("n_layers", MAX_LAYERS), ("n_decoder_layers", MAX_LAYERS), ("n_heads", MAX_HEADS)):
+        if getattr(config, name) > most:
+            field, value = names.get(name, name), getattr(config, name)
+            raise ConfigError(f"{field} = {value:,} is more than this lab shows (at most {most}).", "size_field_cap",
+                              field=field, value=value, most=most)
+
+
+def _check_memory(config: TransformerConfig, decoder: bool, names: dict[str, str], limit: int) -> None:
+    sizes = {name: getattr(config, name) for name in TYPICAL}
+    params = _count(sizes, decoder)
+    if 4 * params <= limit:
+        return
+    # the field to blame: the one whose ordinary value (bert-large's) would shrink the model the most
+    culprit = min(sizes, key=lambda n: _count({**sizes, n: min(sizes[n], TYPICAL[n])}, decoder))
+    field, value = names.get(culprit, culprit), sizes[culprit]
+    gib, limit_gib = (4 * params / 1024**3 if params < 10**300 else math.inf), limit / 1024**3
+    raise ConfigError(f"{field} = {value:,} makes this model about {gib:,.1f} GiB of weights ({params:,} "
+                      f"parameters), more than this server allows ({limit_gib:,.1f} GiB; the setting "
+                      f"{MAX_MODEL_BYTES_ENV} changes that).", "model_too_big", field=field, value=value, gib=gib,
+                      params=params, limit_gib=limit_gib, MAX_MODEL_BYTES_ENV=MAX_MODEL_BYTES_ENV)
 
 
 # Presets a learner can pick by name. BERT-Base has ~110M parameters and BERT-Large ~340M

@@ -10,6 +10,7 @@ import re
 
 from .config import TransformerConfig
 from .errors import ConfigError
+from .model_folder import json_type
 
 # (our name, HF name) — ``bert.`` prefixes are handled separately, because a bare HF ``BertModel``
 # checkpoint has none and a ``BertFor…`` checkpoint has them.
@@ -81,6 +82,9 @@ HF_CONFIG_KEYS = (  # (HF key, our field)
 )
 
 
+HF_FIELDS = {ours: hf for hf, ours in HF_CONFIG_KEYS} | {"n_labels": "num_labels"}   # our field → its HF key
+
+
 def config_to_hf(config: TransformerConfig, architecture: str) -> dict:
     data = {hf: getattr(config, ours) for hf, ours in HF_CONFIG_KEYS}
     data.update(model_type="bert", architectures=[architecture], position_embedding_type="absolute",
@@ -90,8 +94,17 @@ def config_to_hf(config: TransformerConfig, architecture: str) -> dict:
 
 
 def config_from_hf(data: dict) -> TransformerConfig:
+    """A config.json's object → our config. Every value is checked by TransformerConfig (types included), so a
+    file that says ``"hidden_size": "768"`` or ``null`` gets a sentence, not a TypeError from deep inside."""
+    if not isinstance(data, dict):
+        found = json_type(data)
+        raise ConfigError(f"config.json must hold one JSON object, not a JSON {found}.", "config_not_object",
+                          found=found)
     if "attention_lab" in data:                        # one of ours: every field is there
-        return TransformerConfig.from_dict(data["attention_lab"])
+        ours = data["attention_lab"]
+        if not isinstance(ours, dict):
+            raise ConfigError("attention_lab in config.json must be a JSON object of settings.", "ours_not_object")
+        return TransformerConfig.from_dict(ours)
     if data.get("model_type", "bert") != "bert":
         raise ConfigError(f"config.json describes a {data.get('model_type')!r} model; only BERT is supported.",
                           "hf_not_bert", model_type=data.get('model_type'))
@@ -101,6 +114,7 @@ def config_from_hf(data: dict) -> TransformerConfig:
     if data.get("hidden_act", "gelu") not in ("gelu", "relu"):
         raise ConfigError(f"hidden_act {data['hidden_act']!r} is not supported (gelu or relu).", "hf_activation",
                           hidden_act=data['hidden_act'])
-    values = {ours: data[hf] for hf, ours in HF_CONFIG_KEYS if hf in data}
-    values["n_labels"] = len(data.get("id2label") or {}) or data.get("num_labels", 2)
+    values = {ours: data[hf] for hf, ours in HF_CONFIG_KEYS if data.get(hf) is not None}   # null: the default
+    labels = data.get("id2label")
+    values["n_labels"] = (len(labels) if isinstance(labels, dict | list) else 0) or data.get("num_labels") or 2
     return TransformerConfig(**values)

@@ -111,8 +111,11 @@ def kind_of_class(model_class: type[nn.Module]) -> ModelKind:
 
 
 def named_in_config(data: dict) -> ModelKind | None:
-    """The first registered kind a config.json names in "architectures"; None when it names none of ours."""
-    return next((KINDS[name] for name in data.get("architectures") or () if name in KINDS), None)
+    """The first registered kind a config.json names in "architectures"; None when it names none of ours.
+    A single name written as a string instead of a list counts as that name (not as its letters)."""
+    names = data.get("architectures") if isinstance(data, dict) else None
+    names = [names] if isinstance(names, str) else names if isinstance(names, list) else []
+    return next((KINDS[name] for name in names if isinstance(name, str) and name in KINDS), None)
 
 
 def guess_from_weights(keys) -> ModelKind:

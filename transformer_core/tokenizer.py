@@ -10,17 +10,23 @@ word) and ``special_ids``.
 """
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from tokenizers import Encoding, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
-from .errors import DataError, Phrase
+from .errors import CheckpointError, DataError, Phrase
+from .model_folder import model_file, read_object, read_text
 
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 MAX_VOCAB = 200_000          # far above any BERT (30,522 English, 21,128 Chinese); beyond it is a typo
+MAX_WORD_CHARS = 100         # WordPiece reads a longer word as one [UNK] (max_input_chars_per_word), so training
+                             # on it learns nothing; and training time grows with the square of a word's length:
+                             # an upload of two 2.4M-character "words" kept the trainer busy for over 5 minutes
+_LONG_RUN = re.compile(r"\S{%d}" % (MAX_WORD_CHARS + 1))   # a longer word can only stand inside such a run
 
 
 def _frame(tokenizer: Tokenizer) -> Tokenizer:
@@ -45,22 +51,61 @@ def new_wordpiece(lowercase: bool = True) -> Tokenizer:
 
 # ── training ─────────────────────────────────────────────────────────────────────────────────────────
 
-def _characters(lines: Iterable[str], tokenizer: Tokenizer) -> tuple[set[str], set[str]]:
-    """Distinct characters after normalisation (lower-casing, CJK split), spaces left out — every one
-    needs its own entry or it could only ever be [UNK] — and those that also occur inside a word,
-    which need a continuation piece "##c" too."""
-    alphabet: set[str] = set()
-    inside: set[str] = set()
+@dataclass
+class _Found:
+    """What a pass over the training text found: its distinct characters after normalisation (lower-casing,
+    CJK split), spaces left out — every one needs its own entry or it could only ever be [UNK] — those that
+    also occur inside a word, which need a continuation piece "##c" too, and the words left out as too long."""
+    alphabet: set[str] = field(default_factory=set)
+    inside: set[str] = field(default_factory=set)
+    long_words: int = 0
+
+
+def drop_long_words(line: str, lowercase: bool = True) -> tuple[str, int]:
+    """``line`` without its words (as the tokenizer cuts words) of more than MAX_WORD_CHARS characters, and how
+    many it had. Judged run by run of non-spaces: a long run whose words are all short (a web address: cut at
+    its punctuation; Chinese: a word per character) stays as written; a run holding a long word goes, with
+    the few characters glued to it. A line without a long run, nearly every line, costs one regex search."""
+    if not _LONG_RUN.search(line):
+        return line, 0
+    splitter, dropped = _splitter(lowercase), 0
+
+    def judged(run: re.Match) -> str:
+        nonlocal dropped
+        words = splitter.pre_tokenizer.pre_tokenize_str(splitter.normalizer.normalize_str(run.group()))
+        long = sum(len(word) > MAX_WORD_CHARS for word, _ in words)
+        dropped += long
+        return "" if long else run.group()
+    return re.sub(r"\S{%d,}" % (MAX_WORD_CHARS + 1), judged, line), dropped
+
+
+@lru_cache(maxsize=2)
+def _splitter(lowercase: bool) -> Tokenizer:
+    """A tokenizer used only for its normaliser and pre-tokenizer (what a trained one would call a word)."""
+    return new_wordpiece(lowercase)
+
+
+def _trainable(lines: Iterable[str], tokenizer: Tokenizer, found: _Found) -> Iterator[str]:
+    """Each line as the trainer should see it (words too long to ever be a piece left out), counting into
+    ``found`` on the way."""
     for line in lines:
+        line, dropped = drop_long_words(line, tokenizer.normalizer.lowercase)
+        found.long_words += dropped
         normal = tokenizer.normalizer.normalize_str(line)
-        alphabet.update(normal)
+        found.alphabet.update("".join(normal.split()))            # spaces left out, at C speed
         for word, _ in tokenizer.pre_tokenizer.pre_tokenize_str(normal):
-            inside.update(word[1:])
-    return {c for c in alphabet if not c.isspace()}, inside
+            found.inside.update(word[1:])
+        yield line
 
 
-def _check_vocab_size(vocab_size: int, alphabet: set[str], inside: set[str]) -> None:
+def _check_vocab_size(vocab_size: int, found: _Found) -> None:
     """The vocabulary has to hold the 5 specials and every character; more than MAX_VOCAB is a slip."""
+    alphabet, inside = found.alphabet, found.inside
+    if not alphabet and found.long_words:
+        n, limit = found.long_words, MAX_WORD_CHARS
+        raise DataError(f"Every word of the training text is longer than {limit} characters ({n:,} such words), "
+                        "and a tokenizer reads such a word as one [UNK]. Give it text with spaces between words.",
+                        "only_long_words", limit=limit, n=n)
     if not alphabet:
         raise DataError("The training text is empty (or only spaces and line breaks). "
                         "Give the tokenizer some real sentences to learn word pieces from.", "no_training_text")
@@ -103,11 +148,10 @@ def train_wordpiece(texts, vocab_size: int = 8000, lowercase: bool = True, min_f
     ``train_wordpiece_from_files``). DataError for empty text or a vocab size out of range.
 
     The same text gives the same vocabulary in every process (see ``_trainer``)."""
-    texts = list(texts)
-    tokenizer = new_wordpiece(lowercase)
-    alphabet, inside = _characters(texts, tokenizer)
-    _check_vocab_size(vocab_size, alphabet, inside)
-    tokenizer.train_from_iterator(texts, trainer=_trainer(vocab_size, min_frequency, alphabet, inside))
+    tokenizer, found = new_wordpiece(lowercase), _Found()
+    texts = list(_trainable(texts, tokenizer, found))
+    _check_vocab_size(vocab_size, found)
+    tokenizer.train_from_iterator(texts, trainer=_trainer(vocab_size, min_frequency, found.alphabet, found.inside))
     return _finish(tokenizer, lowercase)
 
 
@@ -126,16 +170,22 @@ def _read_lines(paths: list[Path]) -> Iterator[str]:
 def train_wordpiece_from_files(paths, vocab_size: int = 8000, lowercase: bool = True,
                                min_frequency: int = 2) -> Tokenizer:
     """Train WordPiece on text files, streaming: one pass counts the alphabet (and checks the files
-    are readable UTF-8 with some text), then ``tokenizers`` reads the files itself, in Rust."""
+    are readable UTF-8 with some text), then ``tokenizers`` reads the files itself, in Rust — or, when
+    some words are too long to train on, a second pass streams the lines without them."""
     paths = [Path(p) for p in ([paths] if isinstance(paths, str | Path) else paths)]
     missing = [str(p) for p in paths if not p.is_file()]
     if not paths or missing:
         where = ', '.join(missing) or Phrase("(no paths given)", "no_paths_given")
         raise DataError(f"No training file found at: {where}.", "no_training_file", where=where)
-    tokenizer = new_wordpiece(lowercase)
-    alphabet, inside = _characters(_read_lines(paths), tokenizer)
-    _check_vocab_size(vocab_size, alphabet, inside)
-    tokenizer.train([str(p) for p in paths], trainer=_trainer(vocab_size, min_frequency, alphabet, inside))
+    tokenizer, found = new_wordpiece(lowercase), _Found()
+    for _ in _trainable(_read_lines(paths), tokenizer, found):
+        pass
+    _check_vocab_size(vocab_size, found)
+    trainer = _trainer(vocab_size, min_frequency, found.alphabet, found.inside)
+    if found.long_words:
+        tokenizer.train_from_iterator(_trainable(_read_lines(paths), tokenizer, _Found()), trainer=trainer)
+    else:
+        tokenizer.train([str(p) for p in paths], trainer=trainer)
     return _finish(tokenizer, lowercase)
 
 
@@ -143,28 +193,63 @@ def train_wordpiece_from_files(paths, vocab_size: int = 8000, lowercase: bool = 
 
 def from_vocab(vocab_path, lowercase: bool = True) -> Tokenizer:
     """Load a BERT ``vocab.txt`` (one piece per line, line number = id)."""
-    lines = Path(vocab_path).read_text(encoding="utf-8").splitlines()
+    vocab_path = Path(vocab_path)
+    return _from_lines(read_text(vocab_path).splitlines(), lowercase, vocab_path.parent)
+
+
+def _from_lines(lines: list[str], lowercase: bool, folder: Path) -> Tokenizer:
     tokenizer = new_wordpiece(lowercase)
     vocab = {piece: i for i, piece in enumerate(lines)}
+    _check_specials([name for name in ("[CLS]", "[SEP]") if name not in vocab], folder)   # what _frame needs
     tokenizer.model = models.WordPiece(vocab, unk_token="[UNK]")
     tokenizer.add_special_tokens([name for name in SPECIALS if name in vocab])   # "[MASK]" typed in text stays
     return _frame(tokenizer)                                                      # one piece, as in HF's tokenizer
 
 
 def load_tokenizer(folder) -> Tokenizer | None:
-    """``tokenizer.json`` if present, else ``vocab.txt`` (honouring ``do_lower_case``), else None."""
+    """``tokenizer.json`` if present, else ``vocab.txt`` (honouring ``do_lower_case``), else None. Only the
+    folder's own files are read (model_folder.py); a file that cannot be used is a CheckpointError."""
     folder = Path(folder)
-    if (folder / "tokenizer.json").is_file():
-        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    path = model_file(folder, "tokenizer.json")
+    if path is not None:
+        text = read_text(path)
+        try:
+            tokenizer = Tokenizer.from_str(text)
+        except Exception as err:  # noqa: BLE001 - the Rust library raises a bare Exception for any bad file
+            reason = str(err)[:200]
+            raise CheckpointError(f"{path} is not a tokenizer file this lab can read ({reason}).",
+                                  "tokenizer_unreadable", path=path, reason=reason) from None
         tokenizer.no_padding()            # pad per batch, when asked, not every sentence to a fixed length
         return tokenizer
-    if (folder / "vocab.txt").is_file():
-        lowercase = True
-        settings = folder / "tokenizer_config.json"
-        if settings.is_file():
-            lowercase = json.loads(settings.read_text(encoding="utf-8")).get("do_lower_case", True)
-        return from_vocab(folder / "vocab.txt", lowercase)
-    return None
+    path = model_file(folder, "vocab.txt")
+    if path is None:
+        return None
+    lowercase = True
+    settings = model_file(folder, "tokenizer_config.json")
+    if settings is not None:
+        lowercase = read_object(settings).get("do_lower_case", True)
+        if not isinstance(lowercase, bool):
+            raise CheckpointError(f"{settings}: do_lower_case must be true or false, not {lowercase!r}.",
+                                  "bad_lower_case", settings=settings, lowercase=lowercase)
+    return from_vocab(path, lowercase)
+
+
+def _check_specials(missing: list[str], folder) -> None:
+    if missing:
+        names = ", ".join(missing)
+        raise CheckpointError(f"The tokenizer in {folder} has no {names}: it is not a BERT vocabulary, whose special "
+                              "tokens the pages need.", "tokenizer_no_specials", folder=folder, names=names)
+
+
+def check_tokenizer(tokenizer: Tokenizer, vocab_size: int, folder) -> None:
+    """A model's tokenizer must fit its model: BERT's five special tokens, and no id past the embedding table
+    (a piece with a larger id would fail on every page that reads it)."""
+    _check_specials([name for name in SPECIALS if tokenizer.token_to_id(name) is None], folder)
+    n_pieces = max(tokenizer.get_vocab(with_added_tokens=True).values()) + 1
+    if n_pieces > vocab_size:
+        raise CheckpointError(f"The tokenizer in {folder} has {n_pieces:,} word pieces but the model only "
+                              f"{vocab_size:,} rows of embeddings: the tokenizer belongs to another model.",
+                              "tokenizer_too_big", folder=folder, n_pieces=n_pieces, vocab_size=vocab_size)
 
 
 # ── helpers for the UI ───────────────────────────────────────────────────────────────────────────────

@@ -6,8 +6,7 @@ that file (a learner's folder, one trained in this session) gets no line rather 
 """
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from transformer_core.model_folder import side_json
 
 from .i18n import Scope
 
@@ -15,13 +14,8 @@ TEXT = Scope("facts")
 
 
 def read_evaluation(folder) -> dict:
-    path = Path(folder) / "evaluation.json" if folder else None
-    if path is None or not path.is_file():
-        return {}
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError, OSError):
-        return {}
+    """The folder's evaluation.json; {} when it has none or it is not a usable object (a learner's folder)."""
+    return side_json(folder, "evaluation.json")
 
 
 def _pct(value) -> str:

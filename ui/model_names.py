@@ -5,9 +5,11 @@ Pure: a ModelSource (and its config.json, read once per folder) in, a string out
 """
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
+
+from transformer_core.checkpoint import read_config
+from transformer_core.errors import LabError
 
 from .i18n import Scope, language_name
 
@@ -17,17 +19,14 @@ TEXT = Scope("model_names")
 
 @lru_cache(maxsize=256)
 def size_of(folder: str | None) -> tuple[int, int]:
-    """(layers, width) from a folder's config.json (HF keys, or ours under "attention_lab"); (0, 0) if unknown."""
+    """(layers, width) of the config a folder's model is built from; (0, 0) if unknown or unusable."""
     if not folder:
         return 0, 0
-    try:
-        data = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    try:                              # the config the model was built from: checked, whatever else the file holds
+        config = read_config(folder)[1]
+    except LabError:
         return 0, 0
-    ours = data.get("attention_lab") or {}
-    layers = data.get("num_hidden_layers") or ours.get("n_layers") or 0
-    width = data.get("hidden_size") or ours.get("d_model") or 0
-    return int(layers), int(width)
+    return config.n_layers, config.d_model
 
 
 def folder_name(folder: str) -> str:

@@ -7,8 +7,9 @@ Pure functions: the Streamlit caching wrappers live in ``ui/st/session.py``.
 """
 from __future__ import annotations
 
-import json
+import logging
 import os
+import uuid
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -20,8 +21,10 @@ from tokenizers import Tokenizer
 import transformer_core.kinds as kinds
 from transformer_core import BertForPreTraining, CheckpointError, TransformerConfig, load_pretrained, load_seq2seq
 from transformer_core.char_vocab import CharPair
-from transformer_core.checkpoint import folder_kind
+from transformer_core.checkpoint import folder_kind, read_config
+from transformer_core.errors import LabError
 from transformer_core.kinds import CHAR_PAIR, MLM, NSP, ModelKind
+from transformer_core.model_folder import model_file, read_config_json
 from transformer_core.tokenizer import train_wordpiece
 
 from .i18n import LANGS, tr
@@ -30,6 +33,7 @@ from .language import model_language
 MODELS_ROOT = Path(__file__).resolve().parents[1] / "assets" / "models"
 EXTRA_ROOTS = "ATTENTION_LAB_MODELS"   # env: more folders of model folders (os.pathsep-separated), listed first
 RANDOM_KEY = "random-en"
+LOG = logging.getLogger(__name__)
 # shipped: assets/models or ATTENTION_LAB_MODELS; local: a folder the learner opened; session: trained in this
 # browser session (kept in it only); hf-cache: a BERT in the Hugging Face cache; random: the untrained fallback
 Origin = Literal["shipped", "local", "session", "hf-cache", "random"]
@@ -92,30 +96,69 @@ def _architecture(data: dict, folder: Path) -> str:
     return folder_kind(folder, data).name
 
 
+def _exists(folder: Path) -> bool:
+    """A path from a text box or a link may be empty, hold a NUL byte or be longer than the system allows."""
+    try:
+        return folder.exists()
+    except (OSError, ValueError):
+        return False
+
+
 def describe_folder(folder, origin: Origin = "local", key: str | None = None, label: str | None = None) -> ModelSource:
-    """A folder → its ModelSource, or CheckpointError with a message a student can act on."""
-    folder = Path(folder).expanduser()
-    if not str(folder).strip() or not folder.exists():
+    """A folder → its ModelSource, or CheckpointError with a message a student can act on. Its config.json is
+    read and checked here (checkpoint.read_config: an object, fields of the right types, a size this server can
+    hold), so a folder that cannot load is refused before it is listed."""
+    typed, folder = str(folder), Path(folder).expanduser()
+    if not typed.strip() or not _exists(folder):              # Path("") would be the server's working folder
         raise CheckpointError(f"There is no folder at {folder}.", "no_folder", folder=folder)
     if not folder.is_dir():
         raise CheckpointError(f"{folder} is a file, not a folder: choose the folder that holds config.json.",
                               "file_not_folder", folder=folder)
-    config = folder / "config.json"
-    if not config.is_file():
+    if model_file(folder, "config.json") is None:
         raise CheckpointError(f"{folder} is not a model folder: it has no config.json (a BERT folder in the "
                               "Hugging Face layout has config.json, model.safetensors and vocab.txt or "
                               "tokenizer.json).", "no_config_json", folder=folder)
-    if not any((folder / name).is_file() for name in ("model.safetensors", "pytorch_model.bin")):
+    if not any(model_file(folder, name) for name in ("model.safetensors", "pytorch_model.bin")):
         raise CheckpointError(f"{folder} has config.json but no weights (model.safetensors).", "config_no_weights",
                               folder=folder)
-    try:
-        data = json.loads(config.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise CheckpointError(f"{config} is not valid JSON ({err}).", "bad_json", path=config, err=err) from err
-    card = data.get("attention_lab_card", {})   # label and language, written when a model is shipped
-    return ModelSource(key=key or f"{origin}:{folder.resolve()}", label=label or card.get("label") or folder.name,
+    data, _ = read_config(folder)
+    card = _card(data)                          # label and language, written when a model is shipped
+    return ModelSource(key=key or f"{origin}:{folder.resolve()}", label=label or card["label"] or folder.name,
                        folder=str(folder.resolve()), architecture=_architecture(data, folder),
-                       lang=card.get("language", ""), origin=origin, order=int(card.get("order", 100)))
+                       lang=card["language"], origin=origin, order=card["order"])
+
+
+def _card(data: dict) -> dict:
+    """The shipping card's label, language and order, each of the right type or its default (a hand-edited
+    config.json may hold anything there)."""
+    card = data.get("attention_lab_card")
+    card = card if isinstance(card, dict) else {}
+    label, language, order = card.get("label"), card.get("language"), card.get("order", 100)
+    return {"label": label if isinstance(label, str) else "", "language": language if isinstance(language, str) else "",
+            "order": order if isinstance(order, int) and not isinstance(order, bool) else 100}
+
+
+def open_folder(folder, loader=None) -> ModelSource:
+    """A folder the learner names (the sidebar, a ``?model=local:`` link) → its ModelSource, after loading it with
+    ``loader`` (default ``load``; the app passes its cached loader) so that it fails now, not on every page.
+    Every failure is a LabError with a message: the checks' own, or ``unforeseen``'s for anything else."""
+    try:
+        source = describe_folder(folder)
+        (loader or load)(source)
+        return source
+    except LabError:
+        raise
+    except Exception as err:  # noqa: BLE001 - a stranger's folder: any failure becomes a message, never a traceback
+        raise unforeseen(folder, err) from err
+
+
+def unforeseen(folder, err: BaseException) -> CheckpointError:
+    """A failure no check foresaw while opening a folder: its traceback goes to the server's log under a short
+    id, the learner reads a sentence with that id (never a traceback, never the server's own paths)."""
+    error_id = uuid.uuid4().hex[:8]
+    LOG.error("opening the model folder %s failed [error %s]", folder, error_id, exc_info=err)
+    return CheckpointError(f"{folder} could not be opened as a model (error {error_id}; the details are in the "
+                           "server's log).", "folder_unforeseen", folder=folder, error_id=error_id)
 
 
 def shipped_models(root: Path | None = None) -> list[ModelSource]:
@@ -125,7 +168,7 @@ def shipped_models(root: Path | None = None) -> list[ModelSource]:
     for folder in sorted(root.glob("*/config.json")):
         try:
             found.append(describe_folder(folder.parent, "shipped", key=folder.parent.name))
-        except CheckpointError:
+        except (LabError, OSError):
             continue                                  # a half-written folder is skipped, not fatal
     return sorted(found, key=lambda s: s.order)      # stable: equal orders keep the name order
 
@@ -151,10 +194,10 @@ def _scan_hf_cache(cache: str, _mtime: int) -> tuple[ModelSource, ...]:
             continue
         folder, name = snapshots[-1].parent, repo.name.removeprefix("models--").replace("--", "/")
         try:
-            if json.loads(snapshots[-1].read_text(encoding="utf-8")).get("model_type") != "bert":
+            if read_config_json(folder).get("model_type") != "bert":
                 continue
             found.append(describe_folder(folder, "hf-cache", key=f"hf:{name}", label=f"{name} (Hugging Face cache)"))
-        except (CheckpointError, json.JSONDecodeError, UnicodeDecodeError, OSError):
+        except (LabError, OSError):
             continue                                  # not a complete BERT folder: not listed
     return tuple(found)
 

@@ -9,15 +9,14 @@ Pure functions, no Streamlit: the page draws what these return.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
 import torch
 
 from transformer_core.kinds import CLASSIFY
+from transformer_core.model_folder import side_json
 
 from . import colors
 from .encode import Encoded, encode
@@ -55,26 +54,23 @@ def follow_sidebar(found: list[ModelSource], sidebar_key: str | None, last_seen:
 def label_names(folder: str | None, n_labels: int) -> tuple[list[str], bool]:
     """(names, known). Looked up in order: the shipping card, HF's id2label (when it is not the
     placeholder LABEL_i), the shipped corpus named in trainer_state.json. Else ("class 0", …), False."""
-    data, state = {}, {}
-    if folder:
-        try:
-            data = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
-            path = Path(folder) / "trainer_state.json"
-            state = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-        except (OSError, ValueError):
-            pass
-    card = (data.get("attention_lab_card") or {}).get("label_names")
-    id2label = data.get("id2label") or {}
+    data, state = side_json(folder, "config.json"), side_json(folder, "trainer_state.json")   # {} when unusable
+    card = data.get("attention_lab_card")
+    card = card.get("label_names") if isinstance(card, dict) else None
+    id2label = data.get("id2label")
+    id2label = id2label if isinstance(id2label, dict) else {}          # a hand-edited file may hold a list here
     from_hf = [id2label.get(str(i), "") for i in range(n_labels)]
     for names in (card, from_hf, _corpus_labels(state)):
-        if names and len(names) == n_labels and all(n and not n.startswith("LABEL_") for n in names):
+        if isinstance(names, list) and len(names) == n_labels and all(
+                isinstance(n, str) and n and not n.startswith("LABEL_") for n in names):
             return [str(n) for n in names], True
     return [f"class {i}" for i in range(n_labels)], False
 
 
 def _corpus_labels(state: dict) -> list[str] | None:
-    corpus = (state.get("config") or {}).get("corpus")
-    if not corpus:
+    config = state.get("config")
+    corpus = config.get("corpus") if isinstance(config, dict) else None
+    if not isinstance(corpus, str):
         return None
     from transformer_core.data.corpora import read_manifest
     try:

@@ -2,11 +2,10 @@
 Each block opens the page that explains it."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from transformer_core import CheckpointError
+from transformer_core.model_folder import side_text
 from ui import architecture as arch
 from ui import home_view, pages
 from ui.encode import InputProblem, encode
@@ -48,10 +47,10 @@ def main() -> None:
     cols = st.columns(5)
     for i, linked in enumerate(p for p in pages.explorer() if p is not pages.HOME):
         cols[i % 5].page_link(linked.file)
-    card = Path(loaded.source.folder or "") / "MODEL_CARD.md"
-    if loaded.source.folder and card.is_file():
+    card = side_text(loaded.source.folder, "MODEL_CARD.md")     # None when missing or unusable (a learner's folder)
+    if card:
         with st.expander(TEXT("card", lang)):
-            st.markdown(card.read_text(encoding="utf-8"))
+            st.markdown(card)
 
 
 main()

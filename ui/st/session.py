@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import streamlit as st
 import torch
 
-from transformer_core import CheckpointError
+from transformer_core.errors import LabError
 from transformer_core.trace import ModelTrace
 
 from .. import models, state
@@ -24,6 +24,7 @@ LOCAL_MODELS = "app.local_models"      # {key: ModelSource} folders this learner
 LOADED_HERE = "app.session_loaded"     # {key: Loaded} models trained in this session
 PENDING_MODEL = "app.pending_model"    # a model to select in the picker before it is drawn (just opened or saved)
 LOST_MODEL = "app.lost_session_model"  # a link named a model trained in another session: say so once
+BAD_LINK = "app.bad_folder_link"       # (folder, error): a link named a folder that cannot be opened: say so once
 READY = "app.ready"                    # init_state has run for this session
 
 
@@ -42,10 +43,11 @@ def init_state() -> None:
     if str(session.model).startswith("session:"):     # a link to a model trained in another browser session
         session.model, session[LOST_MODEL] = "", True
     if str(session.model).startswith("local:"):       # a shared link to a folder on this machine
+        folder = session.model.removeprefix("local:")
         try:
-            add_local_folder(session.model.removeprefix("local:"))
-        except CheckpointError:
-            session.model = ""
+            add_local_folder(folder)
+        except LabError as err:                       # the default model instead, and a note saying why
+            session.model, session[BAD_LINK] = "", (folder, err)
     session.setdefault(SESSION_MODELS, {})
     session[READY] = True
 
@@ -72,9 +74,9 @@ def sources() -> list[models.ModelSource]:
 
 
 def add_local_folder(path: str) -> models.ModelSource:
-    """Validate a folder and add it to this session's picker; CheckpointError explains what is wrong."""
-    source = models.describe_folder(path)
-    load_model(source)                               # fail now, with the loader's message, not on every page
+    """Validate a folder and add it to this session's picker; a LabError explains what is wrong (one no check
+    foresaw is logged with its traceback and said as a sentence with an error id: models.open_folder)."""
+    source = models.open_folder(path, load_model)    # loaded now: it fails here, with a message, not on every page
     st.session_state.setdefault(LOCAL_MODELS, {})[source.key] = source
     return source
 
