@@ -32,6 +32,7 @@ from .state import (
     checkpoint_folder,
     load_model,
     read_state,
+    recover,
     restore_rng,
     save_model,
     write_state,
@@ -153,6 +154,8 @@ class Trainer:
         self.probes = probes or []
         self.step_count, self.history, self.evaluations = 0, [], []
         self.last_checkpoint: Path | None = None
+        if self.dist.is_main and config.out_dir:  # a crashed save of this folder: finished or undone, temp removed
+            recover(config.out_dir)
         torch.manual_seed(config.seed)            # dropout's random stream: same seed, same run
 
     # ------------------------------------------------------------------------------ training
@@ -235,6 +238,7 @@ class Trainer:
                    "rng": capture_rng(), "data": self.stream.state_dict()}
         info = {"format": 1, "step": self.step_count, "task": self.task.name, "model_class": self.task.model_class,
                 "config": self.config.to_dict(), "history": self.history, "evaluations": self.evaluations}
+        recover(folder)                   # after a crash mid-save the whole copy may still be .old or .new
         previous = folder if folder.is_dir() else None
         with atomic_folder(folder) as tmp:
             save_model(self.model, tmp, self.tokenizer)
