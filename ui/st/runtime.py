@@ -23,3 +23,16 @@ def tune_allocator(mmap_threshold: int = 256 << 20, trim_threshold: int = 1 << 3
             libc.mallopt(M_TRIM_THRESHOLD, trim_threshold))
     except (OSError, AttributeError):   # musl or another libc without mallopt
         return False
+
+
+def release_memory() -> bool:
+    """Hand the heap's free memory back to the operating system (glibc's malloc_trim), after what an ended session
+    owned was freed: with the trim threshold above, glibc would otherwise keep the server at its peak size
+    after every tab has closed. glibc only; returns whether it ran."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.malloc_trim(0))
+    except (OSError, AttributeError):   # musl or another libc without malloc_trim
+        return False

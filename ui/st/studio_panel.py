@@ -11,7 +11,7 @@ import re
 import streamlit as st
 
 from transformer_core.kinds import CLASSIFY
-from ui.st import page, session
+from ui.st import page, session, session_end
 from ui.st.keys import Namespace
 
 from ..i18n import Scope, error_text
@@ -32,10 +32,11 @@ TEXT = Scope("studio")
 # ── what this session owns ───────────────────────────────────────────────────────────────────────────
 
 def workspace() -> Workspace:
-    """This session's private folder (created on first use, deleted with the session)."""
+    """This session's private folder (created on first use, deleted when the session ends: session_end)."""
     ws = st.session_state.get(WORKSPACE)
     if ws is None or ws.closed:
         ws = st.session_state[WORKSPACE] = Workspace()
+        session_end.own(ws)
     return ws
 
 
@@ -78,6 +79,7 @@ def start(kind: str, config, lang: str, capture=None, checkpoints: int = 10) -> 
         mine(kind).busy = TEXT("busy", lang, n=err.running)
         return None
     runs[kind] = run
+    session_end.own(run)                               # stopped and freed when this session ends
     mine(kind).pop("saved", None)
     return run
 

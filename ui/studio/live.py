@@ -116,6 +116,7 @@ class LiveRun:
         self._lock = threading.Lock()
         self._go, self._stop = threading.Event(), threading.Event()
         self._idle = threading.Event()                        # set while the worker waits between steps
+        self._discard = False                                 # closed with its session: no last save
         self.trainer: Trainer | None = None
         self.parts = None                                     # the build's RunParts while training
         self.status: Status = "preparing"
@@ -158,6 +159,14 @@ class LiveRun:
         self._stop.set()
         self._go.set()
 
+    def close(self, timeout: float = 30.0) -> None:
+        """The session that owns this run has ended (ui/st/session_end.py): stop without a last save (its
+        folder is about to be deleted) and wait for the worker, so nothing writes there afterwards."""
+        self._discard = True
+        self.stop()
+        if self.thread is not threading.current_thread():
+            self.join(timeout)
+
     def join(self, timeout: float | None = None) -> None:
         if self.thread is not None:
             self.thread.join(timeout)
@@ -174,7 +183,7 @@ class LiveRun:
     def _turn(self) -> bool:
         """One unit of work; False when the worker should end."""
         if self._stop.is_set():
-            self._finish("stopped", save=True)
+            self._finish("stopped", save=not self._discard)
             return False
         if self._alive is not None and self.status in ACTIVE and not self._alive():
             self.pause("tab")

@@ -3,8 +3,8 @@
 Safety rules, enforced here so that pages cannot get them wrong:
 - every session gets its own fresh temporary folder (``mkdtemp``: unique name, mode 0700);
 - a learner's file name is never used as a path: uploads are saved under *our* fixed names;
-- the folder is deleted when the session's ``Workspace`` object is garbage-collected (tab closed and
-  Streamlit dropped the session), or earlier by ``close()``.
+- the folder is deleted by ``close()``: when the browser session ends (``ui/st/session_end.py``: at most
+  Streamlit's reconnect window + 10 s after the tab closed), or when the object is garbage-collected, if first.
 """
 from __future__ import annotations
 
