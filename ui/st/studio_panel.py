@@ -11,7 +11,7 @@ import re
 import streamlit as st
 
 from transformer_core.kinds import CLASSIFY
-from ui.st import page, session, session_end
+from ui.st import failsafe, page, session, session_end
 from ui.st.keys import Namespace
 
 from ..i18n import Scope, error_text
@@ -121,6 +121,9 @@ def live(kind: str, task: str, lang: str, extra=None) -> None:
 
     @st.fragment(run_every=REFRESH_S if polling else None)
     def panel() -> None:
+        failsafe.run(draw)                             # a fragment's own reruns happen outside app.py's net
+
+    def draw() -> None:
         view = run.view()
         status_line(view, lang)
         if view.history:
