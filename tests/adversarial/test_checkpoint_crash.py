@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 from fixtures_models import write_corpus
 
 from transformer_core.checkpoint import CheckpointError
@@ -144,6 +145,16 @@ TINY = ["--layers", "1", "--d-model", "16", "--heads", "2", "--ffn", "32", "--ma
         "--save-every", "2", "--decay", "constant"]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread():
+    """Every run on one CPU thread, here and in the killed processes (OMP_NUM_THREADS=1): the same sums in the
+    same order, so losses match to the last bit whichever process computed them."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
     return write_corpus(tmp_path_factory.mktemp("corpus") / "docs.txt", documents=20, sentences=5)
@@ -163,7 +174,7 @@ def losses(folder: Path) -> list[float]:
 
 def killed(point: str, nth: int, *args) -> int:
     """The CLI in a new process that dies at the ``nth`` time it passes ``point``."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}                # same threads as this process: same sums
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}     # as this process (_one_thread)
     done = subprocess.run([sys.executable, "-c", CRASHER, point, str(nth), *map(str, args)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=600)
     return done.returncode
