@@ -104,7 +104,7 @@ def test_the_page_walks_through_corpus_tokenizer_size_and_data():
                                                 "5 · Train"]
     keys = [c.proto.id for c in at.get("plotly_chart")]
     assert any("pt_vocab_fig" in k for k in keys) and any("pt_masking" in k for k in keys)
-    assert [m.label for m in at.metric] == ["Parameters", "Time per step (estimate)"]
+    assert [m.label for m in at.metric] == ["Parameters", "Time per step (estimate)", "Memory (estimate)"]
 
 
 @pytest.mark.parametrize("lang, changes, words", [

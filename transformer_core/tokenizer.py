@@ -26,7 +26,7 @@ MAX_VOCAB = 200_000          # far above any BERT (30,522 English, 21,128 Chines
 MAX_WORD_CHARS = 100         # WordPiece reads a longer word as one [UNK] (max_input_chars_per_word), so training
                              # on it learns nothing; and training time grows with the square of a word's length:
                              # an upload of two 2.4M-character "words" kept the trainer busy for over 5 minutes
-_LONG_RUN = re.compile(r"\S{%d}" % (MAX_WORD_CHARS + 1))   # a longer word can only stand inside such a run
+_LONG_RUN = re.compile(rf"\S{{{MAX_WORD_CHARS + 1},}}")   # a longer word can only stand inside such a run
 
 
 def _frame(tokenizer: Tokenizer) -> Tokenizer:
@@ -76,7 +76,7 @@ def drop_long_words(line: str, lowercase: bool = True) -> tuple[str, int]:
         long = sum(len(word) > MAX_WORD_CHARS for word, _ in words)
         dropped += long
         return "" if long else run.group()
-    return re.sub(r"\S{%d,}" % (MAX_WORD_CHARS + 1), judged, line), dropped
+    return _LONG_RUN.sub(judged, line), dropped
 
 
 @lru_cache(maxsize=2)
@@ -182,8 +182,9 @@ def train_wordpiece_from_files(paths, vocab_size: int = 8000, lowercase: bool = 
         pass
     _check_vocab_size(vocab_size, found)
     trainer = _trainer(vocab_size, min_frequency, found.alphabet, found.inside)
-    if found.long_words:
-        tokenizer.train_from_iterator(_trainable(_read_lines(paths), tokenizer, _Found()), trainer=trainer)
+    if found.long_words:       # the lines are read by the trainer's thread while it holds ``tokenizer``: they are
+        lines = _trainable(_read_lines(paths), new_wordpiece(lowercase), _Found())   # scanned with another one
+        tokenizer.train_from_iterator(lines, trainer=trainer)
     else:
         tokenizer.train([str(p) for p in paths], trainer=trainer)
     return _finish(tokenizer, lowercase)

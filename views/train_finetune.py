@@ -80,7 +80,9 @@ def data_section(base) -> fn.Dataset | None:
 
 def upload_section() -> fn.Dataset | None:
     """Parse an upload once (per file); its rows live in session state until another file replaces them."""
-    upload = st.file_uploader(say("upload"), type=["csv", "tsv", "txt"], key="ft_upload")
+    # no type=[...]: Streamlit checks a file's name against it before the page runs and raises its own exception
+    # (a .zip posted past the browser's filter broke the page); read_labelled checks what the file holds instead
+    upload = st.file_uploader(say("upload"), key="ft_upload")
     if upload is not None and mine.get("upload_id") != upload.file_id:
         mine.upload_id, mine.upload_data, mine.upload_error = upload.file_id, None, None
         try:
@@ -97,7 +99,8 @@ def upload_section() -> fn.Dataset | None:
     return mine.get("upload_data")
 
 
-def settings_section(dataset: fn.Dataset, tokenizer) -> dict:
+def settings_section(dataset: fn.Dataset, tokenizer, config) -> dict:
+    """The run's settings; ``config``: the base model's (its size sets the memory a step needs)."""
     st.header(say("h_settings"))
     pooling = kept(st.radio, say("pooling"), key="keep_ft_pooling", default="cls", options=["cls", "mean"],
                    horizontal=True, format_func=lambda p: say(f"pool_{p}"),
@@ -117,7 +120,8 @@ def settings_section(dataset: fn.Dataset, tokenizer) -> dict:
     device = kept(cols[4].selectbox, TERMS("device", lang), key="keep_ft_device", default="cpu",
                   options=fn.device_options(torch.cuda.is_available()), format_func=lambda d: TERMS(f"dev_{d}", lang))
     n_train = len(dataset.train_texts)
-    tokens = fn.mean_tokens(tokenizer, dataset.train_texts, max_len)
+    lengths = fn.token_lengths(tokenizer, dataset.train_texts, min(max_len, config.max_len))
+    tokens = sum(lengths) / max(1, len(lengths))
     mine.step_estimate = fn.step_estimate(batch, tokens)                     # the live panel compares the run
     takes = fn.estimate(steps, batch, tokens, lang, speed.factor(KIND) or 1.0)
     st.caption(f"{say('estimate', time=takes, tokens=tokens)} {speed.note(KIND, lang)} "
@@ -125,6 +129,8 @@ def settings_section(dataset: fn.Dataset, tokenizer) -> dict:
     if speed.busy_message(lang):
         st.warning(speed.busy_message(lang))
     problems = fn.settings_problems(batch, lr_text, n_train, lang)
+    too_big = fn.memory_check(config, batch, max(lengths, default=1), lang)     # before a run fails inside
+    problems += [too_big] if too_big else []                                    # the allocator
     for problem in problems:
         st.warning(problem)
     return {"pooling": pooling, "steps": steps, "batch_size": batch, "lr": fn.parse_lr(lr_text),
@@ -252,7 +258,7 @@ def main() -> None:
     if unknown > MAX_UNKNOWN_SHARE:
         st.error(f"{say('lang_mismatch')} ({say('unknown_share', share=unknown)})")
         return                                                      # … would train on [UNK]: no start button
-    settings = settings_section(dataset, tokenizer)
+    settings = settings_section(dataset, tokenizer, session.load_model(base).model.config)
     train_section(base, dataset, settings)
     run = panel.current(KIND)
     if run is not None:

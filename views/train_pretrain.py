@@ -12,6 +12,7 @@ import torch
 
 from transformer_core.data.masking import MaskingRates
 from transformer_core.errors import DataError
+from transformer_core.tokenizer import MAX_WORD_CHARS
 from transformer_core.train.config import TrainConfig
 from transformer_core.train.snapshots import DEFAULT_PROBES
 from ui import timelapse_view as tv
@@ -21,7 +22,7 @@ from ui.st import page, session
 from ui.st import studio_panel as panel
 from ui.st.widgets import kept, stored
 from ui.studio import figures as fg
-from ui.studio import plans, speed
+from ui.studio import memory, plans, speed
 from ui.studio import pretrain as pt
 from ui.studio.pretrain_text import TEXT
 
@@ -55,11 +56,13 @@ def corpus_section() -> tuple[str, list] | None:
                   format_func=lambda c: say(f"corpus_{c}") if f"corpus_{c}" in TEXT else c)
     if choice != "upload":
         return choice, pt.documents_of(choice)
-    upload = st.file_uploader(say("upload", mb=pt.UPLOAD_LIMIT_MB), type=["txt"], key="pt_upload")
+    # no type=[...]: Streamlit checks a file's name against it before the page runs and raises its own exception
+    # (a .zip posted past the browser's filter broke the page); the reader checks what the file holds instead
+    upload = st.file_uploader(say("upload", mb=pt.UPLOAD_LIMIT_MB), key="pt_upload")
     if upload is not None and mine.get("upload_id") != upload.file_id:
         mine.upload_id = upload.file_id
         try:
-            documents = pt.read_upload(upload.getvalue())
+            documents, mine.upload_long = pt.without_long_words(pt.read_upload(upload.getvalue()))
         except DataError as err:
             mine.upload_path, mine.upload_error = None, error_text(err, lang)
         else:
@@ -74,6 +77,8 @@ def corpus_section() -> tuple[str, list] | None:
     if not mine.get("upload_path"):
         st.info(say("upload_first"))
         return None
+    if mine.get("upload_long"):
+        st.info(say("long_words", n=mine.upload_long, limit=MAX_WORD_CHARS))
     return mine.upload_path, pt.documents_of(mine.upload_path)
 
 
@@ -131,6 +136,7 @@ def size_section(tokenizer, batch_size: int) -> plans.Plan:
         step_s = speed.calibrated(KIND, plan.step_seconds)
         cols[1].metric(say("step_time"), f"{step_s:.2g} s" if step_s < 10 else fg.format_duration(step_s, lang),
                        help=speed.note(KIND, lang) or None)
+        cols[2].metric(tr("plans.memory_metric", lang), memory.gigabytes(plan.memory))
     return plan
 
 

@@ -2,9 +2,10 @@
 
 A learner will upload all kinds of files, so every way a file can be wrong gets its own message:
 empty, only spaces, not text at all, too big, missing columns, only one class, empty sentences,
-labels that are neither numbers nor names. Labels can be written as integers (0/1, or −1/1) or as
-names ("positive", "负面"); either way they become ids 0…K−1 in sorted order, and ``label_names``
-keeps what each id meant.
+labels that are neither numbers nor names, cells without any text, a cell too long for the CSV
+reader (an unclosed quote), a table the CSV reader cannot read, more classes than MAX_CLASSES.
+Labels can be written as integers (0/1, or −1/1) or as names ("positive", "负面"); either way they
+become ids 0…K−1 in sorted order, and ``label_names`` keeps what each id meant.
 """
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from .batches import EpochCursor
 from .files import cap, decode_text, raw_bytes
 
 MAX_BYTES = 20_000_000        # 20 MB: far more than a fine-tuning set needs, small enough for a browser upload
+MAX_CLASSES = 50              # a teaching set has a handful of classes; 10,000 labels (a text column read as
+                              # labels) made a C × C confusion matrix of 10^8 cells and a 10 GB process
 _INTEGER = re.compile(r"[+-]?\d+")
 
 
@@ -46,12 +49,16 @@ def _rows(text: str, name: str, delimiter: str | None) -> tuple[list[tuple[int, 
     """Parse the table; return its (line number, cells) data rows and where the text and label columns are."""
     first_line = text.lstrip().split("\n", 1)[0]
     delimiter = delimiter or ("\t" if "\t" in first_line else ",")
-    reader = csv.reader(io.StringIO(text.lstrip()), delimiter=delimiter)
-    table = [(reader.line_num, row) for row in reader if any(c.strip() for c in row)]
+    table = _table(text.lstrip(), name, delimiter)
+    if not table:
+        raise DataError(f"Every cell of {name} is empty (only separators and spaces). It needs a header line "
+                        "`text,label` and one example per line.", "cells_all_empty", name=name)
     header = [c.strip().lower() for c in table[0][1]]
     missing = [c for c in ("text", "label") if c not in header]
     if missing:
-        found = ", ".join(f"'{c}'" for c in table[0][1]) or Phrase("nothing", "found_nothing")
+        cells = table[0][1]
+        found = (", ".join(f"'{_short(c)}'" for c in cells[:8]) + (", …" if len(cells) > 8 else "")
+                 or Phrase("nothing", "found_nothing"))
         gone = (Phrase(f"{missing[0]!r} is missing", "column_missing", column=missing[0]) if len(missing) == 1
                 else Phrase("'text' and 'label' are missing", "both_columns_missing"))
         raise DataError(f"{cap(name)} needs the columns 'text' and 'label' in its first line, but {gone} "
@@ -59,25 +66,54 @@ def _rows(text: str, name: str, delimiter: str | None) -> tuple[list[tuple[int, 
     return table[1:], header.index("text"), header.index("label")
 
 
+def _table(text: str, name: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    """(line number, cells) of every row with some text. newline="": the reader itself splits lines, so a
+    file with old Mac line ends (a bare \\r) reads as rows too. The CSV module's own errors become messages."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return [(reader.line_num, row) for row in reader if any(c.strip() for c in row)]
+    except csv.Error as err:
+        line = reader.line_num
+        if "field larger than field limit" in str(err):
+            limit = csv.field_size_limit()
+            raise DataError(f"A cell that ends on line {line} of {name} is longer than {limit:,} characters. "
+                            "Is a quote (\") left open, so that the rest of the file became one cell?",
+                            "cell_too_long", line=line, name=name, limit=limit) from None
+        raise DataError(f"Line {line} of {name} cannot be read as CSV. Check its quotes, or save the file again "
+                        "as CSV (UTF-8) from a spreadsheet.", "csv_unreadable", line=line, name=name) from None
+
+
 def _label_ids(labels: list[str], lines: list[int]) -> tuple[list[int], list[str]]:
     """Integers are sorted as numbers (−1 < 1), names alphabetically; id = place in that order."""
     is_int = [bool(_INTEGER.fullmatch(label)) for label in labels]
     for label, integer, line in zip(labels, is_int, lines, strict=True):
         if not integer and not any(c.isalpha() for c in label):
+            label = _short(label)
             raise DataError(f"The label {label!r} on line {line} is neither a whole number nor a name. "
                             "Use labels like 0/1 or positive/negative.", "label_not_a_name", label=label, line=line)
     if any(is_int) and not all(is_int):
-        number, word = labels[is_int.index(True)], labels[is_int.index(False)]
+        number, word = _short(labels[is_int.index(True)]), _short(labels[is_int.index(False)])
         raise DataError(f"The labels mix numbers ({number!r} on line {lines[is_int.index(True)]}) and names "
                         f"({word!r} on line {lines[is_int.index(False)]}). Use one kind for every example.",
                         "labels_mixed", number=number, number_line=lines[is_int.index(True)], word=word,
                         word_line=lines[is_int.index(False)])
-    names = sorted(set(labels), key=int if all(is_int) else None)
+    distinct = set(labels)
+    if len(distinct) > MAX_CLASSES:                  # before sorting or counting anything per class
+        raise DataError(f"The labels name {len(distinct):,} different classes; at most "
+                        f"{MAX_CLASSES} are allowed. Is the label column really the labels (not a text or an id)?",
+                        "too_many_classes", n=len(distinct), limit=MAX_CLASSES)
+    names = sorted(distinct, key=int if all(is_int) else None)
     if len(names) < 2:
+        names = [_short(names[0])]
         raise DataError(f"Every example has the label {names[0]!r}. A classifier needs at least two classes "
                         "to tell apart.", "labels_all_same", label=names[0])
     index = {name: i for i, name in enumerate(names)}
     return [index[label] for label in labels], names
+
+
+def _short(label: str, most: int = 60) -> str:
+    """A label as a message quotes it: a cell of 100,000 characters would bury the message."""
+    return label if len(label) <= most else label[:most] + "…"
 
 
 def read_labelled(path_or_text, *, delimiter: str | None = None, max_bytes: int = MAX_BYTES) -> LabelledData:

@@ -79,13 +79,16 @@ def _pretraining(model, tokenizer, corpus: str, split: str, batch_size: int, see
 def _classifier(model, tokenizer, corpus: str, split: str, batch_size: int) -> dict:
     from ..data.classification import LabelledBatches, LabelledData, encode_labelled, read_labelled
     from ..data.corpora import load_labelled
+    from .metrics import dense_confusion
     from .tasks import ClassifyTask
     path = split_file(corpus, split, ".csv")
     data = read_labelled(path) if path is not None else LabelledData(*load_labelled(corpus, split))
     encoded = encode_labelled(data, tokenizer, model.config.max_len)
     batches = LabelledBatches(encoded, batch_size, seed=0, shuffle=False)
-    return {"examples": len(data), "label_names": data.label_names,
-            **ClassifyTask(model.config.n_labels).evaluate(model, batches)}
+    scores = ClassifyTask(model.config.n_labels).evaluate(model, batches)
+    cells = scores.pop("confusion", [])                  # one report: the full table reads better
+    return {"examples": len(data), "label_names": data.label_names, **scores,
+            "confusion_matrix": dense_confusion(cells, model.config.n_labels)}
 
 
 def _seq2seq(folder: Path, settings: dict, split: str, batch_size: int) -> dict:

@@ -47,12 +47,34 @@ def confusion_matrix(predictions: Tensor, labels: Tensor, n_classes: int) -> Ten
     return torch.bincount(index, minlength=n_classes * n_classes).view(n_classes, n_classes)
 
 
+def confusion_cells(predictions: Tensor, labels: Tensor) -> list[list[int]]:
+    """The confusion matrix's non-zero cells as [true class, predicted class, count], sorted: at most one
+    cell per example, however many classes. A run's history keeps these, not the C × C matrix, which for
+    10,000 classes was 10^8 numbers in every evaluation (and in trainer_state.json at every checkpoint)."""
+    pairs = torch.stack([labels.reshape(-1).long(), predictions.reshape(-1).long()])      # (2, N)
+    if pairs.shape[1] == 0:
+        return []
+    cells, counts = pairs.unique(dim=1, return_counts=True)                               # (2, K), (K,)
+    return [[t, p, n] for (t, p), n in zip(cells.T.tolist(), counts.tolist(), strict=True)]
+
+
+def dense_confusion(cells: list[list[int]], n_classes: int) -> list[list[int]]:
+    """``confusion_cells`` back to the (n_classes, n_classes) table, rows = true class (for a report)."""
+    table = [[0] * n_classes for _ in range(n_classes)]
+    for true, predicted, count in cells:
+        table[true][predicted] += count
+    return table
+
+
 def macro_f1(predictions: Tensor, labels: Tensor, n_classes: int) -> float:
     """F1 of each class, then their plain average, so a rare class counts as much as a common one
     (accuracy hides a model that never predicts the rare class; macro-F1 does not). Classes that
-    appear neither as a label nor as a prediction are left out; a class with no correct hit scores 0."""
-    cm = confusion_matrix(predictions, labels, n_classes).double()
-    hits, predicted, actual = cm.diag(), cm.sum(0), cm.sum(1)
+    appear neither as a label nor as a prediction are left out; a class with no correct hit scores 0.
+    Counted per class (three vectors of C), never as a C × C matrix."""
+    predictions, labels = predictions.reshape(-1).long(), labels.reshape(-1).long()
+    hits = torch.bincount(labels[predictions == labels], minlength=n_classes).double()   # (C,) the diagonal
+    predicted = torch.bincount(predictions, minlength=n_classes).double()                # (C,) column sums
+    actual = torch.bincount(labels, minlength=n_classes).double()                        # (C,) row sums
     present = (predicted + actual) > 0
     if not present.any():
         return float("nan")

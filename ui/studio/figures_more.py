@@ -195,27 +195,36 @@ def embedding_drift(frames: list, tokens: list[str], lang: str = "en", labelled:
 
 # ── classifier: confusion matrix and probabilities ────────────────────────────────────────────
 
+CELL_TEXT_CLASSES = 12         # up to this many classes each confusion cell is labelled; above, hover only
+MAX_FIGURE_HEIGHT = 900        # px: a 50-class matrix at 60 px a row would be 3,200 px tall
+
+
 def confusion_figure(matrix, label_names: list[str], lang: str = "en") -> go.Figure:
     """(C, C) counts, rows = true label, columns = predicted. Colour = share of the row, so a rare class
-    is as readable as a common one; each cell shows its count and that share."""
+    is as readable as a common one. A small matrix shows each cell's count and share as text; a large one
+    only colours (C² text labels are unreadable and made the figure heavy) and says them on hover."""
     counts = np.asarray(matrix, dtype=float)                                  # (C, C)
     if counts.ndim != 2 or counts.shape[0] != counts.shape[1] or counts.shape[0] != len(label_names):
         raise ValueError(f"matrix must be ({len(label_names)}, {len(label_names)}), got {counts.shape}.")
     rows = counts.sum(axis=1, keepdims=True)                                  # (C, 1)
     share = np.divide(counts, rows, out=np.zeros_like(counts), where=rows > 0)
-    text = [[f"{int(c):,}<br>{s:.0%}" for c, s in zip(cr, sr, strict=True)]
-            for cr, sr in zip(counts, share, strict=True)]
     total, right = int(counts.sum()), int(np.trace(counts))
     acc = f"{right / total:.1%}" if total else "—"
     names = list(label_names)
-    fig = go.Figure(go.Heatmap(z=share, x=names, y=names, zmin=0, zmax=1, colorscale="Blues", text=text,
-                               texttemplate="%{text}", textfont={"size": 16},
-                               colorbar={"title": TEXT("row_share", lang), "tickformat": ".0%"},
-                               hovertemplate="%{y} → %{x}<br>%{text}<extra></extra>"))
+    small = len(names) <= CELL_TEXT_CLASSES
+    if small:
+        cells = {"text": [[f"{int(c):,}<br>{s:.0%}" for c, s in zip(cr, sr, strict=True)]
+                          for cr, sr in zip(counts, share, strict=True)],
+                 "texttemplate": "%{text}", "textfont": {"size": 16},
+                 "hovertemplate": "%{y} → %{x}<br>%{text}<extra></extra>"}
+    else:                                                                     # counts ride along as numbers
+        cells = {"customdata": counts, "hovertemplate": "%{y} → %{x}<br>%{customdata:,}<br>%{z:.0%}<extra></extra>"}
+    fig = go.Figure(go.Heatmap(z=share, x=names, y=names, zmin=0, zmax=1, colorscale="Blues",
+                               colorbar={"title": TEXT("row_share", lang), "tickformat": ".0%"}, **cells))
     fig.update_layout(xaxis={"title": TEXT("predicted", lang), "side": "bottom", "type": "category"},
                       yaxis={"title": TERMS("true_label", lang), "autorange": "reversed", "type": "category"})
     title = TEXT("confusion_title", lang, acc=acc, right=right, total=total)
-    return style(fig, title, 200 + 60 * len(names))
+    return style(fig, title, min(MAX_FIGURE_HEIGHT, 200 + (60 if small else 16) * len(names)))
 
 
 def probabilities_bar(probs, label_names: list[str], lang: str = "en") -> go.Figure:
@@ -229,7 +238,7 @@ def probabilities_bar(probs, label_names: list[str], lang: str = "en") -> go.Fig
                            hovertemplate="%{y}: %{x:.1f}%<extra></extra>"))
     fig.update_layout(xaxis={"range": [0, 100], "title": TEXT("probability", lang)},
                       yaxis={"autorange": "reversed", "type": "category"})
-    return style(fig, TEXT("probs_title", lang), 160 + 50 * len(p))
+    return style(fig, TEXT("probs_title", lang), min(MAX_FIGURE_HEIGHT, 160 + 50 * len(p)))
 
 
 # ── attention: before vs after, and cross-attention over training ─────────────────────────────

@@ -23,6 +23,7 @@ from ui.models import ModelSource
 from ui.sentiment_view import show_label
 
 from ..i18n import TERMS, Scope
+from .memory import memory_problem, training_memory
 
 UPLOAD = "upload"                                   # the dataset choice "my own file"
 TRAIN_FILE, TEST_FILE = "labelled-train.csv", "labelled-train-heldout.csv"   # the trainer evaluates on
@@ -209,10 +210,22 @@ def device_options(cuda: bool) -> list[str]:
     return ["cpu", "cuda"] if cuda else ["cpu"]
 
 
+def token_lengths(tokenizer, texts: list[str], max_len: int) -> list[int]:
+    """Lengths in tokens ([CLS] and [SEP] included, cut at max_len) of the first TOKEN_SAMPLE texts."""
+    return [min(max_len, len(e.ids)) for e in tokenizer.encode_batch(texts[:TOKEN_SAMPLE])]
+
+
 def mean_tokens(tokenizer, texts: list[str], max_len: int) -> float:
     """Average length in tokens ([CLS] and [SEP] included, cut at max_len) of the first TOKEN_SAMPLE texts."""
-    lengths = [min(max_len, len(e.ids)) for e in tokenizer.encode_batch(texts[:TOKEN_SAMPLE])]
+    lengths = token_lengths(tokenizer, texts, max_len)
     return sum(lengths) / max(1, len(lengths))
+
+
+def memory_check(config, batch_size: int, longest: int, lang: str) -> str | None:
+    """None when fine-tuning ``config`` (the base model) fits in a run's memory with batches of ``batch_size``
+    rows of up to ``longest`` tokens (a batch is cut to its own longest row); else what to reduce."""
+    memory = training_memory(config, batch_size, max(1, longest), masked_share=0.0)   # a classifier: no MLM
+    return memory_problem(memory, batch_size, lang, base_model=True)
 
 
 def step_estimate(batch_size: int, tokens: float) -> float:

@@ -41,6 +41,10 @@ FailureKind = Literal["", "nan", "memory", "data", "config", "other"]     # "" w
 ACTIVE: tuple[Status, ...] = ("preparing", "running")          # statuses that use the CPU
 FINISHED: tuple[Status, ...] = ("done", "stopped", "error")
 MAX_ACTIVE = int(os.environ.get("ATTENTION_LAB_MAX_RUNS", "2"))   # a small server has few cores to share
+MEMORY_WORDS = ("out of memory",                  # CUDA, and torch.OutOfMemoryError's text
+                "can't allocate memory",          # the CPU allocator: "DefaultCPUAllocator: can't allocate memory:
+                "defaultcpuallocator",            #   you tried to allocate N bytes. Error code 12"
+                "cannot allocate memory")         # errno 12 (ENOMEM) from the operating system
 _active_runs: weakref.WeakSet = weakref.WeakSet()
 _active_lock = threading.Lock()
 
@@ -275,7 +279,8 @@ def describe_failure(err: Exception) -> tuple[FailureKind, str]:
     """(kind, a message a student can act on) for anything that stopped a run."""
     if isinstance(err, TrainingStopped):
         return "nan", str(err)
-    if isinstance(err, torch.OutOfMemoryError) or "out of memory" in str(err).lower():
+    text = str(err).lower()
+    if isinstance(err, torch.OutOfMemoryError | MemoryError) or any(words in text for words in MEMORY_WORDS):
         return "memory", ("The model or batch did not fit in memory. Use a smaller batch size, fewer layers, "
                           "a smaller d_model or a shorter max length.")
     if isinstance(err, DataError):

@@ -1,5 +1,6 @@
 """Model-size and run controls → a validated plan: messages in the learner's language, the parameter
-count, and an estimate of the time per step *before* anything is trained.
+count, the memory a step needs (refused when it cannot fit: ``memory.py``), and an estimate of the time
+per step *before* anything is trained.
 
 The estimate is measured: three training steps of the chosen model on a small probe, scaled by FLOPs
 to the real batch and length (see ``estimate_step_seconds``). The run then shows its real tokens/s.
@@ -18,6 +19,7 @@ from transformer_core.config import ConfigError, TransformerConfig
 from ..i18n import Scope, error_text
 from ..params import flops_per_token, parameter_total
 from .live import worker_threads
+from .memory import memory_problem, training_memory
 
 LIMITS = {                      # what the browser studio allows: enough to learn, small enough for a laptop
     "n_layers": (1, 6), "d_model": (16, 512), "n_heads": (1, 16), "d_ff": (16, 2048), "max_len": (16, 512),
@@ -36,6 +38,7 @@ class Plan:
     problems: list                     # messages in the learner's language; empty = good to go
     params: int                        # parameter count (0 when invalid)
     step_seconds: float | None         # estimated seconds per training step on this machine
+    memory: int = 0                    # estimated bytes of one training step (0 when invalid)
 
 
 def _tr(key: str, lang: str, **values) -> str:
@@ -73,7 +76,11 @@ def model_plan(sizes: dict, vocab_size: int, batch_size: int, lang: str, task: s
     params = parameter_total(config)
     if params > MAX_PARAMS:
         return Plan(None, [_tr("too_big", lang, n=f"{params:,}", limit=f"{MAX_PARAMS:,}")], params, None)
-    return Plan(config, [], params, estimate_step_seconds(config, batch_size))
+    memory = training_memory(config, batch_size)            # before any tensor: the largest settings need ~170 GB
+    problem = memory_problem(memory, batch_size, lang)
+    if problem:
+        return Plan(None, [problem], params, None, memory.total)
+    return Plan(config, [], params, estimate_step_seconds(config, batch_size), memory.total)
 
 
 def estimate_step_seconds(config: TransformerConfig, batch_size: int) -> float:
