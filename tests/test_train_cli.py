@@ -21,7 +21,7 @@ TINY = ["--layers", "2", "--d-model", "32", "--heads", "2", "--ffn", "64", "--ma
 def cli(*args, ddp: int = 0, timeout: int = 60) -> subprocess.CompletedProcess:
     launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={ddp}"] if ddp \
         else [sys.executable]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT), "PYTHONFAULTHANDLER": "1"}  # stacks on abort
     return subprocess.run([*launcher, "-m", "transformer_core.train", *map(str, args)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
@@ -92,7 +92,7 @@ def test_ddp_two_gloo_processes_match_one(corpus, tmp_path):
     common = ("--steps", 3, "--dropout", 0.0, "--log-every", 1, "--precision", "fp32")   # bf16 rounding > 1e-4
     single = pretrain(corpus, tmp_path / "one", *common)
     double = pretrain(corpus, tmp_path / "two", *common, "--tokenizer", tmp_path / "one", ddp=2)
-    assert single.returncode == 0 and double.returncode == 0, double.stderr[-3000:]
+    assert single.returncode == 0 and double.returncode == 0, double.stdout[-2000:] + double.stderr[-6000:]
     assert "× 2 process(es)" in double.stdout and double.stdout.count("done:") == 1    # rank 0 alone prints
     one, two = history(tmp_path / "one"), history(tmp_path / "two")
     # each process weights its MLM mean by its share of the masked tokens, so the average is the global mean

@@ -2,5 +2,8 @@
 import sys
 
 from .cli import main
+from .distributed import leave
 
-sys.exit(main())
+code = main()
+leave(code)          # a torchrun worker ends here, past a teardown that can abort (see leave)
+sys.exit(code)

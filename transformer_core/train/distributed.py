@@ -8,6 +8,7 @@ optimiser step. Only rank 0 writes checkpoints and prints. Gloo runs on CPUs, NC
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 
 import torch
@@ -101,3 +102,14 @@ def finish(ctx: DistContext) -> None:
 def close() -> None:
     if dist.is_initialized():
         dist.destroy_process_group()
+
+
+def leave(code: int) -> None:
+    """End a torchrun worker with ``code`` once its work is saved and its group closed. Gloo's C++
+    threads can still be torn down in the wrong order while the interpreter finalises, aborting a
+    worker whose results are already on disk ("terminate called without an active exception", seen
+    about 1 run in 10 on a busy 2-core machine). Skipping finalisation avoids that; output is flushed
+    first. A plain one-process run returns normally."""
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        sys.stdout.flush(), sys.stderr.flush()
+        os._exit(code)
