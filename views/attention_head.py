@@ -11,6 +11,7 @@ from transformer_core.attention import attention_steps
 from ui import attention_view as av
 from ui.i18n import FRAME, TERMS
 from ui.st import session
+from ui.st.export_buttons import export_buttons
 from ui.st.page import chart, chart_columns, colour_legend, formula, header, layer_head, model_and_run, show_code
 
 lang = session.lang()
@@ -93,6 +94,7 @@ if np.allclose(sums, 1.0, atol=1e-4):
 else:
     st.warning(say("rows_off", lo=float(sums.min()), hi=float(sums.max())))
 chart(av.bars({TERMS("weight", lang): steps.weights[query]}, names, say("bar_title", token=names[query])), key="ah_bar")
+export_buttons(lang, loaded.source.key, steps.weights, run.encoded.tokens, layer, head, "ah", run, run.encoded.text)
 
 st.subheader(say("s7_title"))
 formula(r"z_i = \sum_j a_{ij}\, v_j \qquad Z = AV")

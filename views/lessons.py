@@ -20,6 +20,7 @@ from ui.i18n import FRAME, tr
 from ui.model_names import short_name
 from ui.pages import by_url
 from ui.st import lesson_views, page, session
+from ui.st.export_buttons import export_buttons
 from ui.st.keys import Namespace
 from ui.st.widgets import kept
 
@@ -150,16 +151,9 @@ if step.exercise:
 model_name = short_name(loaded.source, lang)
 shown_text = source_text if g is not None else state.get("text", "")
 st.caption(export.caption(model_name, shown_text, lang, layer + 1, head + 1))
-stem = export.file_stem(loaded.source.key, f"layer{layer + 1}", f"head{head + 1}")
 tokens = g.source.tokens if g is not None else run.encoded.tokens
-left, right_col = st.columns(2)
-left.download_button(say("csv"), export.attention_csv(lesson_views.attention_matrix(here), tokens),
-                     file_name=f"{stem}.csv", mime="text/csv", key="lessons_csv")
-if run is not None:
-    right_col.download_button(say("npz"), export.trace_npz(run.trace, run.encoded.tokens,
-                                                           {"model": loaded.source.key, "text": shown_text}),
-                              file_name=f"{export.file_stem(loaded.source.key, 'trace')}.npz",
-                              mime="application/octet-stream", key="lessons_npz")
+export_buttons(lang, loaded.source.key, lesson_views.attention_matrix(here), tokens, layer, head, "lessons", run,
+               shown_text)
 back, forward = st.columns(2)
 back.button(say("back"), key="lessons_back", disabled=index == 0, on_click=go_to, args=(index,), width="stretch")
 forward.button(say("next"), key="lessons_next", disabled=index == n_steps - 1, on_click=go_to, args=(index + 2,),

@@ -12,6 +12,7 @@ from ui import bertviz_offline as bv
 from ui import multihead_view as mv
 from ui.i18n import FRAME, TERMS
 from ui.st import session
+from ui.st.export_buttons import export_buttons, html_button
 from ui.st.page import chart, formula, header, layer_head, model_and_run, show_code
 
 lang = session.lang()
@@ -56,15 +57,16 @@ st.caption(say("rows_sum", lo=float(sums.min()), hi=float(sums.max())))
 
 st.subheader(say("head_title", layer=layer + 1, head=head + 1))
 one = weights[layer, head]                                     # (T, T)
-shown = names
+shown, plain = names, tokens
 if st.toggle(say("by_words"), key="mh_words"):
     groups, words = mv.word_groups(loaded.tokenizer, run.encoded)
     one = mv.aggregate(one, groups)                            # (W, W)
-    shown = av.labels(words)
+    shown, plain = av.labels(words), words
     st.write(say("words_body", pieces=T, words=len(groups)))
     formula(r"A^{\mathrm{word}}_{UV}=\frac{1}{|U|}\sum_{i\in U}\sum_{j\in V}a_{ij}")
 chart(av.heatmap(one, shown, shown, zmin=0.0), key="mh_head")
 st.caption(say("rows_sum", lo=float(one.sum(-1).min()), hi=float(one.sum(-1).max())))
+export_buttons(lang, loaded.source.key, one, plain, layer, head, "mh", run, run.encoded.text)
 
 st.subheader(say("lines_title"))
 if T <= mv.LONG_T and bv.fits(L, H, T):
@@ -75,6 +77,7 @@ if T <= mv.LONG_T and bv.fits(L, H, T):
     html = bertviz_html(view, loaded.source.key, run.encoded.text, run.encoded.pair, layer if view == "head" else 0,
                         trace_weights, tuple(tokens), b_start)
     st.iframe(html, height=bv.head_view_height(T) if view == "head" else bv.model_view_height(L, H, T))
+    html_button(lang, html, f"{loaded.source.key}_bertviz-{view}", key="mh_html")
 else:
     st.info(say("long_mode", T=T, lines=T * T))
     k = st.slider(say("k"), 1, min(10, T), min(3, T), key="mh_k")
