@@ -155,34 +155,100 @@ def test_first_page_shows_its_title(app_url, browser):
     page.close()
 
 
-def test_a_lesson_walks_answers_and_downloads_offline(app_url, browser):
-    """Lesson 1 from its link: three steps forward, an exercise answered, then the step's attention CSV and
-    the chart's PNG (plotly's own button, drawn in the browser) downloaded and read; nothing leaves the machine."""
+def _download(page, click, timeout=180_000) -> bytes:
+    """The bytes of the file that ``click()`` makes the browser save. A download button reruns the page; the
+    next click waits for it: a deferred download clicked mid-rerun asks for a callable that rerun just replaced,
+    and no file ever comes."""
+    with page.expect_download(timeout=timeout) as got:
+        click()
+    data = Path(got.value.path()).read_bytes()
+    _wait_settled(page)
+    return data
+
+
+def _chart_image(page, fmt: str) -> bytes:
+    """Pick ``fmt`` in the sidebar's "Chart download format", then save the first chart with plotly's camera
+    button (plotly.js toImage, drawn in the browser: no server, no network)."""
+    picker = page.locator('[data-testid="stSidebar"] [data-testid="stRadio"]').filter(
+        has_text=tr("frame.sb_export", "en"))
+    picker.get_by_text(fmt.upper(), exact=True).click()
+    _wait_settled(page)
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    chart.scroll_into_view_if_needed()
+    chart.hover()
+    button = chart.locator(".modebar-btn").first
+    button.wait_for(state="visible", timeout=30_000)
+    return _download(page, button.click)
+
+
+def _check_csv(data: bytes) -> None:
+    """One head's weights: a header of key labels, one row per query, a square table whose rows sum to 1."""
     import csv
     import io
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    header, body = rows[0], rows[1:]
+    assert len(body) > 2 and len(header) == len(body) + 1, (len(header), len(body))
+    for row in body:
+        weights = [float(w) for w in row[1:]]
+        assert len(weights) == len(body) and all(0 <= w <= 1 for w in weights)
+        assert abs(sum(weights) - 1) < 1e-3, row
+
+
+def _check_npz(data: bytes) -> None:
+    """The whole forward: readable without pickle; index.json names every other array with its shape."""
+    import io
+    import json
+
+    import numpy as np
+    with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+        index = json.loads(str(npz["index.json"]))
+        names = set(npz.files) - {"index.json"}
+        assert names and names == set(index["arrays"]), sorted(names ^ set(index["arrays"]))[:5]
+        for name in names:
+            assert list(npz[name].shape) == index["arrays"][name]["shape"], name
+            assert str(npz[name].dtype) == index["arrays"][name]["dtype"], name
+        assert index["tokens"] and index["about"]["model"]
+
+
+def test_a_whole_lesson_walks_answers_and_downloads_offline(app_url, browser):
+    """Lesson 1 from its link, every step with "Next" to the end; each exercise answered and checked; on the
+    softmax step the chart saved as PNG and as SVG (the sidebar's format), the head's attention CSV and the
+    forward's .npz (built on click) downloaded and read. No exception box, no request leaves the machine."""
+    from ui import lessons
+    steps = lessons.lesson_at(1).steps
+    downloads_at = next(k for k, s in enumerate(steps) if s.view == "weights")
     page = browser.new_page(viewport={"width": 1280, "height": 720}, accept_downloads=True)
+    page.set_default_timeout(120_000)
     watch = Watch(page)
     page.goto(f"{app_url}/lessons?lesson=1&step=1")
     _wait_settled(page)
-    for _ in range(3):
-        page.get_by_role("button", name=tr("lessons.next", "en")).click()
+    answered = 0
+    for k, step in enumerate(steps):
         _wait_settled(page)
-    assert "step=4" in page.url
-    answers = page.locator('[data-testid="stRadio"]').filter(has_text=tr("lessons.your_answer", "en"))
-    answers.locator('[data-testid="stRadioOption"]').first.click()
-    _wait_settled(page)                                          # the rerun enables "check"
-    page.get_by_role("button", name=tr("lessons.check", "en")).click()
-    _wait_settled(page)
-    assert page.locator('[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentError"]').count() >= 1
-    with page.expect_download() as got:
-        page.get_by_role("button", name=tr("lessons.csv", "en")).click()
-    rows = list(csv.reader(io.StringIO(open(got.value.path(), encoding="utf-8").read())))
-    assert len(rows) > 2 and all(len(r) == len(rows[0]) for r in rows)
-    chart = page.locator('[data-testid="stPlotlyChart"]').first
-    chart.hover()
-    with page.expect_download() as got:
-        chart.locator(".modebar-btn").first.click()
-    assert open(got.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+        assert page.locator('[data-testid="stException"]').count() == 0, f"step {k + 1}"
+        assert f"step={k + 1}" in page.url, (k, page.url)
+        answers = page.locator('[data-testid="stRadio"]').filter(has_text=tr("lessons.your_answer", "en"))
+        if step.exercise and answers.count():
+            answers.locator('[data-testid="stRadioOption"]').first.click()
+            _wait_settled(page)                                  # the rerun enables "check"
+            page.get_by_role("button", name=tr("lessons.check", "en")).click()
+            _wait_settled(page)
+            verdict = page.locator('[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentError"]')
+            assert verdict.count() >= 1, f"step {k + 1}: no verdict"
+            answered += 1
+        if k == downloads_at:
+            assert _chart_image(page, "png")[:8] == b"\x89PNG\r\n\x1a\n"
+            svg = _chart_image(page, "svg")
+            assert b"<svg" in svg[:2000], svg[:200]
+            _check_csv(_download(page, page.get_by_role("button", name=tr("export.csv", "en")).click))
+            _check_npz(_download(page, page.get_by_role("button", name=tr("export.npz", "en")).click))
+        forward = page.get_by_role("button", name=tr("lessons.next", "en"))
+        if k == len(steps) - 1:
+            assert forward.is_disabled()                         # the end of the lesson
+        else:
+            forward.click()
+    assert answered == sum(s.exercise is not None for s in steps), answered
+    assert page.locator('[data-testid="stException"]').count() == 0
     page.close()
     assert not watch.errors, watch.errors[:5]
     assert not watch.outside, f"requests left the machine: {watch.outside[:5]}"
