@@ -59,6 +59,7 @@ if state.get("s2s_model") not in keys:
 if len(found) > 1:
     st.selectbox(say("pick_model"), keys, key="s2s_model", format_func={src.key: src.label for src in found}.get)
 source = next(src for src in found if src.key == state.s2s_model)
+identity = f"{source.key}|{source.folder}"     # the decode caches key on this: one name can be two folders
 try:
     loaded = session.load_model(source)
 except CheckpointError as err:
@@ -73,7 +74,7 @@ if readable:                                                                    
         buttons[i].button(example, key=f"s2s_ex_{i}", on_click=lambda e=example: state.update(s2s_value=e),
                           width="stretch")
 try:
-    run = greedy(loaded, source.key, source_text)
+    run = greedy(loaded, identity, source_text)
 except InputProblem as err:
     st.warning(say_problem(err.key, err.values))
     st.stop()
@@ -144,7 +145,7 @@ if "s2s_beam" not in state:                        # 4 unless a shared link said
     state.s2s_beam = 4
 k = cols[0].slider(say("beam_size"), 1, 8, key="s2s_beam")
 n_pruned = cols[1].select_slider(say("pruned_n"), [0, 1, 2, 3], 1, key="s2s_pruned")
-view = beam(loaded, source.key, source_text, k, n_pruned)
+view = beam(loaded, identity, source_text, k, n_pruned)
 if view.cut:                                       # the wider the beam, the fewer steps (sq.BEAM_WORK)
     st.info(say("beam_cut", k=k, steps=view.cut, work=sq.BEAM_WORK))
 page.chart(bt.tree_figure(view, lang), key="s2s_tree")
