@@ -144,6 +144,26 @@ def test_language_switch_and_shared_sentence_follow_the_learner(app_url, browser
     assert not watch.errors and not watch.outside
 
 
+def test_a_sentence_typed_after_switching_language_stays_as_typed(app_url, browser):
+    """On the MLM page the example picker's options and labels change with the language; the first
+    sentence typed after a switch used to be replaced by the picker's placeholder, "（请选择）" or
+    "(choose one)" (seen by a fresh-eyes pass; AppTest does not reproduce it: the browser sends it)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    watch = Watch(page)
+    page.goto(f"{app_url}/mlm?lang=en")
+    _wait_settled(page)
+    page.get_by_text("中文", exact=True).click()
+    _wait_settled(page)
+    box = page.locator('[data-testid="stSidebar"] textarea').first
+    box.fill("我的朋[MASK]来了。")
+    box.press("Control+Enter")
+    _wait_settled(page)
+    assert box.input_value() == "我的朋[MASK]来了。"
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()
+    assert not watch.errors and not watch.outside
+
+
 def test_first_page_shows_its_title(app_url, browser):
     """A freshly started server's first page is the home page, drawn without an exception. (How fast it
     paints is measured in bench/page_speed.py, never asserted here: machines are noisy.)"""

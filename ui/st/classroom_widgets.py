@@ -25,15 +25,18 @@ def facts_caption(loaded, kind: str, lang: str) -> None:
         st.caption(line)
 
 
-def _set_text(key: str) -> None:
+def _set_text(key: str, options: list[str]) -> None:
     chosen = st.session_state.get(key)
-    if chosen:
+    if chosen and chosen in options:       # only a real example: never a placeholder label carried over
         st.session_state.text, st.session_state.masked = chosen, ()
 
 
 def mlm_example_picker(example_lang: str, lang: str) -> None:
+    # One widget per (example language, interface language): its options and labels change with both,
+    # and a widget whose options changed under one key handed back the old placeholder as a choice.
     options = ["", *examples.mlm_examples(example_lang)]
-    st.selectbox(_t("try", lang), options, key="mlm_example", on_change=_set_text, args=("mlm_example",),
+    key = f"mlm_example_{example_lang}_{lang}"
+    st.selectbox(_t("try", lang), options, key=key, on_change=_set_text, args=(key, options),
                  format_func=lambda v: v or _t("choose", lang))
 
 
@@ -51,5 +54,6 @@ def nsp_example_picker(example_lang: str, lang: str) -> None:
             return _t("choose", lang)
         a, b, follows = pairs[i]
         return f"{a} / {b} ({_t('coherent' if follows else 'unrelated', lang)})"
-    st.selectbox(_t("try", lang), [-1, *range(len(pairs))], key="nsp_example", format_func=label,
-                 on_change=_set_pair, args=("nsp_example", pairs))
+    key = f"nsp_example_{example_lang}_{lang}"           # one widget per language pair (see above)
+    st.selectbox(_t("try", lang), [-1, *range(len(pairs))], key=key, format_func=label,
+                 on_change=_set_pair, args=(key, pairs))
