@@ -150,10 +150,11 @@ if step.exercise:
 # ── the numbers behind the view, a caption, back / next, the link ──
 model_name = short_name(loaded.source, lang)
 shown_text = source_text if g is not None else state.get("text", "")
-st.caption(export.caption(model_name, shown_text, lang, layer + 1, head + 1))
-tokens = g.source.tokens if g is not None else run.encoded.tokens
-export_buttons(lang, loaded.source.key, lesson_views.attention_matrix(here), tokens, layer, head, "lessons", run,
-               shown_text)
+if step.view in HEAD_VIEWS:          # a step that shows no head gets no head caption and no head download
+    st.caption(export.caption(model_name, shown_text, lang, layer + 1, head + 1))
+    tokens = g.source.tokens if g is not None else run.encoded.tokens
+    export_buttons(lang, loaded.source.key, lesson_views.attention_matrix(here), tokens, layer, head, "lessons", run,
+                   shown_text)
 back, forward = st.columns(2)
 back.button(say("back"), key="lessons_back", disabled=index == 0, on_click=go_to, args=(index,), width="stretch")
 forward.button(say("next"), key="lessons_next", disabled=index == n_steps - 1, on_click=go_to, args=(index + 2,),
