@@ -39,6 +39,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def server_answers(url: str, tries: int = 120) -> bool:
+    """Wait (up to ``tries`` × ~0.5 s) until a Streamlit server at ``url`` says it is healthy."""
+    for _ in range(tries):
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                return True
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
 @pytest.fixture
 def app_url():
     """A fresh server per test, so one test's state cannot leak into the next. (A shared server once hung
@@ -50,13 +61,7 @@ def app_url():
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
+    if not server_answers(url):
         server.kill()
         pytest.fail(f"streamlit did not start: {server.stderr.read().decode()[-2000:]}")
     yield url

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from ui import beam_tree as bt
 from ui import exercises, export, lessons
 from ui import mlm_view as mv
 from ui import seq2seq_view as sq
@@ -34,16 +33,6 @@ HEAD_VIEWS = {"qkv", "scores", "scale", "weights", "context", "heads", "concat",
 
 def say(key: str, **values) -> str:
     return lessons.TEXT(key, lang, **values)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def greedy(_loaded, key: str, text: str) -> sq.Greedy:
-    return sq.decode_greedy(_loaded, text)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def beam(_loaded, key: str, text: str) -> bt.BeamView:
-    return bt.run_beam(_loaded, text, exercises.BEAM, 1)
 
 
 def go_to(number: int) -> None:
@@ -99,11 +88,11 @@ query, masked = 0, ()
 if lesson.needs == "seq2seq":
     source_text = state.get("s2s_value") or sq.DEFAULT_SOURCE
     try:
-        g = greedy(loaded, loaded.source.key, source_text)
+        g = session.greedy(loaded, source_text)
     except InputProblem as err:
         page.problem(err, lang)
         st.stop()
-    b = beam(loaded, loaded.source.key, source_text)
+    b = session.beam(loaded, source_text, exercises.BEAM, 1)
     st.caption(say("source", text=source_text))
 else:
     text, pair = state.get("text", ""), state.get("pair") if step.view in PAIR_VIEWS else None

@@ -32,16 +32,6 @@ def say(key: str, **values) -> str:
     return sq.TEXT(key, lang, **values)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def greedy(_loaded, key: str, text: str) -> sq.Greedy:
-    return sq.decode_greedy(_loaded, text)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def beam(_loaded, key: str, text: str, beam_size: int, n_pruned: int) -> bt.BeamView:
-    return bt.run_beam(_loaded, text, beam_size, n_pruned)
-
-
 def say_problem(key: str, values: dict) -> str:
     """A note or problem: this page's own strings, else the frame's (empty input, control characters…)."""
     return sq.TEXT(key, lang, **values) if key in sq.TEXT else FRAME(key, lang, **values)
@@ -59,7 +49,6 @@ if state.get("s2s_model") not in keys:
 if len(found) > 1:
     st.selectbox(say("pick_model"), keys, key="s2s_model", format_func={src.key: src.label for src in found}.get)
 source = next(src for src in found if src.key == state.s2s_model)
-identity = f"{source.key}|{source.folder}"     # the decode caches key on this: one name can be two folders
 try:
     loaded = session.load_model(source)
 except CheckpointError as err:
@@ -74,7 +63,7 @@ if readable:                                                                    
         buttons[i].button(example, key=f"s2s_ex_{i}", on_click=lambda e=example: state.update(s2s_value=e),
                           width="stretch")
 try:
-    run = greedy(loaded, identity, source_text)
+    run = session.greedy(loaded, source_text)
 except InputProblem as err:
     st.warning(say_problem(err.key, err.values))
     st.stop()
@@ -145,7 +134,7 @@ if "s2s_beam" not in state:                        # 4 unless a shared link said
     state.s2s_beam = 4
 k = cols[0].slider(say("beam_size"), 1, 8, key="s2s_beam")
 n_pruned = cols[1].select_slider(say("pruned_n"), [0, 1, 2, 3], 1, key="s2s_pruned")
-view = beam(loaded, identity, source_text, k, n_pruned)
+view = session.beam(loaded, source_text, k, n_pruned)
 if view.cut:                                       # the wider the beam, the fewer steps (sq.BEAM_WORK)
     st.info(say("beam_cut", k=k, steps=view.cut, work=sq.BEAM_WORK))
 page.chart(bt.tree_figure(view, lang), key="s2s_tree")

@@ -7,11 +7,10 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from test_browser import ARGS, CHROMIUM, _free_port
+from test_browser import ARGS, CHROMIUM, _free_port, server_answers
 from test_studio_live import config
 
 from ui.st import session_end
@@ -96,12 +95,7 @@ def test_a_closed_tab_frees_its_workspace_within_the_bound(tmp_path):
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
+        assert server_answers(url), "streamlit did not start"
         folders = lambda: list(tmp_path.glob(f"{PREFIX}*"))             # noqa: E731
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)

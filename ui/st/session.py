@@ -15,7 +15,7 @@ import torch
 from transformer_core.errors import LabError
 from transformer_core.trace import ModelTrace
 
-from .. import models, state
+from .. import beam_tree, models, seq2seq_view, state
 from ..encode import Encoded, encode
 
 # session_state keys of the frame (the shared view's fields keep their plain names: ui/state.FIELDS)
@@ -164,3 +164,30 @@ def bert_forward(loaded: models.Loaded, text, pair=None, masked=(), head_mask=No
     logits = getattr(out, "logits", None)                # a bare BertModel (no head) has none
     logits = logits[0] if logits is not None else None
     return BertRun(enc, out.trace, logits, nsp[0].softmax(-1) if nsp is not None else None)
+
+
+# ── cached decodes of the encoder-decoder (its page and the lessons share them) ─────────────────────
+
+def model_identity(loaded: models.Loaded) -> str:
+    """What the decode caches key on: a model's name *and* folder (two folders can share one name)."""
+    return f"{loaded.source.key}|{loaded.source.folder}"
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _greedy(_loaded, identity: str, text: str) -> seq2seq_view.Greedy:
+    return seq2seq_view.decode_greedy(_loaded, text)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _beam(_loaded, identity: str, text: str, beam_size: int, n_pruned: int) -> beam_tree.BeamView:
+    return beam_tree.run_beam(_loaded, text, beam_size, n_pruned)
+
+
+def greedy(loaded: models.Loaded, text: str) -> seq2seq_view.Greedy:
+    """Greedy decoding of ``text``, cached per model and text."""
+    return _greedy(loaded, model_identity(loaded), text)
+
+
+def beam(loaded: models.Loaded, text: str, beam_size: int, n_pruned: int) -> beam_tree.BeamView:
+    """Beam search of ``text``, cached per model, text and beam settings."""
+    return _beam(loaded, model_identity(loaded), text, beam_size, n_pruned)
