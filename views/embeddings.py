@@ -52,7 +52,8 @@ def vectors_section(loaded, run, lang: str) -> None:
     st.subheader(ev.TEXT("parts_header", lang))
     window = pick_window(loaded.config.d_model, lang)
     enc = run.encoded
-    parts_fig, norm_fig, stats_fig = vector_figures(run, loaded.source.key, enc.text, enc.pair, window, lang)
+    identity = session.model_identity(loaded)
+    parts_fig, norm_fig, stats_fig = vector_figures(run, identity, enc.text, enc.pair, window, lang)
     page.chart(parts_fig, key="emb_parts")
     page.colour_legend(lang)
     st.caption(ev.TEXT("parts_caption", lang))
@@ -85,7 +86,7 @@ def chosen_piece(loaded, run, names: dict, lang: str) -> int | None:
 
 def map_section(loaded, run, lang: str) -> None:
     st.subheader(ev.TEXT("map_header", lang))
-    sample = vocab_sample(loaded, loaded.source.key)
+    sample = vocab_sample(loaded, session.model_identity(loaded))
     table = word_table(loaded)
     st.write(ev.TEXT("map_intro", lang, v=table.shape[0], d=table.shape[1], n=len(sample.ids)))
     if loaded.source.origin == "random":
@@ -94,7 +95,7 @@ def map_section(loaded, run, lang: str) -> None:
                     key="emb_dims")
     query = chosen_piece(loaded, run, sample.names, lang)
     own = tuple(dict.fromkeys(p.id for p in run.encoded.pieces if not p.is_special and p.id in sample.names))
-    cloud, bars = map_figures(loaded, loaded.source.key, own, query, dims, lang)
+    cloud, bars = map_figures(loaded, session.model_identity(loaded), own, query, dims, lang)
     cols = page.chart_columns([3, 2]) if bars else [st.container()]
     with cols[0]:
         page.chart(cloud, key="emb_map")

@@ -75,6 +75,7 @@ if not positions:
     st.info(say("no_mask"))
     st.stop()
 run = session.run_bert(loaded, text, None, positions, encoded=encoded)           # tokenized once, above
+identity = session.model_identity(loaded)                # what the caches below key on
 shown = mv.shown_positions(positions)               # every mask stays hidden; the first MAX_SHOWN are predicted
 if len(shown) < len(positions):
     st.info(say("masks_cut", shown=len(shown), n=len(positions)))
@@ -92,7 +93,7 @@ if len(positions) < 2:
     st.info(say("fill_one"))
 else:
     at_once = mv.fill_independent(run.logits, shown, loaded.tokenizer)
-    one_by_one = iterative(loaded, loaded.source.key, tuple(encoded.ids), tuple(encoded.type_ids), positions, shown)
+    one_by_one = iterative(loaded, identity, tuple(encoded.ids), tuple(encoded.type_ids), positions, shown)
     left, right = st.columns(2)
     left.markdown(f"**{say('sentence_independent')}:** {mv.filled_sentence(encoded, at_once)}")
     right.markdown(f"**{say('sentence_iterative')}:** {mv.filled_sentence(encoded, one_by_one)}")
@@ -123,7 +124,7 @@ if len(heads) > mv.MAX_SCAN:
     st.caption(say("scan_too_big", n=len(heads), limit=mv.MAX_SCAN))
 elif st.toggle(say("scan"), key="mlm_scan"):
     with st.spinner():
-        drop = scan(loaded, loaded.source.key, tuple(encoded.ids), tuple(encoded.type_ids), positions, shown)
+        drop = scan(loaded, identity, tuple(encoded.ids), tuple(encoded.type_ids), positions, shown)
     st.caption(say("scan_caption"))
     page.chart(mv.importance_figure(drop, lang), key="scan")
 

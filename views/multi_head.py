@@ -74,8 +74,8 @@ if T <= mv.LONG_T and bv.fits(L, H, T):
                     key="mh_view")
     st.caption(say(f"{view}_view_help"))
     b_start = next((i for i, p in enumerate(run.encoded.pieces) if p.segment == 1), None)
-    html = bertviz_html(view, loaded.source.key, run.encoded.text, run.encoded.pair, layer if view == "head" else 0,
-                        trace_weights, tuple(tokens), b_start)
+    html = bertviz_html(view, session.model_identity(loaded), run.encoded.text, run.encoded.pair,
+                        layer if view == "head" else 0, trace_weights, tuple(tokens), b_start)
     st.iframe(html, height=bv.head_view_height(T) if view == "head" else bv.model_view_height(L, H, T))
     html_button(lang, html, f"{loaded.source.key}_bertviz-{view}", key="mh_html")
 else:

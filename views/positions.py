@@ -82,7 +82,7 @@ def learned_section(loaded, n: int, lang: str) -> None:
     if loaded.source.origin == "random":
         st.warning(pv.TEXT("learned_random", lang))
     n = min(n, config.max_len)
-    table, sim, offsets, (near, far, gap, verdict) = learned_figures(loaded, loaded.source.key, n, lang)
+    table, sim, offsets, (near, far, gap, verdict) = learned_figures(loaded, session.model_identity(loaded), n, lang)
     page.chart(table, key="pos_learned_table")
     st.markdown(pv.TEXT("smooth_measured", lang, n=n, near=near, far=far, gap=gap,
                    verdict=pv.TEXT(verdict, lang)))

@@ -133,9 +133,9 @@ def run_bert(loaded: models.Loaded, text: str, pair: str | None = None, masked: 
              head_mask: tuple[tuple[float, ...], ...] | None = None, encoded: Encoded | None = None) -> BertRun:
     """Encode, replace the ``masked`` positions by [MASK], and run with record=True. Raises
     ``encode.InputProblem`` for unusable text. ``encoded``: ``encode(loaded.tokenizer, text, pair, max_len)``
-    when the page has it already (it is not tokenized twice). Cached per model key + arguments; do not
+    when the page has it already (it is not tokenized twice). Cached per model (name and folder) + arguments; do not
     modify the result."""
-    return _run_bert(loaded, loaded.source.key, text, pair, tuple(masked), head_mask, encoded)
+    return _run_bert(loaded, model_identity(loaded), text, pair, tuple(masked), head_mask, encoded)
 
 
 # cache_resource, not cache_data: cache_data pickles on store and unpickles on every hit — measured 2.1 s and
