@@ -98,10 +98,10 @@ def _pretrain(config: TrainConfig, model_folder) -> RunParts:
         model.train()
         check_tokenizer_fits(tokenizer, [line for doc in documents for line in doc], config.corpus, config.pretrained)
     else:
-        tokenizer = load_tokenizer(config.tokenizer) if config.tokenizer else _train_tokenizer(config, documents)
-        if config.tokenizer:
-            check_tokenizer_fits(tokenizer, [line for doc in documents for line in doc], config.corpus,
-                                 config.tokenizer)
+        source = config.tokenizer or config.teacher          # a distilled student reads the teacher's vocabulary
+        tokenizer = load_tokenizer(source) if source else _train_tokenizer(config, documents)
+        if source:
+            check_tokenizer_fits(tokenizer, [line for doc in documents for line in doc], config.corpus, source)
         model = kind.model_class(config.model_config(vocab_size=tokenizer.get_vocab_size()))
     ids, vocab = special_ids(tokenizer), tokenizer.get_vocab_size()
     rates = MaskingRates(select=config.mlm_probability, mask=config.mlm_mask, random=config.mlm_random)

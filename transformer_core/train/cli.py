@@ -46,12 +46,15 @@ FLAGS = {   # flag → (TrainConfig field, type, help)
     "--eval-every": ("eval_every", int, "steps per evaluation"), "--log-every": ("log_every", int, "steps per line"),
     "--eval-batches": ("eval_batches", int, "held-out batches"), "--weight-decay": ("weight_decay", float, "AdamW"),
     "--grad-clip": ("grad_clip", float, "max gradient norm (0 = off)"),
+    "--teacher": ("teacher", str, "pretrain: distil from this BERT folder (its tokenizer unless --tokenizer)"),
+    "--kd-alpha": ("kd_alpha", float, "distillation: weight of the hard-label loss"),
+    "--kd-temperature": ("kd_temperature", float, "distillation: softmax temperature"),
 }
 CHOICES = {"decay": DECAYS, "device": DEVICES, "precision": PRECISIONS, "pooling": ("cls", "mean"),
            "preset": tuple(PRESETS), "seq2seq_task": SEQ2SEQ_TASKS}
 SHOWN_DEFAULTS = {"warmup_steps": "10%% of --steps, at most 100", "tokenizer": "train one on the corpus",
                   "pretrained": "none; finetune needs it", "save_every": "0 = only at the end",
-                  "eval_every": "0 = only at the end"}     # %% because argparse formats help with %
+                  "eval_every": "0 = only at the end", "teacher": "none: labels only"}     # %% because argparse formats help with %
 MODEL_FLAGS = {"--layers": "n_layers", "--d-model": "d_model", "--heads": "n_heads", "--ffn": "d_ff",
                "--dropout": "dropout"}
 

@@ -37,6 +37,9 @@ class TrainConfig:
     mlm_probability: float = 0.15     # share of non-special tokens chosen for masked LM
     mlm_mask: float = 0.8             # of the chosen tokens: share replaced by [MASK] (BERT: 0.8)
     mlm_random: float = 0.1           # of the chosen tokens: share replaced by a random token (BERT: 0.1; rest kept)
+    teacher: str = ""                 # pretrain: folder of a BERT with an MLM head to distil from ("" = none)
+    kd_alpha: float = 0.5             # distillation: weight α of the hard-label MLM loss beside τ²·KL
+    kd_temperature: float = 2.0       # distillation: temperature τ that softens both distributions
     seq2seq_task: str = "reverse"     # seq2seq: which generated task (data.seq2seq_tasks.TASKS)
     n_pairs: int = 4000               # seq2seq: generated (source, target) pairs before the split
     # ---- optimisation
@@ -102,6 +105,10 @@ class TrainConfig:
         if not 0.0 <= self.min_lr_ratio <= 1.0:
             raise ConfigError(f"min_lr_ratio must be in [0, 1], got {self.min_lr_ratio!r}.", "min_lr_ratio",
                               value=self.min_lr_ratio)
+        if not (self.kd_temperature > 0 and self.kd_alpha >= 0):
+            raise ConfigError(f"kd_temperature must be > 0 and kd_alpha ≥ 0, got {self.kd_temperature!r} and "
+                              f"{self.kd_alpha!r} (DistilBERT: τ = 2).", "kd_settings",
+                              temperature=self.kd_temperature, alpha=self.kd_alpha)
         if self.weight_decay < 0 or self.grad_clip < 0:
             raise ConfigError("weight_decay and grad_clip must be ≥ 0.", "decay_clip")
         if len(self.betas) != 2 or not all(0.0 <= b < 1.0 for b in self.betas):

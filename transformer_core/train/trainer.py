@@ -94,6 +94,12 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.AdamW:
 
 
 def make_task(config: TrainConfig, model: nn.Module, dist: DistContext = SINGLE):
+    if config.task == "pretrain" and config.teacher:
+        from .distill import DistillTask, load_teacher
+        task = DistillTask(load_teacher(config.teacher, next(model.parameters()).device), config.kd_alpha,
+                           config.kd_temperature, dist)
+        task.check_vocabulary(model)
+        return task
     if config.task == "pretrain":
         return PretrainTask(config.masked_logits_only, dist)
     if config.task == "finetune":
