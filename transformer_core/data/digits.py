@@ -1,0 +1,67 @@
+"""The 8 × 8 handwritten digits (assets/digits/, see its README): loading, a fixed split, augmentation.
+
+Pixels are ink counts 0–16; models read them divided by 16 (0 = paper, 1 = full ink).
+"""
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from ..errors import DataError
+
+DIGITS_FILE = Path(__file__).resolve().parents[2] / "assets" / "digits" / "digits.csv.gz"
+SIDE = 8                 # pixels per side
+MAX_INK = 16.0           # the largest pixel value in the file
+TEST_SHARE = 0.2         # a fifth of each digit's images held out for testing
+SPLIT_SEED = 0           # the split never changes: the model card's test score is on these images
+
+
+@dataclass(frozen=True)
+class Digits:
+    images: Tensor       # (N, 1, 8, 8) float, 0 … 1
+    labels: Tensor       # (N,) int64, 0 … 9
+    index: Tensor        # (N,) row of each image in digits.csv.gz (a test image's name on the page)
+
+
+def load_all(path: Path = DIGITS_FILE) -> Digits:
+    """Every row of the file, in file order."""
+    try:
+        with gzip.open(path, "rt", encoding="ascii") as f:
+            rows = [[int(v) for v in line.split(",")] for line in f if line.strip()]
+    except (OSError, ValueError, EOFError) as err:
+        raise DataError(f"The digits file {path} is missing or unreadable ({err}); rebuild it with "
+                        "python tools/build_digits.py.", "digits_unreadable", path=path, err=err) from err
+    table = torch.tensor(rows, dtype=torch.int64)                       # (N, 65)
+    images = table[:, :-1].float().div(MAX_INK).view(-1, 1, SIDE, SIDE)  # (N, 1, 8, 8)
+    return Digits(images, table[:, -1], torch.arange(len(rows)))
+
+
+def split(digits: Digits | None = None) -> tuple[Digits, Digits]:
+    """(train, test): TEST_SHARE of each digit's images, chosen by a fixed seed (stratified by digit)."""
+    digits = digits or load_all()
+    generator = torch.Generator().manual_seed(SPLIT_SEED)
+    test = torch.zeros(len(digits.labels), dtype=torch.bool)
+    for digit in range(10):
+        rows = (digits.labels == digit).nonzero().squeeze(1)
+        order = rows[torch.randperm(len(rows), generator=generator)]
+        test[order[: round(len(rows) * TEST_SHARE)]] = True
+    pick = lambda m: Digits(digits.images[m], digits.labels[m], digits.index[m])  # noqa: E731
+    return pick(~test), pick(test)
+
+
+def augment(images: Tensor, generator: torch.Generator, binarize: float = 0.3) -> Tensor:
+    """Training-time variety: each image shifted by −1, 0 or +1 pixel in each direction (zeros enter) and, with
+    probability ``binarize``, inked all-or-nothing (a cell grid drawn on the page gives such images)."""
+    B = images.size(0)
+    shifts = torch.randint(-1, 2, (B, 2), generator=generator)
+    padded = torch.nn.functional.pad(images, (1, 1, 1, 1))               # (B, 1, 10, 10)
+    rows = (torch.arange(SIDE)[None, :] + 1 - shifts[:, :1])             # (B, 8)
+    cols = (torch.arange(SIDE)[None, :] + 1 - shifts[:, 1:])             # (B, 8)
+    out = padded[torch.arange(B)[:, None, None], 0, rows[:, :, None], cols[:, None, :]].unsqueeze(1)  # (B,1,8,8)
+    hard = torch.rand(B, generator=generator) < binarize
+    out[hard] = (out[hard] > 0.4).float()
+    return out
