@@ -17,7 +17,6 @@ from transformer_core.train.config import TrainConfig
 from transformer_core.train.snapshots import DEFAULT_PROBES
 from ui import timelapse_view as tv
 from ui.i18n import TERMS, error_text, tr
-from ui.language import script_of
 from ui.st import page, session
 from ui.st import studio_panel as panel
 from ui.st.widgets import kept, stored
@@ -27,8 +26,6 @@ from ui.studio import pretrain as pt
 from ui.studio.pretrain_text import TEXT
 
 KIND = "pretrain"
-VOCAB_SIZE = 4000         # room for the thousands of characters of Chinese text, and for any upload
-LATIN_VOCAB_SIZE = 2000   # a shipped corpus in Latin letters reuses its pieces: half the room is enough
 BATCH = 32                                # the batch size until the learner picks one
 lang = session.lang()
 mine = panel.mine(KIND)                   # this page's own session keys
@@ -86,17 +83,18 @@ def tokenizer_section(corpus: str, documents) -> tuple | None:
     st.header(say("s_tokenizer"))
     st.write(say("tokenizer_intro"))
     name = corpus if corpus in pt.shipped_corpora() else "upload"
-    latin = name != "upload" and script_of(documents[0][0]) == "en"
     vocab_size = kept(st.number_input, say("vocab_size"), 200, 30000, step=500, key=f"keep_pt_vocab_{name}",
-                      default=LATIN_VOCAB_SIZE if latin else VOCAB_SIZE)
+                      default=pt.default_vocab_size(name, documents))
     wanted = (corpus, int(vocab_size), mine.get("upload_id"))      # a new upload is saved under the same name
     if mine.get("tok_for") != wanted:
-        with st.spinner(say("training_tokenizer")):
-            try:
-                tokenizer = pt.train_tokenizer(documents, int(vocab_size))
-            except DataError as err:
-                st.error(error_text(err, lang))
-                return None
+        tokenizer = pt.shipped_tokenizer(corpus, int(vocab_size))   # a shipped corpus at its default size: ready
+        if tokenizer is None:
+            with st.spinner(say("training_tokenizer")):
+                try:
+                    tokenizer = pt.train_tokenizer(documents, int(vocab_size))
+                except DataError as err:
+                    st.error(error_text(err, lang))
+                    return None
         folder = panel.workspace().new_folder("tokenizer")
         tokenizer.save(str(folder / "tokenizer.json"))
         mine.tok_for, mine.tok = wanted, (tokenizer, str(folder))

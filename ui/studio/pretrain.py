@@ -3,10 +3,13 @@ to capture at each checkpoint. Pure functions (no Streamlit), unit-tested in tes
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
+from tokenizers import Tokenizer
 
-from transformer_core.data.corpora import format_documents, load_documents, read_manifest, split_of
+from transformer_core.data.corpora import SHIPPED_ROOT, format_documents, load_documents, read_manifest, split_of
 from transformer_core.data.files import MAX_CORPUS_BYTES, read_corpus_file
 from transformer_core.data.masking import MaskingRates, mask_tokens
 from transformer_core.data.pretraining import make_nsp_examples
@@ -14,11 +17,14 @@ from transformer_core.data.text import split_single_lines
 from transformer_core.errors import DataError
 from transformer_core.tokenizer import MAX_WORD_CHARS, drop_long_words, special_ids, train_wordpiece
 
+from ..language import script_of
 from .plans import LIMITS
 
 UPLOAD_LIMIT_MB = 5                          # what the studio accepts: minutes of training, not hours
 UPLOAD_LIMIT = min(MAX_CORPUS_BYTES, UPLOAD_LIMIT_MB * 1_000_000)
 DRIFT_TOKENS = 120                           # how many frequent pieces the embedding-drift view follows
+VOCAB_SIZE = 4000          # room for the thousands of characters of Chinese text, and for any upload
+LATIN_VOCAB_SIZE = 2000    # a shipped corpus in Latin letters reuses its pieces: half the room is enough
 
 
 def shipped_corpora() -> list[str]:
@@ -78,6 +84,31 @@ def documents_of(corpus: str) -> list[list[str]]:
     if corpus in shipped_corpora():
         return load_documents(corpus, "train")
     return read_corpus_file(corpus)
+
+
+def default_vocab_size(name: str, documents: list[list[str]]) -> int:
+    """The vocabulary size the page starts with: ``name`` is a shipped corpus's name or "upload"."""
+    latin = name != "upload" and script_of(documents[0][0]) == "en"
+    return LATIN_VOCAB_SIZE if latin else VOCAB_SIZE
+
+
+def shipped_tokenizer_path(corpus: str, vocab_size: int, root: Path | None = None) -> Path:
+    """Where ``python -m tools.ship_tokenizers`` writes the tokenizer of a shipped corpus at one size. The
+    name carries the start of the training file's checksum (MANIFEST.json), so a rebuilt corpus never meets
+    a tokenizer trained on its old text: the page then trains one, as for any other size."""
+    root = Path(root) if root is not None else SHIPPED_ROOT
+    sha = read_manifest(root)["corpora"][corpus]["files"]["train"]["sha256"][:12]
+    return root / corpus / f"tokenizer-{vocab_size}-{sha}.json"
+
+
+def shipped_tokenizer(corpus: str, vocab_size: int) -> Tokenizer | None:
+    """The tokenizer ``train_tokenizer`` would train on a shipped corpus, precomputed (the page is usable at
+    once instead of after seconds of training; tests/test_shipped_tokenizers.py checks it is identical), or
+    None for an upload, another size, or a corpus whose text changed since."""
+    if corpus not in shipped_corpora():
+        return None
+    path = shipped_tokenizer_path(corpus, vocab_size)
+    return Tokenizer.from_file(str(path)) if path.is_file() else None
 
 
 def train_tokenizer(documents: list[list[str]], vocab_size: int):
