@@ -68,15 +68,19 @@ def save_pretrained(model: nn.Module, folder, tokenizer=None, dtype: torch.dtype
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     kind = kind_of(model)                         # an unregistered class: a CheckpointError naming the known ones
-    tensors = {}
-    for name, tensor in model.state_dict().items():
-        key = to_hf_name(name, bert_prefix=bool(kind.hf_prefix)) if kind.hf_names else name
+    tensors, state = {}, model.state_dict()
+    if kind.layout is not None:                   # whole tensors renamed and reshaped (GPT-2's fused, transposed)
+        state = kind.layout.to_file(state)
+    for name, tensor in state.items():
+        key = to_hf_name(name, bert_prefix=bool(kind.hf_prefix)) if kind.hf_names else _file_name(kind, name)
         if key not in TIED:
             tensors[key] = tensor.detach().to(dtype or tensor.dtype).contiguous().cpu()
     if int8:
         tensors = pack(tensors, dtype or torch.float16)
     _atomic_write(folder / "model.safetensors", lambda p: save_file(tensors, p, metadata={"format": "pt"}))
-    if kind.hf_names:
+    if kind.config_json is not None:              # a kind with a layout of its own (ViT: HF's ViTConfig keys)
+        data = kind.config_json(model.config, kind.name)
+    elif kind.hf_names:
         data = config_to_hf(model.config, kind.name)
     else:
         data = {"architectures": [kind.name], "model_type": "attention_lab", "attention_lab": model.config.to_dict()}
@@ -197,8 +201,16 @@ def _match_weights(model: nn.Module, kind: ModelKind, weights: dict, path: Path,
     return ours
 
 
-def _match_own_names(model: nn.Module, weights: dict, path: Path) -> dict:
-    """The same checks for a model saved under our own parameter names (the encoder-decoder)."""
+def _file_name(kind: ModelKind, name: str) -> str:
+    """A parameter's name in a kind's own-layout file: the kind's renaming (ViT: HF's names), else ours."""
+    return kind.file_name(name) if kind.file_name is not None else name
+
+
+def _match_own_names(model: nn.Module, weights: dict, path: Path, kind: ModelKind) -> dict:
+    """The same checks for a model saved under its own layout (the encoder-decoder: our parameter names; ViT:
+    HF's ViT names, mapped back to ours here)."""
+    ours = {_file_name(kind, k): k for k in model.state_dict()}
+    weights = {ours.get(k, k): v for k, v in weights.items()}
     expected = model.state_dict()
     missing = [k for k in expected if k not in weights]
     unexpected = [k for k in weights if k not in expected]
@@ -247,7 +259,9 @@ def load_pretrained(folder, model_class=None, init_missing_heads: bool = False, 
         state = _match_weights(model, kind, weights, path, init_missing_heads)
         model.load_state_dict(state, strict=False)           # every key was checked above; copy_ casts dtype
     else:
-        model.load_state_dict(_match_own_names(model, weights, path))
+        if kind.layout is not None:                          # GPT-2's tensors → ours, then the same checks
+            weights = kind.layout.from_file(weights)
+        model.load_state_dict(_match_own_names(model, weights, path, kind))
     return model.to(device).eval(), tokenizer
 
 

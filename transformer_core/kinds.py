@@ -19,17 +19,22 @@ from torch import nn
 
 from .bert import BertForMaskedLM, BertForPreTraining, BertForSequenceClassification, BertModel
 from .errors import CheckpointError
+from .gpt import GPT2_LAYOUT, GPTLMHeadModel
 from .seq2seq import Seq2SeqTransformer
+from .vit import ViTForImageClassification, vit_config_json, vit_file_name
 
 # What a kind can do (its ``capabilities``): the pages and tools ask for these, never for a class.
 MLM = "mlm"              # fills in [MASK]ed word pieces (a masked-LM head)
 NSP = "nsp"              # says whether sentence B follows sentence A (a next-sentence head)
 CLASSIFY = "classify"    # puts a whole text into one of n_labels classes
 GENERATE = "generate"    # writes a target sequence from a source one (encoder-decoder: greedy / beam search)
+NEXT_TOKEN = "next_token"  # predicts the token after a prefix, left to right (a causal LM: GPT)
+CLASSIFY_IMAGE = "classify_image"   # puts an image into one of n_labels classes (Vision Transformer)
 
 # How text becomes ids (its ``tokenizer``).
 WORDPIECE = "wordpiece"  # tokenizers.Tokenizer from tokenizer.json / vocab.txt beside the weights
 CHAR_PAIR = "char_pair"  # char_vocab.CharPair: one character vocabulary per side (vocab.json files)
+PIXELS = "pixels"        # no tokenizer: an image's patches are its tokens (Vision Transformer)
 
 
 def _itself(model: nn.Module) -> nn.Module:
@@ -53,7 +58,14 @@ class ModelKind:
     #                                           layers, pooler); None when there is none (encoder-decoder)
     tokenizer: str                            # WORDPIECE or CHAR_PAIR
     task: str | None                          # the training task that trains it ("pretrain", "finetune",
-    #                                           "seq2seq"; train/tasks.py), None when none does
+    #                                           "seq2seq", "causal_lm"; train/tasks.py), None when none does
+    layout: object | None = None              # hf_names False: whole-tensor conversion to another library's
+    #                                           file (to_file(state) / from_file(weights); GPT-2 fuses W_Q W_K W_V
+    #                                           and stores Linear weights transposed: gpt.GPT2_LAYOUT); None: none
+    file_name: Callable[[str], str] | None = None   # hf_names False: our parameter name → its name in the
+    #                                           weights file (ViT: HF's ViT names); None: our names as they are
+    config_json: Callable | None = None       # (config, name) → config.json's object; None: HF BERT's keys
+    #                                           (hf_names) or our own config under "attention_lab"
 
     def can(self, capability: str) -> bool:
         return capability in self.capabilities
@@ -72,7 +84,13 @@ ENCODER = ModelKind("BertModel", BertModel, hf_names=True, hf_prefix="", marker=
                     encoder=_itself, tokenizer=WORDPIECE, task=None)
 SEQ2SEQ = ModelKind("Seq2SeqTransformer", Seq2SeqTransformer, hf_names=False, hf_prefix="", marker=None,
                     capabilities=frozenset({GENERATE}), encoder=None, tokenizer=CHAR_PAIR, task="seq2seq")
-SHIPPED = (PRETRAINING, MASKED_LM, CLASSIFIER, ENCODER, SEQ2SEQ)
+VIT = ModelKind("ViTForImageClassification", ViTForImageClassification, hf_names=False, hf_prefix="",
+                marker="vit.embeddings.patch_embeddings.", capabilities=frozenset({CLASSIFY_IMAGE}), encoder=None,
+                tokenizer=PIXELS, task=None, file_name=vit_file_name, config_json=vit_config_json)
+CAUSAL_LM = ModelKind("GPT2LMHeadModel", GPTLMHeadModel, hf_names=False, hf_prefix="", marker="transformer.h.",
+                      capabilities=frozenset({NEXT_TOKEN}), encoder=None, tokenizer=WORDPIECE, task="causal_lm",
+                      layout=GPT2_LAYOUT, config_json=GPT2_LAYOUT.config_json)   # GPT: HF GPT-2 layout
+SHIPPED = (PRETRAINING, MASKED_LM, CLASSIFIER, ENCODER, SEQ2SEQ, VIT, CAUSAL_LM)
 DEFAULT = ENCODER          # an HF folder naming no kind and showing no head's weights: a bare BERT body
 
 KINDS: dict[str, ModelKind] = {kind.name: kind for kind in SHIPPED}

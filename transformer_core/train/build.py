@@ -44,7 +44,7 @@ class RunParts:
 def build_parts(config: TrainConfig, model_folder: Path | None = None) -> RunParts:
     """``model_folder`` set = resuming: the model and tokenizer come from there, not from scratch."""
     torch.manual_seed(config.seed)                  # the initial weights are part of "same seed, same run"
-    builders = {"pretrain": _pretrain, "finetune": _finetune, "seq2seq": _seq2seq}
+    builders = {"pretrain": _pretrain, "finetune": _finetune, "seq2seq": _seq2seq, "causal_lm": _causal_lm}
     return builders[config.task](config, model_folder)
 
 
@@ -203,3 +203,37 @@ def _seq2seq(config: TrainConfig, model_folder) -> RunParts:
     return RunParts(model, train, evals, None, probes, extra_save=lambda folder: save_vocabs(folder, vocab),
                     info={"train_pairs": len(train_pairs), "eval_pairs": len(eval_pairs), "vocab_size": len(vocab),
                           "vocab": vocab, "held_out_examples": eval_pairs[:HELD_OUT_EXAMPLES]})
+
+
+# ------------------------------------------------------------------------------------ causal LM (GPT)
+def _causal_lm(config: TrainConfig, model_folder) -> RunParts:
+    """GPT on a corpus's documents, packed into windows of max_len pieces. The tokenizer is a BERT's
+    (--tokenizer FOLDER), so one sentence gives the same pieces to both models; without one, one is trained."""
+    from ..data.causal_lm import CausalBatches, token_stream, windows
+    from ..gpt import gpt_config
+    documents, held_out = _documents(config.corpus, "train"), _documents(config.corpus, "validation")
+    kind = kind_for_task("causal_lm")
+    if model_folder is not None:
+        model, tokenizer = load_model(model_folder, kind)
+    else:
+        tokenizer = load_tokenizer(config.tokenizer) if config.tokenizer else _train_tokenizer(config, documents)
+        if config.tokenizer:
+            check_tokenizer_fits(tokenizer, [line for doc in documents[:2000] for line in doc], config.corpus,
+                                 config.tokenizer)
+        fields = {**config.model_config(vocab_size=tokenizer.get_vocab_size()).to_dict(), "type_vocab_size": 0,
+                  "norm_first": True, "position": "learned"}
+        model = kind.model_class(gpt_config(**fields))
+    ids = special_ids(tokenizer)
+    rows = windows(token_stream(documents, tokenizer, ids["cls"], ids["sep"]), config.max_len)
+    need_one_batch(len(rows), config.batch_size, Phrase(f"windows of {config.max_len} word pieces", "what_windows",
+                                                        length=config.max_len),
+                   Phrase("Use a larger corpus or a smaller --batch-size.", "advice_larger_corpus"))
+    train = CausalBatches(rows, config.batch_size, config.seed, shuffle=True)
+    held = windows(token_stream(held_out, tokenizer, ids["cls"], ids["sep"]), config.max_len) if held_out else None
+    evals = [] if held is None or not len(held) else list(itertools.islice(
+        CausalBatches(held, config.batch_size, 0, shuffle=False, drop_last=False), config.eval_batches))
+    sample = " ".join(documents[0][:3]) if documents else ""
+    probes = snapshots.causal_probes(tokenizer, _probe_texts(config, sample), config.max_len, ids["cls"])
+    return RunParts(model, train, evals, tokenizer, probes,
+                    info={"train_windows": len(rows), "eval_windows": 0 if held is None else len(held),
+                          "vocab_size": tokenizer.get_vocab_size()})

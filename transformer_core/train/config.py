@@ -11,7 +11,8 @@ from typing import Literal, get_args
 
 from ..config import PRESETS, ConfigError, TransformerConfig
 
-Task = Literal["pretrain", "finetune", "seq2seq"]   # MLM + NSP, classification, encoder-decoder
+Task = Literal["pretrain", "finetune", "seq2seq", "causal_lm"]   # MLM + NSP, classification, encoder-decoder,
+#                                                                   next-token prediction (GPT)
 TASKS: tuple[Task, ...] = get_args(Task)
 DECAYS = ("linear", "cosine", "constant")
 DEVICES = ("auto", "cpu", "cuda", "mps")

@@ -46,6 +46,17 @@ def bert_probes(tokenizer, texts, max_len: int) -> list[Probe]:
     return probes
 
 
+def causal_probes(tokenizer, texts, max_len: int, cls_id: int) -> list[Probe]:
+    """A GPT's probes: [CLS] + the sentence's pieces (no [SEP]: GPT reads up to the last word), cut to max_len."""
+    probes = []
+    for text in texts:
+        enc = tokenizer.encode(text, add_special_tokens=False)
+        ids, tokens = ([cls_id] + enc.ids)[:max_len], (["[CLS]"] + enc.tokens)[:max_len]
+        probes.append(Probe(text, tokens, {"input_ids": torch.tensor([ids]),
+                                           "attention_mask": torch.ones(1, len(ids), dtype=torch.long)}))
+    return probes
+
+
 @torch.no_grad()
 def capture(model, probes: list[Probe], device) -> list[torch.Tensor]:
     """(L, H, T, T) float16 self-attention of each probe (the encoder's, for the encoder-decoder)."""

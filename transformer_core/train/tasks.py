@@ -167,3 +167,42 @@ class Seq2SeqTask:
             return {}
         return {"loss": loss / n_tok, "token_accuracy": hits / n_tok,
                 "exact_match": metrics.exact_match(generated, references)}
+
+
+class CausalLMTask:
+    """Next-token prediction (GPT): every position predicts the piece after it; the loss is their mean."""
+
+    name = "causal_lm"
+    kind = kind_for_task(name)           # the registry's kind this task trains
+    model_class = kind.name              # saved in trainer_state.json; a resumed run loads it by this name
+
+    def tokens(self, batch: dict) -> int:
+        return int(batch["attention_mask"].sum())
+
+    @staticmethod
+    def _targets(batch: dict) -> Tensor:
+        return batch["labels"][:, 1:]                                        # (B, T−1) position t predicts t+1
+
+    def forward(self, model, batch: dict) -> TaskOutput:
+        out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], labels=batch["labels"])
+        with torch.no_grad():
+            found = {"next_top1": metrics.top_k_accuracy(out.logits[:, :-1], self._targets(batch), 1)}
+        return TaskOutput(out.loss, {"lm": out.loss.item()}, found)
+
+    @torch.no_grad()
+    def evaluate(self, model, batches) -> dict:
+        """Token-weighted loss (→ perplexity) and next-token top-1 / top-5 over every held-out position."""
+        n_tok, loss, top1, top5 = 0, 0.0, 0.0, 0.0
+        for item in batches:
+            batch = unpack(item)
+            out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], labels=batch["labels"])
+            targets, logits = self._targets(batch), out.logits[:, :-1]
+            n = int((targets != IGNORE).sum())
+            loss += out.loss.item() * n
+            top1 += metrics.top_k_accuracy(logits, targets, 1) * n
+            top5 += metrics.top_k_accuracy(logits, targets, 5) * n
+            n_tok += n
+        if not n_tok:
+            return {}
+        return {"lm_loss": loss / n_tok, "perplexity": metrics.perplexity(loss / n_tok), "next_top1": top1 / n_tok,
+                "next_top5": top5 / n_tok}

@@ -37,7 +37,7 @@ from .state import (
     save_model,
     write_state,
 )
-from .tasks import ClassifyTask, PretrainTask, Seq2SeqTask, unpack
+from .tasks import CausalLMTask, ClassifyTask, PretrainTask, Seq2SeqTask, unpack
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,8 @@ def make_task(config: TrainConfig, model: nn.Module, dist: DistContext = SINGLE)
         return PretrainTask(config.masked_logits_only, dist)
     if config.task == "finetune":
         return ClassifyTask(model.config.n_labels)            # equal rows per process: a plain mean is exact
+    if config.task == "causal_lm":
+        return CausalLMTask()
     return Seq2SeqTask(pad=model.config.pad_token_id, dist=dist)
 
 
