@@ -260,16 +260,25 @@ def factor_embeddings(model: nn.Module, width: int) -> Compressed:
 
 
 # ------------------------------------------------------------------------------------ timing
+def _timed(model, ids: Tensor, types: Tensor) -> float:
+    start = time.perf_counter()
+    model(ids, token_type_ids=types)
+    return time.perf_counter() - start
+
+
 @torch.inference_mode()
-def forward_latency(model: nn.Module, n_tokens: int = 64, repeats: int = 7, vocab: int | None = None) -> float:
-    """Median seconds of one forward of a single sequence of ``n_tokens`` (after one warm-up call)."""
-    vocab = vocab or encoder(model).config.vocab_size
+def paired_latency(reference: nn.Module, model: nn.Module, n_tokens: int = 64, repeats: int = 7,
+                   vocab: int | None = None) -> tuple[float, float]:
+    """Median seconds of one forward of a single sequence of ``n_tokens``, for ``reference`` and ``model``
+    timed in turns (a, b, a, b, …) so that a busy machine slows both alike: their ratio is what to read."""
+    vocab = vocab or encoder(reference).config.vocab_size
     ids = torch.randint(5, vocab, (1, n_tokens), generator=torch.Generator().manual_seed(0))   # (1, T)
     types = torch.zeros_like(ids)
-    model(ids, token_type_ids=types)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        model(ids, token_type_ids=types)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    _timed(reference, ids, types), _timed(model, ids, types)                 # warm-up
+    pairs = [(_timed(reference, ids, types), _timed(model, ids, types)) for _ in range(repeats)]
+    return statistics.median(a for a, _ in pairs), statistics.median(b for _, b in pairs)
+
+
+def forward_latency(model: nn.Module, n_tokens: int = 64, repeats: int = 7, vocab: int | None = None) -> float:
+    """Median seconds of one forward of a single sequence of ``n_tokens`` (after one warm-up call)."""
+    return paired_latency(model, model, n_tokens, (repeats + 1) // 2, vocab)[0]

@@ -36,6 +36,7 @@ PAGES: tuple[Page, ...] = (
     Page("views/mlm.py", "mlm", "frame.p_mlm", "frame.sec_bert", "mlm"),
     Page("views/nsp.py", "nsp", "frame.p_nsp", "frame.sec_bert", "nsp"),
     Page("views/sentiment.py", "sentiment", "frame.p_sentiment", "frame.sec_bert", "classifier"),
+    Page("views/compression.py", "compression", "compression.title", "frame.sec_bert", "encoder"),
     Page("views/seq2seq.py", "seq2seq", "frame.p_seq2seq", "frame.sec_seq2seq", "seq2seq"),
     Page("views/train_pretrain.py", "train-pretrain", "frame.p_train_pretrain", "frame.sec_training", "none"),
     Page("views/train_finetune.py", "train-finetune", "frame.p_train_finetune", "frame.sec_training", "none"),

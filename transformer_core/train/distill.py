@@ -70,7 +70,7 @@ def load_teacher(folder: str, device) -> torch.nn.Module:
     teacher, _ = load_pretrained(folder)
     if not hasattr(teacher, "mlm"):
         raise ConfigError(f"{folder} has no masked-LM head, so it cannot give soft targets over the vocabulary.",
-                          "teacher_no_mlm", folder=str(folder))
+                          "teacher_no_mlm", folder=folder)
     return teacher.to(device).eval()
 
 
