@@ -50,6 +50,8 @@ class TransformerConfig:
     n_decoder_layers: int = 0       # encoder-decoder only: its decoder layers (0 = as many as n_layers); BERT has none
     tgt_vocab_size: int = 0         # decoder vocabulary of the encoder-decoder (0 = same as vocab_size)
     rope_base: float = 10000.0      # base of the rotary / sinusoidal frequencies
+    image_size: int = 0             # Vision Transformer only: side of the square input image in pixels (0 = text)
+    patch_size: int = 0             # Vision Transformer only: side of one square patch; each patch is one token
 
     def __post_init__(self) -> None:
         self.validate()
@@ -89,7 +91,7 @@ class TransformerConfig:
             if not _is_number(getattr(self, name)) or not 0.0 <= getattr(self, name) < 1.0:
                 raise ConfigError(f"{name} must be in [0, 1), got {getattr(self, name)!r}.", "unit_interval",
                                   name=name, value=getattr(self, name))
-        for name in ("type_vocab_size", "n_decoder_layers", "tgt_vocab_size"):
+        for name in ("type_vocab_size", "n_decoder_layers", "tgt_vocab_size", "image_size", "patch_size"):
             if not _is_int(getattr(self, name)) or getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be ≥ 0, got {getattr(self, name)!r}.", "non_negative",
                                   name=name, value=getattr(self, name))

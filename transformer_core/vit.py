@@ -148,9 +148,8 @@ def check_images(pixel_values: Tensor, config: TransformerConfig) -> Tensor:
     size = config.image_size
     if x.dim() != 4 or tuple(x.shape[1:]) != (CHANNELS, size, size) or not x.is_floating_point():
         shape = tuple(pixel_values.shape)
-        raise DataError(f"This model reads grey images of {size} × {size} pixels as floats, shaped (batch, "
-                        f"{CHANNELS}, {size}, {size}); got a tensor of shape {shape}.", "vit_image_shape",
-                        size=size, shape=shape)
+        raise DataError(f"This model reads grey images of {size} × {size} pixels as floats; got a tensor of "
+                        f"shape {shape}.", "vit_image_shape", size=size, shape=shape)
     return x
 
 
