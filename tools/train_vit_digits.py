@@ -63,6 +63,59 @@ def ship(model, history, recipe, test, out: Path, cpu_seconds: float, command: s
     return results
 
 
+# Digits drawn the way a learner clicks them on the page's 8 × 8 grid ('#' = an inked cell).
+DRAWN = {
+    "1": ["...##...", "..###...", "...##...", "...##...", "...##...", "...##...", "...##...", "..####.."],
+    "7": [".######.", ".....##.", "....##..", "...##...", "..##....", "..##....", "..##....", "..##...."],
+    "0": ["..####..", ".##..##.", ".##..##.", ".##..##.", ".##..##.", ".##..##.", ".##..##.", "..####.."],
+}
+
+
+def drawn_image(rows: list[str]) -> torch.Tensor:
+    return torch.tensor([[1.0 if c == "#" else 0.0 for c in row] for row in rows]).view(1, 1, 8, 8)
+
+
+def art(image: torch.Tensor) -> str:
+    """An 8 × 8 image as text: ' ' paper, '.' light, '+' mid, '#' dark."""
+    return "\n".join("".join(" .+#"[min(3, int(v * 4))] for v in row) for row in image.view(8, 8).tolist())
+
+
+def write_card(model, out: Path, results: dict, log: dict, test) -> None:
+    config = model.config
+    fp16 = results["fp16"]
+    lines = [f"# {LABEL}", "", NOTES.read_text(encoding="utf-8").strip(), "", "## Recipe", "",
+             "| setting | value |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in (("patch size", f"{config.patch_size} × {config.patch_size} pixels"),
+                                           ("tokens", f"{(8 // config.patch_size) ** 2} patches + [CLS]"),
+                                           ("d_model / layers / heads / d_ff",
+                                            f"{config.d_model} / {config.n_layers} / {config.n_heads} / {config.d_ff}"),
+                                           ("parameters", f"{sum(p.numel() for p in model.parameters()):,}"),
+                                           ("dropout", config.dropout))]
+    lines += [f"| {k} | {v} |" for k, v in log["recipe"].items()]
+    lines += ["", "## Training", "", f"- Command: `{log['command']}`",
+              f"- Hardware: {log['hardware']}",
+              f"- CPU time: {log['cpu_seconds'] / 60:.1f} CPU-minutes for {log['steps']} steps "
+              f"(wall {log['train_seconds_wall'] / 60:.1f} min on a shared machine)",
+              "", "## Results (held-out test split, 359 images)", "",
+              f"- Accuracy: **{fp16['accuracy']:.1%}** with the shipped float16 weights "
+              f"(float32 before export: {results['fp32']['accuracy']:.1%}); chance is 10%.",
+              "- Per digit: " + ", ".join(f"{d}: {a:.0%}" for d, a in fp16["per_digit"].items()), "",
+              "## Examples", "", "Digits drawn on the Vision page's cell grid (all-or-nothing ink):", ""]
+    with torch.inference_mode():
+        for name, rows in DRAWN.items():
+            probs = model(drawn_image(rows)).logits.softmax(-1)[0]
+            top = probs.argsort(descending=True)[:2].tolist()
+            lines += [f"- drawn {name} → **{top[0]}** ({probs[top[0]]:.0%}; next {top[1]} {probs[top[1]]:.0%})",
+                      "", "```", art(drawn_image(rows)), "```", ""]
+    lines += [f"Every test image it gets wrong ({len(fp16['failures'])} of {fp16['images']}; row = line of the "
+              "data file):", ""]
+    rows = {int(r): i for i, r in enumerate(test.index.tolist())}
+    for f in fp16["failures"]:
+        lines += [f"- row {f['row']}: a {f['digit']} read as **{f['predicted']}** ({f['p']:.0%})", "", "```",
+                  art(test.images[rows[f["row"]]]), "```", ""]
+    (out / "MODEL_CARD.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=VisionRecipe.steps)
@@ -78,6 +131,8 @@ def main() -> None:
     cpu = time.process_time() - start
     command = "OMP_NUM_THREADS=1 nice -n 19 python tools/train_vit_digits.py " + " ".join(sys.argv[1:])
     results = ship(model, history, recipe, test, args.out, cpu, command.strip())
+    log = json.loads((args.out / "training_log.json").read_text(encoding="utf-8"))
+    write_card(model, args.out, results, log, test)
     print(f"cpu {cpu:.0f} s; test accuracy fp32 {results['fp32']['accuracy']:.4f}, fp16 {results['fp16']['accuracy']:.4f}")
     print("train accuracy", round(accuracy(model, train), 4))
 
