@@ -214,7 +214,7 @@ def notes(rows: list[Row], config, lang: str) -> list[str]:
     if low is not None:
         even = cz.break_even_rank(config.d_model, config.d_ff)
         key = "note_rank_bigger" if low.parameters >= base.parameters else "note_rank"
-        out.append(TEXT(key, lang, r=low.knob, even=even, drop=100 * (base.score - low.score)))
+        out.append(TEXT(key, lang, r=low.knob, even=even, before=100 * base.score, after=100 * low.score))
     emb = by.get("factor_embeddings")
     if emb is not None:
         share = config.vocab_size * config.d_model / base.parameters
@@ -222,7 +222,7 @@ def notes(rows: list[Row], config, lang: str) -> list[str]:
     heads = by.get("prune_heads")
     if heads is not None:
         out.append(TEXT("note_heads", lang, k=heads.knob, saved=100 * (1 - heads.parameters / base.parameters),
-                        drop=100 * (base.score - heads.score)))
+                        before=100 * base.score, after=100 * heads.score))
     return out
 
 
