@@ -37,6 +37,7 @@ PAGES: tuple[Page, ...] = (
     Page("views/nsp.py", "nsp", "frame.p_nsp", "frame.sec_bert", "nsp"),
     Page("views/sentiment.py", "sentiment", "frame.p_sentiment", "frame.sec_bert", "classifier"),
     Page("views/compression.py", "compression", "compression.title", "frame.sec_bert", "encoder"),
+    Page("views/bert_vs_gpt.py", "bert-vs-gpt", "bert_vs_gpt.title", "frame.sec_bert", "mlm"),
     Page("views/seq2seq.py", "seq2seq", "frame.p_seq2seq", "frame.sec_seq2seq", "seq2seq"),
     Page("views/train_pretrain.py", "train-pretrain", "frame.p_train_pretrain", "frame.sec_training", "none"),
     Page("views/train_finetune.py", "train-finetune", "frame.p_train_finetune", "frame.sec_training", "none"),
