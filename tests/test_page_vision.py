@@ -27,8 +27,14 @@ def texts(at) -> str:
 
 
 def click(at, *cells):
+    """Click cells, then hand the drawing to the model (the grid is a fragment: the page reads it on Read)."""
     for cell in cells:
         at.button(key=f"vision_cell_{cell}").click().run()
+    return read(at)
+
+
+def read(at):
+    at.button(key="vision_read").click().run()
     return at
 
 
@@ -49,9 +55,9 @@ def test_drawing_a_one_gives_a_prediction_and_charts(vit_root, lang, answer):
 
 def test_all_ink_is_refused(vit_root):
     at = open_app_page("vision")
-    at.button(key="vision_fill").click().run()
+    read(at.button(key="vision_fill").click().run())
     assert "Every cell is inked" in texts(at)
-    at.button(key="vision_clear").click().run()
+    read(at.button(key="vision_clear").click().run())
     assert "The grid is empty" in texts(at)
 
 

@@ -48,9 +48,21 @@ def set_all(value: int) -> None:
 
 
 def cell_grid(lang: str) -> np.ndarray:
-    """8 × 8 buttons; a click inks a cell or wipes it."""
+    """The drawing grid (a fragment: a click reruns only the grid, so drawing stays quick), then the button that
+    hands the drawing to the model. Returns the drawing the model reads: the one handed over last."""
     mine.setdefault("cells", [0] * (vv.SIDE * vv.SIDE))
     st.caption(TEXT("draw_help", lang))
+    grid = st.container()                              # drawn above the button, filled after it has been read
+    if st.button(TEXT("read", lang), key="vision_read", type="primary") or "read_cells" not in mine:
+        mine.read_cells = list(mine.cells)
+    with grid:
+        drawing(lang)
+    return vv.cells_to_image(mine.read_cells)
+
+
+@st.fragment
+def drawing(lang: str) -> None:
+    """8 × 8 buttons; a click inks a cell or wipes it."""
     for r in range(vv.SIDE):
         cols = st.columns(vv.SIDE, gap="small")
         for c in range(vv.SIDE):
@@ -61,7 +73,8 @@ def cell_grid(lang: str) -> np.ndarray:
     left, right = st.columns(2)
     left.button(TEXT("clear", lang), on_click=set_all, args=(0,), key="vision_clear")
     right.button(TEXT("fill", lang), on_click=set_all, args=(vv.MAX_INK,), key="vision_fill")
-    return vv.cells_to_image(mine.cells)
+    if mine.cells != mine.get("read_cells", mine.cells):
+        st.caption(TEXT("changed", lang))
 
 
 def pick_test_image(lang: str) -> tuple[np.ndarray, int]:
