@@ -31,6 +31,17 @@ NOTES = ROOT / "tools" / "cards" / "vit-digits.md"
 LABEL = "vit-digits · 8 × 8 handwritten digits"
 
 
+def cpu_name() -> str:
+    """The CPU's model name (Linux), else what the platform module says."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def evaluate(model, test) -> dict:
     """Accuracy, per digit, and every test image it gets wrong (file row, true digit, answer, confidence)."""
     with torch.inference_mode():
@@ -57,7 +68,7 @@ def ship(model, history, recipe, test, out: Path, cpu_seconds: float, command: s
     k = max(1, len(history) // 400)
     log = {"steps": len(history), "train_seconds_wall": round(sum(h[3] for h in history), 1),
            "cpu_seconds": round(cpu_seconds, 1), "recipe": asdict(recipe), "command": command,
-           "hardware": f"{platform.processor() or platform.machine()}, 1 thread (OMP_NUM_THREADS=1), nice 19",
+           "hardware": f"{cpu_name()}, 1 thread (OMP_NUM_THREADS=1), niced, on a machine shared with other jobs",
            "curve": [{"step": s, "loss": round(loss, 4), "lr": lr} for s, loss, lr, _ in history[::k]]}
     (out / "training_log.json").write_text(json.dumps(log, indent=1), encoding="utf-8")
     return results
@@ -119,10 +130,12 @@ def write_card(model, out: Path, results: dict, log: dict, test) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=VisionRecipe.steps)
+    parser.add_argument("--lr", type=float, default=VisionRecipe.lr)
+    parser.add_argument("--seed", type=int, default=VisionRecipe.seed)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    recipe = VisionRecipe(steps=args.steps)
+    recipe = VisionRecipe(steps=args.steps, lr=args.lr, seed=args.seed)
     train, test = split()
     start = time.process_time()
     model, history = train_vit(digits_config(), train, recipe,
