@@ -32,7 +32,7 @@ BATCHES, BATCH, MAX_LEN = 4, 16, 64   # held-out MLM data: 4 batches of 16 seque
 ROWS = 120                       # sentiment: at most this many test rows
 DISTILLATION = classroom.EVAL_DIR / "distillation_en.json"
 LABELLED = {"en": "sentiment-en-small", "zh": "sentiment-zh"}
-LIVE_RUN = {"steps": 12, "batch_size": 8, "eval_batches": 3,       # the page's tiny re-run: seconds, not minutes
+LIVE_RUN = {"steps": 8, "batch_size": 8, "eval_batches": 3,        # the page's tiny re-run: seconds, not minutes
             "student": {"n_layers": 1, "d_model": 64, "n_heads": 2, "d_ff": 128}}
 KNOBBED = {"prune_heads": "k", "low_rank": "r", "factor_embeddings": "e"}
 
