@@ -11,11 +11,23 @@ medians. Also printed: the counted FLOPs of the part of a layer that mixes posit
 from __future__ import annotations
 
 import argparse
+import os
 
 import torch
 from common import machine, median, table, write_json  # puts the repo root on sys.path
 
 from transformer_core import recurrent as rec
+
+
+def cpu_name() -> str:
+    """The processor's model name (platform.processor() is empty on Linux)."""
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
 
 
 def main() -> None:
@@ -43,8 +55,11 @@ def main() -> None:
     flops_tf = [rec.mixing_flops(tf_config, T) for T in args.lengths]
     rows = [[T, f"{a:.2f}", f"{b:.2f}", f"{b / a:.2f}", f"{fa / 1e6:.1f}", f"{fb / 1e6:.1f}"]
             for T, a, b, fa, fb in zip(args.lengths, rnn_ms, tf_ms, flops_rnn, flops_tf, strict=True)]
-    info = machine()
-    print(f"CPU: {info['processor'] or 'unknown'} ({info['cpu_capability']}), torch {info['torch']}, "
+    info = {**machine(), "cpu": cpu_name(), "cores": os.cpu_count(), "load_average": os.getloadavg()[0]}
+    if args.device != "cpu":
+        info["gpu"] = torch.cuda.get_device_name(0)
+    print(f"CPU: {info['cpu']} ({info['cpu_capability']}, {info['cores']} cores, load average "
+          f"{info['load_average']:.1f}){', GPU: ' + info['gpu'] if 'gpu' in info else ''}, torch {info['torch']}, "
           f"{args.threads} thread(s), device {args.device}, batch {args.batch}, median of {args.repeats}")
     print(f"{args.rnn.upper()}: hidden {rnn_config.hidden}, {rec.parameters(models['rnn']):,} weights; "
           f"Transformer: D {tf_config.d_model}, {tf_config.n_layers} layers, "
@@ -57,7 +72,7 @@ def main() -> None:
     print(f"\nmeasured crossover (the Transformer becomes slower): "
           f"{'none in range' if measured is None else f'T ≈ {measured:.0f}'}")
     print(f"counted crossover (attention's 4·T²·D passes the {args.rnn}'s hidden-to-hidden 2·g·T·H², per layer): T ≈ {counted}")
-    path = write_json("rnn_vs_transformer", {
+    path = write_json("rnn_vs_transformer" + ("" if args.device == "cpu" else f"_{args.device.split(':')[0]}"), {
         "machine": info, "args": vars(args), "lengths": args.lengths, "rnn_ms": rnn_ms, "transformer_ms": tf_ms,
         "rnn_mixing_flops": flops_rnn, "transformer_mixing_flops": flops_tf,
         "measured_crossover": measured, "counted_crossover": counted})
