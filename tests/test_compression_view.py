@@ -2,7 +2,6 @@
 from types import SimpleNamespace
 
 import pytest
-import torch
 from fixtures_models import SENTENCES, make_bert, make_classifier
 
 from transformer_core import load_pretrained

@@ -133,7 +133,7 @@ def _autograd_copy(model: nn.Module) -> nn.Module:
 def least_important(importance: Tensor, k: int) -> list[tuple[int, int]]:
     """The k (layer, head) pairs of lowest importance, never a layer's last head (a layer keeps ≥ 1)."""
     L, H = importance.shape
-    order = sorted(((importance[i, h].item(), i, h) for i in range(L) for h in range(H)))
+    order = sorted((importance[i, h].item(), i, h) for i in range(L) for h in range(H))
     dropped, left = [], [H] * L
     for _, i, h in order:
         if len(dropped) == k:

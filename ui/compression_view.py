@@ -132,7 +132,8 @@ def compressed(model, method: str, knob: int | None, importance: torch.Tensor | 
     makers = {"fp32": lambda: cz.baseline(model), "int8": lambda: cz.int8_dynamic(model),
               "bf16": lambda: cz.to_dtype(model, torch.bfloat16), "fp16": lambda: cz.to_dtype(model, torch.float16),
               "prune_heads": lambda: cz.prune_heads(model, knob, importance),
-              "low_rank": lambda: cz.low_rank(model, knob), "factor_embeddings": lambda: cz.factor_embeddings(model, knob)}
+              "low_rank": lambda: cz.low_rank(model, knob),
+              "factor_embeddings": lambda: cz.factor_embeddings(model, knob)}
     return makers[method]()
 
 
@@ -218,7 +219,8 @@ def notes(rows: list[Row], config, lang: str) -> list[str]:
     emb = by.get("factor_embeddings")
     if emb is not None:
         share = config.vocab_size * config.d_model / base.parameters
-        out.append(TEXT("note_embeddings", lang, share=100 * share, e=emb.knob, saved=(base.parameters - emb.parameters) / 1e6))
+        out.append(TEXT("note_embeddings", lang, share=100 * share, e=emb.knob,
+                        saved=(base.parameters - emb.parameters) / 1e6))
     heads = by.get("prune_heads")
     if heads is not None:
         out.append(TEXT("note_heads", lang, k=heads.knob, saved=100 * (1 - heads.parameters / base.parameters),
