@@ -28,6 +28,7 @@ from ..errors import DataError
 from ..kinds import ModelKind
 
 SPLITS = ("train", "validation", "test")
+CAUSAL_WINDOWS = 256           # a GPT is scored on the first 256 windows of the split (32,768 pieces at 128)
 
 
 def _saved_settings(folder: Path) -> dict:
@@ -74,6 +75,24 @@ def _pretraining(model, tokenizer, corpus: str, split: str, batch_size: int, see
     batches = PretrainingBatches(examples, batch_size, ids["mask"], model.config.vocab_size, seed=seed,
                                  shuffle=False, pad_id=ids["pad"])
     return {"sentence_pairs": len(examples), **PretrainTask().evaluate(model, batches)}
+
+
+def _causal_lm(model, tokenizer, corpus: str, split: str, batch_size: int, max_len: int) -> dict:
+    """The first CAUSAL_WINDOWS windows of ``max_len`` pieces of the split (a fixed sample: a whole split takes
+    minutes on a busy CPU), as the GPT was trained: loss, perplexity, top-1/top-5 over every position."""
+    from ..data.causal_lm import CausalBatches, token_stream, windows
+    from ..data.corpora import load_documents
+    from ..data.files import read_corpus_file
+    from ..tokenizer import special_ids
+    from .tasks import CausalLMTask
+    path = split_file(corpus, split, ".txt")
+    documents = read_corpus_file(path) if path is not None else load_documents(corpus, split)
+    ids = special_ids(tokenizer)
+    rows = windows(token_stream(documents, tokenizer, ids["cls"], ids["sep"]), max_len)[:CAUSAL_WINDOWS]
+    if not len(rows):
+        return {"windows": 0}
+    batches = CausalBatches(rows, batch_size, seed=0, shuffle=False, drop_last=False)
+    return {"windows": len(rows), "pieces": rows.numel(), **CausalLMTask().evaluate(model, batches)}
 
 
 def _classifier(model, tokenizer, corpus: str, split: str, batch_size: int) -> dict:
@@ -125,6 +144,9 @@ def evaluate_folder(folder, corpus: str | None = None, split: str = "test", batc
     result = {"model": str(folder), "corpus": corpus, "split": split}
     if kind.task == "finetune":
         return {**result, **_classifier(model, tokenizer, corpus, split, batch_size)}
+    if kind.task == "causal_lm":                                 # GPT: next-token loss over held-out windows
+        max_len = min(settings.get("max_len") or model.config.max_len, model.config.max_len)
+        return {**result, **_causal_lm(model, tokenizer, corpus, split, batch_size, max_len)}
     if kind.task != "pretrain":
         architecture = kind.name
         raise DataError(f"{folder} holds a {architecture}; evaluation covers BertForPreTraining, "
