@@ -151,7 +151,8 @@ class GPT2Layout:
         out, used = {}, set()
         for ours, theirs in _SAME:
             if theirs in weights:
-                out[ours], _ = weights[theirs], used.add(theirs)
+                out[ours] = weights[theirs]
+                used.add(theirs)
         for i in range(_n_layers(weights)):
             ours, theirs = f"layers.{i}.", f"transformer.h.{i}."
             pairs = [(f"{ours}{a}.{p}", f"{theirs}{b}.{p}", False) for a, b in _LAYER for p in ("weight", "bias")]
@@ -159,7 +160,8 @@ class GPT2Layout:
             pairs += [(f"{ours}{a}.bias", f"{theirs}{b}.bias", False) for a, b in _CONV]
             for mine, key, transpose in pairs:
                 if key in weights:
-                    out[mine], _ = (weights[key].t() if transpose else weights[key]), used.add(key)
+                    out[mine] = weights[key].t() if transpose else weights[key]
+                    used.add(key)
             qkv_w, qkv_b = f"{theirs}attn.c_attn.weight", f"{theirs}attn.c_attn.bias"
             if qkv_w in weights and qkv_b in weights and weights[qkv_w].dim() == 2:
                 for name, w, b in zip(_QKV, weights[qkv_w].t().chunk(3), weights[qkv_b].chunk(3)):
