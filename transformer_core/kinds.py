@@ -21,6 +21,7 @@ from .bert import BertForMaskedLM, BertForPreTraining, BertForSequenceClassifica
 from .errors import CheckpointError
 from .gpt import GPT2_LAYOUT, GPTLMHeadModel
 from .seq2seq import Seq2SeqTransformer
+from .speech import SpeechTransformer
 from .vit import ViTForImageClassification, vit_config_json, vit_file_name
 
 # What a kind can do (its ``capabilities``): the pages and tools ask for these, never for a class.
@@ -30,11 +31,13 @@ CLASSIFY = "classify"    # puts a whole text into one of n_labels classes
 GENERATE = "generate"    # writes a target sequence from a source one (encoder-decoder: greedy / beam search)
 NEXT_TOKEN = "next_token"  # predicts the token after a prefix, left to right (a causal LM: GPT)
 CLASSIFY_IMAGE = "classify_image"   # puts an image into one of n_labels classes (Vision Transformer)
+CLASSIFY_SPEECH = "classify_speech"   # puts a recording into one of n_labels classes (speech.py: digits)
 
 # How text becomes ids (its ``tokenizer``).
 WORDPIECE = "wordpiece"  # tokenizers.Tokenizer from tokenizer.json / vocab.txt beside the weights
 CHAR_PAIR = "char_pair"  # char_vocab.CharPair: one character vocabulary per side (vocab.json files)
 PIXELS = "pixels"        # no tokenizer: an image's patches are its tokens (Vision Transformer)
+FRAMES = "frames"        # no tokenizer: patches of log-mel frames are the tokens (speech.py, mel.py)
 
 
 def _itself(model: nn.Module) -> nn.Module:
@@ -90,7 +93,9 @@ VIT = ModelKind("ViTForImageClassification", ViTForImageClassification, hf_names
 CAUSAL_LM = ModelKind("GPT2LMHeadModel", GPTLMHeadModel, hf_names=False, hf_prefix="", marker="transformer.h.",
                       capabilities=frozenset({NEXT_TOKEN}), encoder=None, tokenizer=WORDPIECE, task="causal_lm",
                       layout=GPT2_LAYOUT, config_json=GPT2_LAYOUT.config_json)   # GPT: HF GPT-2 layout
-SHIPPED = (PRETRAINING, MASKED_LM, CLASSIFIER, ENCODER, SEQ2SEQ, VIT, CAUSAL_LM)
+SPEECH = ModelKind("SpeechTransformer", SpeechTransformer, hf_names=False, hf_prefix="", marker="patch_proj.",
+                   capabilities=frozenset({CLASSIFY_SPEECH}), encoder=None, tokenizer=FRAMES, task=None)
+SHIPPED = (PRETRAINING, MASKED_LM, CLASSIFIER, ENCODER, SEQ2SEQ, VIT, CAUSAL_LM, SPEECH)
 DEFAULT = ENCODER          # an HF folder naming no kind and showing no head's weights: a bare BERT body
 
 KINDS: dict[str, ModelKind] = {kind.name: kind for kind in SHIPPED}

@@ -46,6 +46,7 @@ PAGES: tuple[Page, ...] = (
     Page("views/train_seq2seq.py", "train-seq2seq", "frame.p_train_seq2seq", "frame.sec_training", "none"),
     Page("views/timelapse.py", "timelapse", "frame.p_timelapse", "frame.sec_training", "none"),
     Page("views/vision.py", "vision", "frame.p_vision", "frame.sec_beyond", "none"),
+    Page("views/speech.py", "speech", "speech.title", "frame.sec_beyond", "none"),
 )
 HOME = PAGES[0]          # the default page: it lives at the root address
 HOME_ALIAS = "home"      # … and at /home too: a link to /home is natural, and Streamlit knows only registered paths
