@@ -43,6 +43,7 @@ def test_both_models_have_about_the_same_size_and_shapes(rnn):
     rnn_config, tf_config = rec.matched_configs(rnn=rnn, max_len=64)
     rnn_model, tf_model = rec.build(rnn_config), rec.build(tf_config)
     tf_weights = rec.parameters(tf_model) - 64 * tf_config.d_model               # position table aside
+    assert rec.rnn_parameters(rnn_config) == rec.parameters(rnn_model)          # the formula is the model
     assert abs(rec.parameters(rnn_model) - tf_weights) / tf_weights < 0.05
     ids = torch.full((2, 17), rec.FIRST_SYMBOL)
     assert rnn_model(ids).shape == tf_model(ids).shape == (2, 17, rnn_config.vocab_size)
@@ -89,8 +90,15 @@ def test_figures_and_tables():
     assert list(rv.path_figure(5, "lstm", "en").data[1].y) == [1, 1, 1, 1]
 
 
+def small_measure(monkeypatch):
+    """The page's timing at two short lengths (the real one runs up to T = 2048: a bench's job, not a test's)."""
+    real = rv.measure
+    monkeypatch.setattr(rv, "measure", lambda rnn, repeats=1: real(rnn, lengths=(8, 16), batch=1, repeats=1))
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_page_trains_both_and_measures(lang):
+def test_page_trains_both_and_measures(lang, monkeypatch):
+    small_measure(monkeypatch)
     at = open_app_page("rnn-vs-transformer", lang, state={"rnn.steps": 100})
     assert not at.exception and len(at.get("plotly_chart")) == 1                   # the path chart only
     at.multiselect(key="rnn_lengths_copy").set_value([4]).run()
@@ -99,5 +107,8 @@ def test_page_trains_both_and_measures(lang):
     results = at.session_state["rnn.results"][("copy", "gru", 100)]
     assert set(results) == {("gru", 4), ("transformer", 4)}
     assert len(at.get("plotly_chart")) == 2
+    at.button(key="rnn_time").click().run(timeout=240)
+    assert not at.exception and len(at.get("plotly_chart")) == 3 and at.success
+    assert len(at.dataframe) == 2                                                 # the runs and the timings
     at.multiselect(key="rnn_lengths_copy").set_value([]).run()
     assert at.warning and not at.exception                                       # no lengths: said, not raised

@@ -5,7 +5,7 @@ import torch
 from apptest import open_app_page
 
 from transformer_core import PRESETS, BertForMaskedLM, TransformerConfig
-from ui import lessons, pages
+from ui import lessons, pages, rnn_view
 from ui import slips_view as sv
 from ui.i18n import LANGS, catalog
 
@@ -89,7 +89,9 @@ def test_stop_words_are_kept_and_attended():
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_page_shows_every_slip(lang):
+def test_page_shows_every_slip(lang, monkeypatch):
+    real = rnn_view.measure
+    monkeypatch.setattr(rnn_view, "measure", lambda rnn, repeats=1: real(rnn, lengths=(8, 16), batch=1, repeats=1))
     text = "the cat sat on the mat" if lang == "en" else "我的猫在桌子上。"
     at = open_app_page("slips", lang, text=text)
     assert not at.exception
@@ -99,6 +101,8 @@ def test_page_shows_every_slip(lang):
     captions = " ".join(c.value for c in at.caption)
     assert "/lessons?lesson=1&step=6" in captions and len(at.get("plotly_chart")) == 1
     assert sv.TEXT("stop_words_none", lang) not in captions
+    at.button(key="slips_time").click().run(timeout=240)
+    assert not at.exception and at.session_state["slips.measured"]
     at.button(key="slips_lesson_scaling").click().run()
     assert not at.exception and at.session_state["lesson"] == 1 and at.session_state["lesson_step"] == 6
 

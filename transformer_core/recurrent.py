@@ -156,15 +156,24 @@ def parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
+def rnn_parameters(config: SeqConfig) -> int:
+    """Weights of a RecurrentModel by formula: per layer and gate an input matrix, a hidden matrix and two
+    biases (PyTorch keeps b_ih and b_hh), plus the embedding table and the output layer."""
+    g, h, v = GATES[config.kind], config.hidden, config.vocab_size
+    layers = sum(g * (h * (config.d_model if i == 0 else h) + h * h + 2 * h) for i in range(config.n_layers))
+    return v * config.d_model + layers + h * v + v
+
+
 def matched_configs(n_symbols: int = 8, d_model: int = 64, rnn: str = "lstm", max_len: int = 1024,
                     n_layers: int = 2) -> tuple[SeqConfig, SeqConfig]:
     """(RNN, Transformer) with about the same number of weights: the RNN's hidden size is the one whose
     count comes closest to the Transformer's (position table left out: it is a look-up, not arithmetic)."""
+    check_choice("rnn", rnn, ("lstm", "gru"))
     attention = SeqConfig("transformer", n_symbols, d_model, n_layers=n_layers, d_ff=2 * d_model,
                           max_len=max_len)
     target = parameters(build(attention)) - max_len * d_model
     best = min(range(8, 4 * d_model + 1, 4),
-               key=lambda h: abs(parameters(build(SeqConfig(rnn, n_symbols, d_model, h, n_layers))) - target))
+               key=lambda h: abs(rnn_parameters(SeqConfig(rnn, n_symbols, d_model, h, n_layers)) - target))
     return SeqConfig(rnn, n_symbols, d_model, best, n_layers), attention
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import rnn_view as rv
-from ui.st import page, session
+from ui.st import measured, page, session
 from ui.st.keys import Namespace
 from ui.st.widgets import kept
 
@@ -19,12 +19,6 @@ mine = Namespace("rnn")
 
 def say(key: str, **values) -> str:
     return rv.TEXT(key, lang, **values)
-
-
-@st.cache_data(max_entries=4, show_spinner=False)
-def timing(rnn: str) -> rv.Timing:
-    """Measured once per server and RNN kind: every session reads the same numbers."""
-    return rv.measure(rnn, repeats=1)
 
 
 page.header(say("title"), say("intro"))
@@ -83,9 +77,9 @@ st.write(say("time_intro", batch=rv.TIME_BATCH, lengths=", ".join(map(str, rv.TI
 measured_key = mine.key(f"measured_{rnn}")
 if st.button(say("time_button"), key="rnn_time") or state.get(measured_key):
     with st.spinner(say("time_running")):
-        result = timing(rnn)
+        result = measured.rnn_timing(rnn)
     state[measured_key] = True
-    page.chart(rv.time_figure(result, lang), key="rnn_time")
+    page.chart(rv.time_figure(result, lang), key="rnn_time_chart")
     st.dataframe(rv.timing_rows(result, lang), hide_index=True, width="stretch")
     found = say("crossover", T=f"{result.measured:,.0f}") if result.measured else say("no_crossover",
                                                                                      top=rv.TIME_LENGTHS[-1])

@@ -12,7 +12,7 @@ from ui import mlm_view as mv
 from ui import slips_view as sv
 from ui.i18n import tr
 from ui.params import format_count
-from ui.st import page, session
+from ui.st import measured, page, session
 
 lang = session.lang()
 state = st.session_state
@@ -110,6 +110,12 @@ links(by_name["ffn_per_head"], box)
 # attention vs RNN
 box = row(by_name["rnn_cost"])
 box.caption(say("rnn_cost_shows", T=sv.rnn_crossover()))
+if box.button(say("rnn_cost_measure"), key="slips_time") or state.get("slips.measured"):
+    with st.spinner(say("rnn_cost_running")):
+        timing = measured.rnn_timing("gru")
+    state["slips.measured"] = True
+    box.caption(say("rnn_cost_measured", T=f"{timing.measured:,.0f}") if timing.measured else
+                say("rnn_cost_not_crossed", top=timing.lengths[-1]))
 links(by_name["rnn_cost"], box)
 
 # stop words
