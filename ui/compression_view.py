@@ -235,6 +235,14 @@ def stored_distillation(path: Path = DISTILLATION) -> dict | None:
         return None
 
 
+def distillation_verdict(record: dict, lang: str) -> str:
+    """One sentence: did the teacher's soft targets help this student, by how much (top-1 and loss)?"""
+    plain, taught = record["labels_only"], record["distilled"]
+    key = "kd_helped" if taught["mlm_top1"] > plain["mlm_top1"] else "kd_no_gain"
+    return TEXT(key, lang, plain=100 * plain["mlm_top1"], taught=100 * taught["mlm_top1"],
+                plain_loss=plain["mlm_loss"], taught_loss=taught["mlm_loss"])
+
+
 def distillation_table(record: dict, lang: str) -> list[dict]:
     """The two arms of a distillation comparison (stored or live) as rows."""
     return [{TEXT("col_arm", lang): TEXT(f"arm_{arm}", lang),

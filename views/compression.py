@@ -104,6 +104,7 @@ else:
                     params=record["student_parameters"] / 1e6, alpha=record["settings"]["alpha"],
                     tau=record["settings"]["temperature"]))
     st.dataframe(cv.distillation_table(record, lang), hide_index=True, width="stretch")
+    st.markdown(cv.distillation_verdict(record, lang))
     st.caption(say("kd_command", machine=record["machine"]))
     st.code(record["command"], language="bash")
 if source.has_mlm and source.folder:
