@@ -6,9 +6,6 @@ under ``views/``; the view state is mirrored into the URL so a copied link repro
 """
 from __future__ import annotations
 
-# pandas is imported here, under Python's import lock: plotly imports it lazily, and two sessions drawing their
-# first charts at the same moment met a half-imported module ("partially initialized module 'pandas'").
-import pandas  # noqa: F401
 import streamlit as st
 
 from transformer_core.errors import LabError
@@ -16,7 +13,7 @@ from ui import export, state
 from ui.i18n import FRAME, LANGS, TERMS, error_text, picker_label, tr
 from ui.model_names import display_name
 from ui.pages import HOME, HOME_ALIAS, by_section
-from ui.st import failsafe, session
+from ui.st import failsafe, session, warmup
 from ui.st.page import EXPORT_FORMAT
 from ui.st.runtime import tune_allocator
 
@@ -129,6 +126,7 @@ def main() -> None:
     navigation(sections)
     session.sync_url()
     page.run()
+    warmup.start(lang)      # once per process, after the first page is on screen: the other pages' imports and models
 
 
 failsafe.run(main)      # an unexpected error: a message with an error id, the traceback in the log

@@ -13,6 +13,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 # a failing page shows its traceback in tests (ui/st/failsafe.py): AppTest and the browser test then report it,
 # where a learner would see a message with an error id
 os.environ.setdefault("ATTENTION_LAB_TRACEBACKS", "1")
+# no background warm-up after a first page (ui/st/warmup.py): each test pays for what it uses
+os.environ.setdefault("ATTENTION_LAB_WARMUP", "0")
 
 from transformer_core import TransformerConfig  # noqa: E402
 

@@ -125,7 +125,7 @@ def main() -> None:
     init_state()
     lang = session.lang()
     sidebar(lang)
-    st.title(TERMS("app_title", lang))
+    page.title(TERMS("app_title", lang))
     st.caption(ARCH("page_subtitle", lang))
     st.write(ARCH("intro", lang))
     try:

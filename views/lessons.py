@@ -49,7 +49,7 @@ index = lessons.step_at(lesson, state.get("lesson_step") or 1)
 step = lesson.steps[index]
 n_steps = len(lesson.steps)
 text_key, try_key = lessons.keys(lesson, step)
-st.title(say(f"{lesson.name}_title"))
+page.title(say(f"{lesson.name}_title"))
 if index == 0:
     st.write(say(f"{lesson.name}_intro"))
 results = mine.setdefault("results", {})                    # {(lesson, step): (options, choice, right)}

@@ -30,8 +30,18 @@ def presenting() -> bool:
     return bool(st.session_state.get("present"))
 
 
-def header(title: str, intro: str) -> None:
-    st.title(title)
+def title(text: str) -> None:
+    """A page's title: every page draws it first (views never call st.title themselves)."""
+    st.title(text)
+    # pandas is imported here, after the title is on screen (it takes ~0.6 s on a cold start) and before any
+    # chart: plotly looks pandas up in sys.modules, and a session drawing its first chart while another thread
+    # was half-way through importing pandas met a half-initialised module ("partially initialized module
+    # 'pandas'"). An import statement waits for a running import to finish, so after this line it is whole.
+    import pandas  # noqa: F401
+
+
+def header(title_text: str, intro: str) -> None:
+    title(title_text)
     st.write(intro)
 
 
