@@ -64,7 +64,7 @@ def test_all_ink_is_refused(vit_root):
 def test_a_test_image_is_read_and_judged(vit_root):
     at = open_app_page("vision", state={"vision.source": "test"})
     assert "The writer drew a" in texts(at)
-    assert len(at.get("plotly_chart")) == 6
+    assert len(at.get("plotly_chart")) == 7           # the test image itself, then the six
 
 
 def test_no_shipped_model_is_said_plainly():

@@ -73,4 +73,5 @@ def test_figures_carry_the_numbers(run):
     positions = vv.position_figure(run, 5, "en")
     assert np.isclose(np.asarray(positions.data[0].z)[1, 0], 1.0)        # patch 5 against itself
     assert len(vv.patches_figure(run.image, 2, "en").layout.annotations) == 16
+    assert np.array_equal(np.asarray(vv.digit_figure(run.image).data[0].z), run.image)
     assert vv.sequence_figure(run.image, 2, "zh").layout.xaxis.ticktext[0] == "[CLS]"

@@ -124,6 +124,14 @@ def _square(fig: go.Figure, row: int | None = None, col: int | None = None) -> N
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain", **where)
 
 
+def digit_figure(image: np.ndarray) -> go.Figure:
+    """The digit alone, ink dark on white, as the model reads it."""
+    fig = go.Figure(_pixels_trace(image))
+    _square(fig)
+    fig.update_layout(height=260, margin=dict(l=10, r=10, t=10, b=10))
+    return fig
+
+
 def patches_figure(image: np.ndarray, patch: int, lang: str) -> go.Figure:
     """The digit with its patch grid drawn and each patch's token number written in it."""
     grid = SIDE // patch
@@ -186,7 +194,7 @@ def head_grid_figure(run: VisionRun, lang: str) -> go.Figure:
             _square(fig, l + 1, h + 1)
     fig.update_layout(coloraxis=dict(**{k: v for k, v in colors.positive(zmax).items() if k == "colorscale"},
                                      cmin=0, cmax=zmax), height=180 * L + 60, margin=dict(l=10, r=10, t=60, b=10),
-                      title=TEXT("heads_title", lang))
+                      title=TEXT("heads_title", lang), showlegend=False)
     fig.update_annotations(font_size=11)
     return fig
 
@@ -197,7 +205,8 @@ def rollout_figure(run: VisionRun, lang: str) -> go.Figure:
     fig = go.Figure()
     _overlay(fig, run.image, to_pixels(values, run.patch), float(values.max()) or 1.0)
     _square(fig)
-    fig.update_layout(title=TEXT("rollout_title", lang), height=360, margin=dict(l=10, r=10, t=50, b=10))
+    fig.update_layout(title=TEXT("rollout_title", lang), height=360, margin=dict(l=10, r=10, t=50, b=10),
+                      showlegend=False)
     return fig
 
 
@@ -208,8 +217,9 @@ def probability_figure(probs: np.ndarray, lang: str) -> go.Figure:
                                                           colorscale=colors.SEQUENTIAL, line=dict(color="#94a3b8")),
                            text=[f"{p:.0%}" if p >= 0.01 else "" for p in probs], textposition="outside",
                            hovertemplate="%{x}: %{y:.3f}<extra></extra>"))
-    fig.update_layout(title=TEXT("probs_title", lang), height=320, margin=dict(l=10, r=10, t=50, b=40),
-                      xaxis_title=TEXT("digit", lang), yaxis=dict(range=[0, 1.1], title=TERMS("probability", lang)))
+    fig.update_layout(title=TEXT("probs_title", lang), height=320, margin=dict(l=60, r=10, t=50, b=40),
+                      xaxis=dict(type="category", title=TEXT("digit", lang)),
+                      yaxis=dict(range=[0, 1.1], title=TERMS("probability", lang)))
     return fig
 
 

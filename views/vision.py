@@ -81,6 +81,7 @@ def pick_test_image(lang: str) -> tuple[np.ndarray, int]:
     images, digits, rows = test_images()
     index = kept(st.selectbox, TEXT("test_pick", lang), key="vision_test_w", default=0, options=range(len(digits)),
                  format_func=lambda i: TEXT("test_option", lang, i=i + 1, digit=int(digits[i]), row=int(rows[i])))
+    page.chart(vv.digit_figure(images[index]), key="vision_digit")
     return images[index], int(digits[index])
 
 
