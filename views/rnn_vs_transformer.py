@@ -27,8 +27,8 @@ page.header(say("title"), say("intro"))
 st.subheader(say("claim_header"))
 st.warning(say("claim"))
 st.info(say("claim_right"))
-page.formula(r"\text{self-attention: } O(T^2\cdot d)\ \text{FLOPs},\ O(1)\ \text{sequential steps}"
-             r"\qquad \text{RNN: } O(T\cdot d^2)\ \text{FLOPs},\ O(T)\ \text{sequential steps}", say("claim_formula"))
+page.formula(r"\begin{aligned} C_{\mathrm{attn}} &= O(T^2\cdot d), & S_{\mathrm{attn}} &= O(1) \\"
+             r"C_{\mathrm{RNN}} &= O(T\cdot d^2), & S_{\mathrm{RNN}} &= O(T) \end{aligned}", say("claim_formula"))
 
 # ── train both ──
 st.subheader(say("train_header"))
