@@ -34,7 +34,7 @@ from transformer_core.mel import Features, features_of, log_mel  # noqa: E402
 
 FEATURES = Features()
 SNRS = (None, 30.0, 20.0, 15.0, 10.0)        # dB of speech over noise; None = clean
-SLICE_PER_SPLIT = {"train": 180, "voice": 30, "speed": 30, "both": 30}
+SLICE_PER_SPLIT = {"train": 170, "voice": 30, "speed": 30, "both": 30}
 SAMPLE_PICKS = 12                             # WAV samples for the page (held-out voices and speeds)
 
 

@@ -84,8 +84,7 @@ def spectrogram_figure(heard: Heard, lang: str) -> go.Figure:
     times = [heard.seconds_at(heard.first + i) for i in range(f.frames)]
     z = ((heard.window.T.numpy() - 1.0) * f.floor_db / 2)                           # (n_mels, frames) dB ≤ 0
     fig = go.Figure(go.Heatmap(z=z, x=times, y=list(range(1, f.n_mels + 1)), zmin=-f.floor_db, zmax=0,
-                               colorscale=colors.SEQUENTIAL, reversescale=True,
-                               colorbar={"title": "dB"},
+                               colorscale=colors.SEQUENTIAL, colorbar={"title": "dB"},   # loud = dark
                                hovertemplate="%{x:.2f} s, mel %{y}: %{z:.0f} dB<extra></extra>"))
     for i in range(1, f.tokens):
         fig.add_vline(x=heard.seconds_at(heard.first + i * f.patch) - 0.005, line_width=0.5, line_dash="dot",
