@@ -19,6 +19,7 @@ import secrets
 import streamlit as st
 
 from ..i18n import FRAME, LANGS
+from ..studio import serving
 
 SHOW_TRACEBACKS = "ATTENTION_LAB_TRACEBACKS"     # env: "1" shows tracebacks (tests, development)
 LOG = logging.getLogger("attention_lab.errors")
@@ -53,7 +54,8 @@ def run(main) -> None:
     """Call ``main()`` (the whole app run: sidebar and page); an unexpected exception ends in ``report``.
     Streamlit's st.stop / st.rerun / st.switch_page are BaseExceptions, not Exceptions: they pass through."""
     try:
-        main()
+        with serving.page_run():                   # training steps wait while pages run (ui/studio/serving.py)
+            main()
     except Exception as err:  # noqa: BLE001 - the net under everything: no learner sees a traceback
         if os.environ.get(SHOW_TRACEBACKS) == "1":
             st.exception(err)

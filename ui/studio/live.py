@@ -36,6 +36,8 @@ from transformer_core.train.build import build_parts
 from transformer_core.train.config import TrainConfig
 from transformer_core.train.trainer import Trainer, TrainingStopped
 
+from . import serving
+
 Status = Literal["preparing", "running", "paused", "done", "stopped", "error"]
 FailureKind = Literal["", "nan", "memory", "data", "config", "other"]     # "" while nothing failed
 ACTIVE: tuple[Status, ...] = ("preparing", "running")          # statuses that use the CPU
@@ -103,7 +105,8 @@ def checkpoint_steps(total: int, n: int) -> list[int]:
 
 
 def _work(ref: weakref.ref) -> None:
-    """The worker: one step per turn, holding the run only during the turn."""
+    """The worker: one step per turn, holding the run only during the turn, below the pages' priority."""
+    serving.lower_priority()
     while True:
         run = ref()
         if run is None or not run._turn():
@@ -203,6 +206,7 @@ class LiveRun:
                 return False
             else:
                 self._share_cores()
+                serving.wait_for_pages()                      # learners' clicks first (ui/studio/serving.py)
                 self.trainer.step()
                 self.step_times.append(time.perf_counter())
                 if self.trainer.step_count in self.save_at:
