@@ -21,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 OURS = ("ui", "transformer_core")          # the packages whose modules a page imports
+TEXT_KINDS = ("wordpiece", "char_pair")     # what session.load_model loads (the image and sound pages load their own)
 _LOG = logging.getLogger(__name__)
 _lock = threading.Lock()
 _started = False
@@ -54,8 +55,8 @@ def _is_module(name: str) -> bool:
 
 
 def warm(lang: str, load=None) -> list[str]:
-    """Import the pages' modules, then load the shipped models of ``lang`` (and those of no language, e.g. the
-    encoder-decoder) with ``load`` (default: ``session.load_model``). Returns what failed, as text."""
+    """Import the pages' modules, then load the shipped text models of ``lang`` (and those of no language, e.g.
+    the encoder-decoder) with ``load`` (default: ``session.load_model``). Returns what failed, as text."""
     failed = []
     import pandas  # noqa: F401  (whole before any chart: see ui/st/page.title)
     for name in page_modules():
@@ -67,7 +68,7 @@ def warm(lang: str, load=None) -> list[str]:
     from . import session
     load = load or session.load_model
     for source in models.available():
-        if source.origin == "shipped" and source.lang in (lang, None, ""):
+        if source.origin == "shipped" and source.lang in (lang, None, "") and source.kind.tokenizer in TEXT_KINDS:
             try:
                 load(source)
             except Exception as err:                             # noqa: BLE001
