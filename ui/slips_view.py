@@ -212,11 +212,10 @@ def patch_embedding_is_linear(patch: int = 4, d_model: int = 32, seed: int = 0) 
 
 # ── stop words ─────────────────────────────────────────────────────────────────────────────────────────
 
-STOP_WORDS = {
-    "en": frozenset("a an the of to in on at by for with and or but is are was were be been it its this that "
-                    "these those he she they we you i his her their our as from not no so".split()),
-    "zh": frozenset("的 了 是 在 和 也 就 都 而 与 及 着 把 被 之 这 那 我 你 他 她 它 们 个 一 不 有".split()),
-}
+# common English and Chinese stop words, one set: a sentence is checked against both, whatever its language
+STOP_WORDS = frozenset("a an the of to in on at by for with and or but is are was were be been it its this that "
+                       "these those he she they we you i his her their our as from not no so "
+                       "的 了 是 在 和 也 就 都 而 与 及 着 把 被 之 这 那 我 你 他 她 它 们 个 一 不 有".split())
 
 
 @dataclass(frozen=True)
@@ -231,9 +230,8 @@ class StopWords:
 def stop_words(tokens: list[str], special: list[bool], weights: torch.Tensor) -> StopWords:
     """``weights``: (H, T, T) one layer's attention. A stop word is kept as its own piece, with an id and a share
     of attention like any other word."""
-    words = STOP_WORDS["en"] | STOP_WORDS["zh"]
     real = [i for i, s in enumerate(special) if not s]
-    found = tuple(i for i in real if tokens[i].lower() in words)
+    found = tuple(i for i in real if tokens[i].lower() in STOP_WORDS)
     received = weights.mean(0).mean(0)                                             # (T,) attention each key gets
     total = float(received[real].sum()) or 1.0
     return StopWords(found, tuple(tokens[i] for i in found), tuple(float(received[i]) for i in found),
