@@ -74,20 +74,20 @@ for col, (name, (low, high, default)) in zip(cols, limits.items(), strict=True):
                        fit=lambda value, low=low, high=high, default=default: min(max(value or default, low), high))
 st.caption(say("break_even", even=cz.break_even_rank(config.d_model, config.d_ff), d=config.d_model, f=config.d_ff))
 
-methods = [("fp32", None), ("int8", None), ("bf16", None), ("fp16", None), ("prune_heads", knobs["k"]),
-           ("low_rank", knobs["r"]), ("factor_embeddings", knobs["e"])]
+methods = [("fp32", None), ("int8", None), ("prune_heads", knobs["k"]), ("low_rank", knobs["r"]),
+           ("factor_embeddings", knobs["e"]), ("bf16", None), ("fp16", None)]     # 16-bit last: slowest on a CPU
 if st.button(say("measure"), key="compression_measure", type="primary"):
     state[GO] = {*state.get(GO, set()), identity}
 if identity not in state.get(GO, set()):
     st.info(say("press"))
 else:
     rows = []
-    progress = st.progress(0.0, text=say("measuring"))
-    for i, (method, knob) in enumerate(methods):
+    progress, slot = st.progress(0.0, text=say("measuring")), st.empty()
+    for i, (method, knob) in enumerate(methods):                  # each row shown as soon as it is measured
         rows.append(measured(loaded, identity, method, knob))
         progress.progress((i + 1) / len(methods), text=say("measuring"))
+        slot.dataframe(cv.table(rows, task, lang), hide_index=True, width="stretch")
     progress.empty()
-    st.dataframe(cv.table(rows, task, lang), hide_index=True, width="stretch")
     st.caption(say("table_caption", t=min(cv.T_LATENCY, config.max_len), n=cv.REPEATS))
     page.chart(cv.scatter(rows, task, lang), key="compression_scatter")
     for line in cv.notes(rows, config, lang):
