@@ -18,8 +18,9 @@ from transformer_core.train.snapshots import read as read_snapshots
 MODELS = Path(__file__).resolve().parents[1] / "assets" / "models"
 EXPECTED = {"minilm-mlm-en": "BertForPreTraining", "minilm-mlm-zh": "BertForPreTraining",
             "bert-mini-en": "BertForPreTraining", "sentiment-en": "BertForSequenceClassification",
-            "sentiment-zh": "BertForSequenceClassification", "seq2seq-numbers": "Seq2SeqTransformer"}
-BERTS = [name for name, arch in EXPECTED.items() if arch != "Seq2SeqTransformer"]
+            "sentiment-zh": "BertForSequenceClassification", "seq2seq-numbers": "Seq2SeqTransformer",
+            "gpt-en": "GPT2LMHeadModel", "gpt-zh": "GPT2LMHeadModel"}
+BERTS = [name for name, arch in EXPECTED.items() if arch.startswith("Bert")]
 PRETRAINED = [name for name, arch in EXPECTED.items() if arch == "BertForPreTraining"]
 SENTENCES = {"en": ["the lord said unto moses, go.", "she was not at all pleased with the [MASK]."],
              "zh": ["今天天气很好。", "这本书非常[MASK]看。"]}
@@ -109,3 +110,27 @@ def test_classroom_cloze_stays_above_a_floor(name):
     model, tokenizer = load_pretrained(MODELS / name)
     summary = C.cloze_summary(C.cloze(model, tokenizer, C.read_cloze(C.EVAL_DIR / f"cloze_{lang}.tsv")))
     assert summary["cloze_top5"] >= floor, summary
+
+
+# the GPTs of the BERT vs GPT page: small, HF GPT-2 readable, the same pieces as their BERT, above a floor
+GPTS = {"gpt-en": ("en", "bert-mini-en", 0.25), "gpt-zh": ("zh", "minilm-mlm-zh", 0.15)}   # next-piece top-5
+
+
+@pytest.mark.parametrize("name", list(GPTS))
+def test_shipped_gpt_is_small_loads_in_transformers_and_predicts(name, tmp_path):
+    from transformers import GPT2LMHeadModel
+
+    from transformer_core.tokenizer import load_tokenizer
+    lang, bert, floor = GPTS[name]
+    folder = MODELS / name
+    assert sum(f.stat().st_size for f in folder.iterdir() if f.is_file()) <= 4e6
+    ours, tokenizer = load_pretrained(folder)
+    assert tokenizer.to_str() == load_tokenizer(MODELS / bert).to_str()         # one sentence, the same pieces
+    save_pretrained(ours, tmp_path, tokenizer)                                  # int8 rows → plain floats for HF
+    hf = GPT2LMHeadModel.from_pretrained(tmp_path, attn_implementation="eager", torch_dtype=torch.float32).eval()
+    for text in SENTENCES[lang]:
+        ids = torch.tensor([[tokenizer.token_to_id("[CLS]")] + tokenizer.encode(text, add_special_tokens=False).ids])
+        with torch.inference_mode():
+            torch.testing.assert_close(ours(ids).logits, hf(ids).logits, atol=2e-4, rtol=1e-4)
+    result = evaluate_folder(folder, corpus=lang, split="test", batch_size=16)
+    assert result["next_top5"] >= floor, result
