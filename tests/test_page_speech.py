@@ -16,6 +16,7 @@ from transformer_core.data import speech_digits as S
 from ui import speech_view as sv
 from ui.i18n import catalog
 
+
 def titles(at) -> list[str]:
     return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
 

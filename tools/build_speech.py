@@ -111,7 +111,7 @@ def merge(out: Path) -> None:
     """clips-*.safetensors (the shards) → clips.safetensors, in the order of ``combos()``."""
     parts = [S.unpack(path.read_bytes(), path.name) for path in sorted(out.glob("clips-*.safetensors"))]
     key = (lambda c: (c["lang"], c["accent"], c["variant"], c["speed"], c["digit"]))
-    order = {key(dict(zip(("lang", "accent", "variant", "speed", "digit"), combo))): i
+    order = {key(dict(zip(("lang", "accent", "variant", "speed", "digit"), combo, strict=True))): i
              for i, combo in enumerate(combos())}
     rows = sorted(((order[key(c)], part.windows[i], {k: v for k, v in c.items() if k != "split"})
                    for part in parts for i, c in enumerate(part.clips)), key=lambda row: row[0])
@@ -123,8 +123,9 @@ def merge(out: Path) -> None:
 
 
 def readme(n: int, seconds: float) -> str:
+    took = f" in {seconds:.0f} s" if seconds else " (in shards, then merge)"
     return (f"# speech-digits\n\n{n} synthetic spoken digits (English words and Mandarin pinyin), made by "
-            f"`python tools/build_speech.py build`{f' in {seconds:.0f} s' if seconds else ' (in shards, then merge)'} with espeak-ng "
+            f"`python tools/build_speech.py build`{took} with espeak-ng "
             f"({espeak_version()}; GPL-3.0-or-later; its voices are part of the espeak-ng data, same licence).\n"
             f"Accents: {S.ACCENTS}. Variants: {S.VARIANTS}. Speeds: {S.SPEEDS}. Pitches: {S.PITCHES}. "
             f"SNRs: {SNRS}.\nHeld out: variants {S.HELD_VARIANTS}, accents {S.HELD_ACCENTS}, speeds {S.HELD_SPEEDS}.\n"

@@ -19,7 +19,8 @@ from torch import Tensor
 
 from .errors import DataError
 
-MAX_BYTES = 8 * 1024 * 1024     # an upload larger than this is refused before it is parsed (10 s of 96 kHz stereo 24-bit: 5.8 MB)
+MAX_BYTES = 8 * 1024 * 1024     # an upload larger than this is refused before it is parsed
+#                                 (10 s of 96 kHz stereo 24-bit: 5.8 MB)
 MAX_SECONDS = 10.0              # one spoken digit takes about a second; ten leave room for silence around it
 MIN_SECONDS = 0.1               # shorter than a syllable
 MIN_RATE, MAX_RATE = 4_000, 192_000   # sample rates a recording may have (telephone to studio)

@@ -41,6 +41,9 @@ class Features:
         return asdict(self)
 
 
+FEATURES = Features()   # the lab's one front end (every default below)
+
+
 def hz_to_mel(hz: Tensor) -> Tensor:
     return 2595.0 * torch.log10(1.0 + hz / 700.0)
 
@@ -49,7 +52,7 @@ def mel_to_hz(mel: Tensor) -> Tensor:
     return 700.0 * (10.0 ** (mel / 2595.0) - 1.0)
 
 
-def mel_filterbank(features: Features = Features()) -> Tensor:
+def mel_filterbank(features: Features = FEATURES) -> Tensor:
     """(n_mels, n_fft/2 + 1) triangles: filter m rises from edge m to its centre m+1 and falls to edge m+2,
     the n_mels + 2 edges equally spaced in mel between f_min and f_max. Each row's peak is 1."""
     f = features
@@ -62,7 +65,7 @@ def mel_filterbank(features: Features = Features()) -> Tensor:
     return torch.clamp(torch.minimum(rising, falling), min=0.0).float()
 
 
-def power_spectrogram(samples: Tensor, features: Features = Features()) -> Tensor:
+def power_spectrogram(samples: Tensor, features: Features = FEATURES) -> Tensor:
     """(N,) → (T, n_fft/2 + 1) energies |X[t, k]|², T = N // hop + 1 (windows centred on every hop)."""
     window = torch.hann_window(features.n_fft, dtype=torch.float64)
     spec = torch.stft(samples.double(), features.n_fft, features.hop, window=window, center=True,
@@ -70,19 +73,19 @@ def power_spectrogram(samples: Tensor, features: Features = Features()) -> Tenso
     return spec.abs().pow(2).T.float()                                                           # (T, K)
 
 
-def mel_energies(samples: Tensor, features: Features = Features()) -> Tensor:
+def mel_energies(samples: Tensor, features: Features = FEATURES) -> Tensor:
     """(N,) → (T, n_mels) M[t, m] = Σ_k |X[t, k]|² · W[m, k]."""
     return power_spectrogram(samples, features) @ mel_filterbank(features).T                    # (T, n_mels)
 
 
-def log_mel(samples: Tensor, features: Features = Features()) -> Tensor:
+def log_mel(samples: Tensor, features: Features = FEATURES) -> Tensor:
     """(N,) → (T, n_mels) in [-1, 1]: dB below the loudest bin, floored at -floor_db, then / (floor_db / 2) + 1."""
     db = 10.0 * torch.log10(mel_energies(samples, features).clamp(min=1e-12))                  # (T, n_mels)
     db = (db - db.max()).clamp(min=-features.floor_db)                                          # 0 … -floor
     return db / (features.floor_db / 2) + 1.0
 
 
-def speech_window(logmel: Tensor, features: Features = Features()) -> tuple[Tensor, int]:
+def speech_window(logmel: Tensor, features: Features = FEATURES) -> tuple[Tensor, int]:
     """(T, n_mels) → ((frames, n_mels), first): the model's fixed window. The voiced span (frames within
     VOICED_DB of the loudest) is centred in it; a span longer than the window gives the window with the most
     energy. ``first`` is the recording's frame at the window's left edge (negative: padding before it)."""
@@ -101,6 +104,6 @@ def speech_window(logmel: Tensor, features: Features = Features()) -> tuple[Tens
     return out, first
 
 
-def features_of(samples: Tensor, features: Features = Features()) -> tuple[Tensor, int]:
+def features_of(samples: Tensor, features: Features = FEATURES) -> tuple[Tensor, int]:
     """Samples at ``features.sample_rate`` → (the model's (frames, n_mels) window, its first frame)."""
     return speech_window(log_mel(samples, features), features)

@@ -24,7 +24,7 @@ from .config import TransformerConfig
 from .dropout import Dropout
 from .errors import CheckpointError, ConfigError
 from .layers import TransformerLayer, layer_norm
-from .mel import Features
+from .mel import FEATURES, Features
 from .trace import EmbeddingTrace, ModelTrace
 
 FEATURES_FILE = "features.json"   # beside config.json: the front end the model was trained on
@@ -38,7 +38,7 @@ class SpeechOutput:
 
 
 def speech_config(d_model: int = 64, n_layers: int = 3, n_heads: int = 4, d_ff: int = 128, dropout: float = 0.1,
-                  features: Features = Features(), n_labels: int = 10) -> TransformerConfig:
+                  features: Features = FEATURES, n_labels: int = 10) -> TransformerConfig:
     """A TransformerConfig for frames: no word vocabulary (vocab_size 1, unused), no segments, positions for
     [CLS] + every patch."""
     return TransformerConfig(vocab_size=1, d_model=d_model, n_layers=n_layers, n_heads=n_heads, d_ff=d_ff,
@@ -47,7 +47,7 @@ def speech_config(d_model: int = 64, n_layers: int = 3, n_heads: int = 4, d_ff: 
 
 
 class SpeechTransformer(nn.Module):
-    def __init__(self, config: TransformerConfig, features: Features = Features()):
+    def __init__(self, config: TransformerConfig, features: Features = FEATURES):
         super().__init__()
         self.config, self.features = config, features
         d = config.d_model
@@ -110,7 +110,7 @@ def save_features(folder, features: Features) -> None:
 def load_speech(folder) -> tuple[SpeechTransformer, Features]:
     """A saved speech model → (model in eval mode, its front end). The lab has one front end (mel.Features()):
     a folder trained on another is refused by name instead of giving nonsense."""
-    from .checkpoint import load_pretrained                    # checkpoint imports kinds, which imports us
+    from .checkpoint import load_pretrained  # checkpoint imports kinds, which imports us
     from .model_folder import read_json
     folder = Path(folder)
     path = folder / FEATURES_FILE

@@ -15,7 +15,7 @@ import torch
 
 from transformer_core.audio import Audio, decode_wav, resample, to_wav
 from transformer_core.data.speech_digits import HANZI, WORDS
-from transformer_core.mel import Features, features_of
+from transformer_core.mel import FEATURES, Features, features_of
 
 from . import colors
 from .i18n import TERMS, Scope
@@ -40,7 +40,7 @@ class Heard:
         return frame * self.features.hop / self.features.sample_rate
 
 
-def hear(data: bytes, features: Features = Features()) -> Heard:
+def hear(data: bytes, features: Features = FEATURES) -> Heard:
     """A WAV file's bytes → ``Heard``; a bad file raises the core's keyed DataError."""
     audio = decode_wav(data)
     samples = resample(audio.samples, audio.rate, features.sample_rate)
@@ -56,7 +56,7 @@ def notes(heard: Heard) -> list[tuple[str, dict]]:
     if heard.audio.rate != heard.features.sample_rate:
         out.append(("note_resampled", {"rate": heard.audio.rate, "target": heard.features.sample_rate}))
     start = heard.seconds_at(heard.first)
-    out.append(("note_window", {"start": max(start, 0.0), "end": start + heard.seconds_at(heard.features.frames),
+    out.append(("note_window", {"start": start, "end": start + heard.seconds_at(heard.features.frames),
                                 "length": heard.audio.seconds}))
     return out
 
@@ -116,7 +116,8 @@ def cls_reads(attentions: np.ndarray) -> np.ndarray:
 def cls_figure(attentions: np.ndarray, labels: list[str], lang: str) -> go.Figure:
     """Which time slices [CLS] reads: one row per layer and head, one column per token."""
     L, H = attentions.shape[:2]
-    rows = [f"{TERMS('layer', lang)} {l + 1} · {TERMS('head', lang)} {h + 1}" for l in range(L) for h in range(H)]
+    rows = [f"{TERMS('layer', lang)} {layer + 1} · {TERMS('head', lang)} {head + 1}"
+            for layer in range(L) for head in range(H)]
     z = cls_reads(attentions)
     fig = go.Figure(go.Heatmap(z=z, x=list(range(len(labels))), y=rows, **colors.positive(float(z.max())),
                                customdata=[labels] * len(rows),
