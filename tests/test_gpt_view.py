@@ -41,3 +41,7 @@ def test_step_figure_and_table_show_the_cut():
     assert np.allclose(after.x, [4 / 7, 3 / 7, 0, 0, 0])
     table = gv.steps_table([step], Tok(), "zh")
     assert table.shape == (1, 5) and table.iloc[0, 3] == 2
+
+
+def test_generated_text_is_shown_as_written():
+    assert gv.markdown_safe('"he" said *so* for $5 <b>') == '"he" said \\*so\\* for \\$5 \\<b\\>'

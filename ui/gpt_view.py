@@ -196,6 +196,15 @@ def steps_table(steps: list[Step], tokenizer, lang: str) -> pd.DataFrame:
     })
 
 
+MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
+
+
+def markdown_safe(text: str) -> str:
+    """Text shown as markdown as written: every character markdown (or Streamlit's $…$ maths) would read
+    is escaped with a backslash."""
+    return MARKDOWN.sub(r"\\\1", text)
+
+
 def written(plan_: Plan, steps: list[Step], tokenizer) -> tuple[str, str]:
     """(the prompt, what GPT added) as text; an end-of-text [SEP] is kept visible."""
     new = [tokenizer.id_to_token(s.token) for s in steps]

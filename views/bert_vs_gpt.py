@@ -6,8 +6,6 @@ A thin view: widgets and layout only; every number and figure comes from ``ui/gp
 """
 from __future__ import annotations
 
-import html
-
 import streamlit as st
 import torch
 
@@ -146,7 +144,7 @@ for key, values in todo.notes:
     st.info(say(key, **values))
 steps_done = written(gpt, identity, tuple(todo.ids), todo.steps, todo.temperature, todo.top_k, todo.top_p, seed)
 start, added = gv.written(todo, steps_done, gpt.tokenizer)
-st.markdown(f"**{html.escape(start)}**{html.escape(added)}")
+st.markdown(f"**{gv.markdown_safe(start)}**{gv.markdown_safe(added)}")
 st.caption(say("seed", seed=seed))
 if steps_done:
     shown = kept(st.slider, say("step"), 1, len(steps_done), key="bvg_step", default=1,
