@@ -68,6 +68,8 @@ def test_costs_paths_and_crossovers():
     assert rec.crossover([10, 100, 1000], [1.0, 2.0, 3.0], [0.5, 1.0, 4.0]) == pytest.approx(
         10 ** (2 + 0.5), rel=1e-6)
     assert rec.crossover([10, 100], [1.0, 2.0], [0.5, 1.0]) is None
+    assert rec.crossover([10, 100, 1000], [1.0, 2.0, 3.0], [1.5, 1.0, 4.0]) == pytest.approx(10 ** 2.5)  # noisy start
+    assert rec.crossover([10, 100], [1.0, 2.0], [1.5, 3.0]) == 10                                      # always slower
 
 
 def test_plans_are_validated():

@@ -292,11 +292,15 @@ def flops_crossover(rnn: SeqConfig, attention: SeqConfig, longest: int = 1 << 20
 
 
 def crossover(lengths: list[int], first: list[float], second: list[float]) -> float | None:
-    """The length where ``second`` overtakes ``first`` (interpolated on log T), or None if it never does in
-    the measured range."""
-    for k in range(1, len(lengths)):
-        a0, a1 = second[k - 1] - first[k - 1], second[k] - first[k]
-        if a0 < 0 <= a1:
-            x0, x1 = math.log(lengths[k - 1]), math.log(lengths[k])
-            return math.exp(x0 + (x1 - x0) * (-a0) / (a1 - a0))
-    return lengths[0] if second and second[0] >= first[0] else None
+    """The length beyond which ``second`` stays above ``first`` (interpolated on log T between the last length
+    where it was below and the next), ``lengths[0]`` if it is never below, None if it ends below. A noisy short
+    end (a slower first point, then faster ones) does not count as a crossover."""
+    if not lengths or second[-1] < first[-1]:
+        return None
+    below = [k for k in range(len(lengths)) if second[k] < first[k]]
+    if not below:
+        return lengths[0]
+    k = below[-1] + 1                                                    # second ≥ first from here to the end
+    a0, a1 = second[k - 1] - first[k - 1], second[k] - first[k]
+    x0, x1 = math.log(lengths[k - 1]), math.log(lengths[k])
+    return math.exp(x0 + (x1 - x0) * (-a0) / (a1 - a0))
