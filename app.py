@@ -6,6 +6,8 @@ under ``views/``; the view state is mirrored into the URL so a copied link repro
 """
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from transformer_core.errors import LabError
@@ -16,6 +18,7 @@ from ui.pages import HOME, HOME_ALIAS, by_section
 from ui.st import failsafe, session, warmup
 from ui.st.page import EXPORT_FORMAT
 from ui.st.runtime import tune_allocator
+from ui.studio import serving
 
 st.set_page_config(page_title="Attention Lab", page_icon=None, layout="wide")
 st.cache_resource(tune_allocator)()     # once per process: recorded forwards stop paying page faults
@@ -110,6 +113,7 @@ def navigation(sections: dict[str, list]) -> None:
 
 
 def main() -> None:
+    started = time.perf_counter()
     session.init_state()
     present = bool(st.session_state.get("present"))
     # presentation mode folds the sidebar away (its toggle brings it back); sent on every run, so a change of
@@ -125,7 +129,10 @@ def main() -> None:
     page = st.navigation([*(p for entries in sections.values() for p in entries), alias], position="hidden")
     navigation(sections)
     session.sync_url()
-    page.run()
+    try:
+        page.run()
+    finally:                # only when a load test asks for it; a run that ends in st.rerun() counts too
+        serving.log_run(page.url_path, time.perf_counter() - started)
     warmup.start(lang)      # once per process, after the first page is on screen: the other pages' imports and models
 
 

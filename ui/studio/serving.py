@@ -10,12 +10,14 @@ waits for its own progress line.
 """
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
 from contextlib import contextmanager
 
 TRAIN_NICE = 10           # how much lower than the pages a training thread runs (Linux nice levels)
+RUN_LOG = "ATTENTION_LAB_RUN_LOG"   # env: a file that gets one JSON line per page run (bench/classroom_load.py)
 MAX_WAIT_S = 2.0          # the longest one training step waits for pages; then it runs anyway
 _running = 0              # page runs in progress, all sessions together
 _changed = threading.Condition()
@@ -60,3 +62,12 @@ def lower_priority(by: int = TRAIN_NICE) -> bool:
         return True
     except OSError:
         return False
+
+
+def log_run(page: str, seconds: float) -> None:
+    """When ``ATTENTION_LAB_RUN_LOG`` names a file, append ``{"page", "s", "busy"}`` for one page run: the server's
+    own time for it, which a load test cannot read from browsers that share the server's cores."""
+    path = os.environ.get(RUN_LOG)
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"page": page, "s": round(seconds, 4), "busy": _running}) + "\n")
