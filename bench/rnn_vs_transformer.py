@@ -6,7 +6,8 @@ at growing sequence length T, on one CPU thread, and the length where the Transf
 
 Every repeat runs both models at every T in a rotated order, so machine noise hits both alike; the table shows
 medians. Also printed: the counted FLOPs of the part of a layer that mixes positions
-(attention's 4·T²·D, the recurrence's 2·g·T·H²) and the length where attention's becomes the larger. Writes bench/results/rnn_vs_transformer.json.
+(attention's 4·T²·D, the recurrence's 2·g·T·H²) and the length where attention's becomes the larger.
+Writes bench/results/rnn_vs_transformer.json.
 """
 from __future__ import annotations
 
@@ -71,7 +72,8 @@ def main() -> None:
     counted = rec.flops_crossover(rnn_config, tf_config)
     print(f"\nmeasured crossover (the Transformer becomes slower): "
           f"{'none in range' if measured is None else f'T ≈ {measured:.0f}'}")
-    print(f"counted crossover (attention's 4·T²·D passes the {args.rnn}'s hidden-to-hidden 2·g·T·H², per layer): T ≈ {counted}")
+    print(f"counted crossover (attention's 4·T²·D passes the {args.rnn}'s hidden-to-hidden 2·g·T·H², "
+          f"per layer): T ≈ {counted}")
     path = write_json("rnn_vs_transformer" + ("" if args.device == "cpu" else f"_{args.device.split(':')[0]}"), {
         "machine": info, "args": vars(args), "lengths": args.lengths, "rnn_ms": rnn_ms, "transformer_ms": tf_ms,
         "rnn_mixing_flops": flops_rnn, "transformer_mixing_flops": flops_tf,

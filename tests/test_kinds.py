@@ -123,7 +123,7 @@ def test_a_registered_kind_shares_the_bert_weights(tiny_kind, tokenizer, tmp_pat
 
 def test_unknown_architecture_is_said_plainly(tokenizer, tmp_path):
     with pytest.raises(CheckpointError, match="'T5ForConditionalGeneration': this lab knows BertForPreTraining") as err:
-        K.kind_named("T5ForConditionalGeneration")             # (GPT2LMHeadModel is a kind now: transformer_core/gpt.py)
+        K.kind_named("T5ForConditionalGeneration")             # (GPT2LMHeadModel is a kind now: gpt.py)
     assert err.value.key == "unknown_kind" and err.value.values["name"] == "T5ForConditionalGeneration"
     folder = save_pretrained(BertModel(_config(tokenizer)), tmp_path / "bare", tokenizer)
     with pytest.raises(CheckpointError, match="Unknown model architecture 'Nope'"):

@@ -146,7 +146,8 @@ def main() -> None:
     results = ship(model, history, recipe, test, args.out, cpu, command.strip())
     log = json.loads((args.out / "training_log.json").read_text(encoding="utf-8"))
     write_card(model, args.out, results, log, test)
-    print(f"cpu {cpu:.0f} s; test accuracy fp32 {results['fp32']['accuracy']:.4f}, fp16 {results['fp16']['accuracy']:.4f}")
+    print(f"cpu {cpu:.0f} s; test accuracy fp32 {results['fp32']['accuracy']:.4f}, "
+          f"fp16 {results['fp16']['accuracy']:.4f}")
     print("train accuracy", round(accuracy(model, train), 4))
 
 

@@ -18,7 +18,7 @@ from .config import TransformerConfig
 from .dropout import Dropout
 from .embeddings import Embeddings, rotary_angles
 from .inputs import check_same_shape
-from .layers import TransformerLayer, layer_norm
+from .layers import TransformerLayer, init_weights, layer_norm
 from .trace import ModelTrace
 
 IGNORE = -100   # label value for "no prediction here" (HF and torch's cross_entropy convention)
@@ -65,13 +65,7 @@ class BertModel(nn.Module):
 
     def _init_weights(self, module: nn.Module) -> None:
         """BERT's init: N(0, 0.02) weights, zero biases, LayerNorm γ=1 β=0."""
-        if isinstance(module, (nn.Linear, nn.Embedding)):
-            nn.init.normal_(module.weight, std=self.config.init_std)
-            if isinstance(module, nn.Linear) and module.bias is not None:
-                nn.init.zeros_(module.bias)
-        elif isinstance(module, nn.LayerNorm):
-            nn.init.ones_(module.weight)
-            nn.init.zeros_(module.bias)
+        init_weights(module, self.config.init_std)
 
     def forward(self, input_ids: Tensor, attention_mask: Tensor | None = None,
                 token_type_ids: Tensor | None = None, head_mask: Tensor | None = None,

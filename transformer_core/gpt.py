@@ -29,7 +29,7 @@ from .attention import additive_mask, causal_allowed, padding_allowed
 from .config import TransformerConfig
 from .embeddings import Embeddings
 from .inputs import check_same_shape
-from .layers import TransformerLayer, layer_norm
+from .layers import TransformerLayer, init_weights, layer_norm
 from .trace import ModelTrace
 
 IGNORE = -100   # label value for "no prediction here" (padding), as in torch's cross_entropy
@@ -62,13 +62,7 @@ class GPTLMHeadModel(nn.Module):
                 nn.init.normal_(proj.weight, std=config.init_std / math.sqrt(2 * config.n_layers))  # with depth
 
     def _init_weights(self, module: nn.Module) -> None:
-        if isinstance(module, (nn.Linear, nn.Embedding)):
-            nn.init.normal_(module.weight, std=self.config.init_std)
-            if isinstance(module, nn.Linear) and module.bias is not None:
-                nn.init.zeros_(module.bias)
-        elif isinstance(module, nn.LayerNorm):
-            nn.init.ones_(module.weight)
-            nn.init.zeros_(module.bias)
+        init_weights(module, self.config.init_std)
 
     def causal_mask(self, input_ids: Tensor, attention_mask: Tensor | None) -> Tensor:
         """(B, 1, T, T) additive mask: position i sees positions ≤ i that are not padding."""
@@ -164,7 +158,7 @@ class GPT2Layout:
                     used.add(key)
             qkv_w, qkv_b = f"{theirs}attn.c_attn.weight", f"{theirs}attn.c_attn.bias"
             if qkv_w in weights and qkv_b in weights and weights[qkv_w].dim() == 2:
-                for name, w, b in zip(_QKV, weights[qkv_w].t().chunk(3), weights[qkv_b].chunk(3)):
+                for name, w, b in zip(_QKV, weights[qkv_w].t().chunk(3), weights[qkv_b].chunk(3), strict=True):
                     out[f"{ours}{name}.weight"], out[f"{ours}{name}.bias"] = w, b            # (D, D), (D,)
                 used.update((qkv_w, qkv_b))
         out.update({k: v for k, v in weights.items() if k not in used})

@@ -20,6 +20,18 @@ from .dropout import Dropout
 from .trace import FFNTrace, LayerTrace, NormTrace
 
 
+def init_weights(module: nn.Module, std: float) -> None:
+    """BERT's init, which GPT-2 shares: N(0, std) weights for matrices and embedding tables, zero biases,
+    LayerNorm γ = 1 and β = 0. Call it through ``model.apply``."""
+    if isinstance(module, (nn.Linear, nn.Embedding)):
+        nn.init.normal_(module.weight, std=std)
+        if isinstance(module, nn.Linear) and module.bias is not None:
+            nn.init.zeros_(module.bias)
+    elif isinstance(module, nn.LayerNorm):
+        nn.init.ones_(module.weight)
+        nn.init.zeros_(module.bias)
+
+
 def layer_norm(norm: nn.LayerNorm, x: Tensor, record: bool = False) -> tuple[Tensor, NormTrace | None]:
     """LayerNorm(x) = (x − mean) / √(var + eps) · γ + β, statistics over the D features of each token."""
     if not record:

@@ -91,7 +91,8 @@ def measure(rnn: str = "gru", lengths=TIME_LENGTHS, batch: int = TIME_BATCH, rep
     return Timing(rnn, tuple(lengths), tuple(ms["rnn"]), tuple(ms["transformer"]),
                   tuple(rec.mixing_flops(rnn_config, T) for T in lengths),
                   tuple(rec.mixing_flops(tf_config, T) for T in lengths),
-                  rec.crossover(list(lengths), ms["rnn"], ms["transformer"]), rec.flops_crossover(rnn_config, tf_config))
+                  rec.crossover(list(lengths), ms["rnn"], ms["transformer"]),
+                  rec.flops_crossover(rnn_config, tf_config))
 
 
 def _name(kind: str, lang: str) -> str:

@@ -183,15 +183,15 @@ def _overlay(fig: go.Figure, image: np.ndarray, values: np.ndarray, zmax: float,
 def head_grid_figure(run: VisionRun, lang: str) -> go.Figure:
     """One small panel per layer (rows) and head (columns): where [CLS] looks, over the digit's outline."""
     L, H = run.attentions.shape[:2]
-    titles = [TEXT("panel", lang, layer=TERMS("layer", lang), l=l + 1, head=TERMS("head", lang), h=h + 1)
-              for l in range(L) for h in range(H)]
+    titles = [TEXT("panel", lang, layer=TERMS("layer", lang), l=i + 1, head=TERMS("head", lang), h=h + 1)
+              for i in range(L) for h in range(H)]
     fig = make_subplots(rows=L, cols=H, subplot_titles=titles, horizontal_spacing=0.02, vertical_spacing=0.06)
     zmax = float(run.attentions[:, :, 0, 1:].max()) or 1.0
-    for l in range(L):
+    for i in range(L):                                                 # layer i is drawn as layer i + 1
         for h in range(H):
-            values = to_pixels(cls_attention(run, l, h), run.patch)
-            _overlay(fig, run.image, values, zmax, row=l + 1, col=h + 1, coloraxis="coloraxis")
-            _square(fig, l + 1, h + 1)
+            values = to_pixels(cls_attention(run, i, h), run.patch)
+            _overlay(fig, run.image, values, zmax, row=i + 1, col=h + 1, coloraxis="coloraxis")
+            _square(fig, i + 1, h + 1)
     fig.update_layout(coloraxis=dict(**{k: v for k, v in colors.positive(zmax).items() if k == "colorscale"},
                                      cmin=0, cmax=zmax), height=180 * L + 60, margin=dict(l=10, r=10, t=60, b=10),
                       title=TEXT("heads_title", lang), showlegend=False)

@@ -26,7 +26,7 @@ def token_stream(documents: list[list[str]], tokenizer, cls_id: int, sep_id: int
     for start in range(0, len(lines), ENCODE_CHUNK):
         part = lines[start:start + ENCODE_CHUNK]
         encoded = tokenizer.encode_batch([line for _, line in part], add_special_tokens=False)
-        for (d, _), enc in zip(part, encoded):
+        for (d, _), enc in zip(part, encoded, strict=True):
             if d != current:
                 if current is not None:
                     stream.append(sep_id)

@@ -54,7 +54,8 @@ CHOICES = {"decay": DECAYS, "device": DEVICES, "precision": PRECISIONS, "pooling
            "preset": tuple(PRESETS), "seq2seq_task": SEQ2SEQ_TASKS}
 SHOWN_DEFAULTS = {"warmup_steps": "10%% of --steps, at most 100", "tokenizer": "train one on the corpus",
                   "pretrained": "none; finetune needs it", "save_every": "0 = only at the end",
-                  "eval_every": "0 = only at the end", "teacher": "none: labels only"}     # %% because argparse formats help with %
+                  "eval_every": "0 = only at the end", "teacher": "none: labels only"}
+# (%% because argparse formats help with %)
 MODEL_FLAGS = {"--layers": "n_layers", "--d-model": "d_model", "--heads": "n_heads", "--ffn": "d_ff",
                "--dropout": "dropout"}
 
