@@ -2,11 +2,11 @@
 
 Why: the app is one Python process, so every page run and every studio run share one interpreter lock.
 A training step on a small model is mostly Python between short kernels; while two runs train, each page
-run waits for the lock between its own lines, and a page that takes 0.3 s alone was measured at 14 s
-(bench/classroom_load.py, 6 learners and one run). Letting each step wait until no page is running (at most
-``MAX_WAIT_S``, so a busy class slows training down but never stops it) gives the learners' clicks the
-interpreter first. The live panel's own refreshes (fragments) do not count as page runs, so a run never
-waits for its own progress line.
+run waits for the lock between its own lines (bench/classroom_load.py, 6 learners and one run on a busy
+machine: pages answered in 13.9 s at the median before this module, 4.3 s after). Letting each step wait
+until no page is running (at most ``MAX_WAIT_S``, so a busy class slows training down but never stops it)
+gives the learners' clicks the interpreter first. The live panel's own refreshes (fragments) do not count
+as page runs, so a run never waits for its own progress line.
 """
 from __future__ import annotations
 
@@ -50,10 +50,9 @@ def wait_for_pages(max_wait: float = MAX_WAIT_S) -> float:
 
 
 def lower_priority(by: int = TRAIN_NICE) -> bool:
-    """Run the calling thread ``by`` nice levels below the server's pages. A learner's click must not wait
-    for someone else's training: with the trainer at the server's priority, pages took 13-40 s instead of
-    1-4 s in bench/classroom_load.py. Linux gives each thread its own nice value (OpenMP threads started from
-    this one inherit it); elsewhere this does nothing and says so (False)."""
+    """Run the calling thread ``by`` nice levels below the server's pages: a learner's click must not wait
+    for someone else's training. Linux gives each thread its own nice value (OpenMP threads started from
+    this one inherit it); elsewhere this does nothing and returns False."""
     if not hasattr(os, "setpriority") or not hasattr(threading, "get_native_id"):
         return False
     try:
