@@ -30,12 +30,17 @@ def base(tmp_path_factory) -> Path:
 
 def test_the_estimate_counts_the_real_models():
     from transformer_core.config import parameter_count
-    from transformer_core.kinds import SHIPPED
-    config = PRESETS["tiny"].replace(n_labels=3)
+    from transformer_core.kinds import CHAR_PAIR, SHIPPED, WORDPIECE
+    text = PRESETS["tiny"].replace(n_labels=3)
     for kind in SHIPPED:
+        # a ViT needs its image and patch sizes; a kind that reads no tokens (images, sound) has no token table,
+        # which the estimate still counts: an upper bound there, close only for the kinds that read text
+        config = text.replace(image_size=8, patch_size=2, norm_first=True) if kind.name.startswith("ViT") else text
         real = sum(p.numel() for p in kind.model_class(config).parameters())
         estimate = parameter_count(config, decoder=kind.can("generate"))
-        assert real <= estimate <= 1.15 * real, (kind.name, real, estimate)
+        assert real <= estimate, (kind.name, real, estimate)
+        if kind.tokenizer in (WORDPIECE, CHAR_PAIR):
+            assert estimate <= 1.15 * real, (kind.name, real, estimate)
     assert estimate_bytes(PRESETS["bert-large"]) < memory_limit()            # bert-large always loads
 
 
