@@ -31,7 +31,6 @@ REPEATS = 5                      # timed forwards; the median is shown
 BATCHES, BATCH, MAX_LEN = 4, 16, 64   # held-out MLM data: 4 batches of 16 sequences of ≤ 64 pieces
 ROWS = 120                       # sentiment: at most this many test rows
 DISTILLATION = classroom.EVAL_DIR / "distillation_en.json"
-LABELLED = {"en": "sentiment-en-small", "zh": "sentiment-zh"}
 LIVE_RUN = {"steps": 8, "batch_size": 8, "eval_batches": 3,        # the page's tiny re-run: seconds, not minutes
             "student": {"n_layers": 1, "d_model": 64, "n_heads": 2, "d_ff": 128}}
 KNOBBED = {"prune_heads": "k", "low_rank": "r", "factor_embeddings": "e"}
@@ -73,7 +72,8 @@ def mlm_batches(tokenizer, lang: str, split: str, n: int = BATCHES, seed: int = 
 
 def labelled(lang: str, split: str, limit: int = ROWS) -> tuple[list[str], list[int]]:
     from transformer_core.data.corpora import load_labelled
-    texts, labels, _ = load_labelled(LABELLED.get(lang, "sentiment-en-small"), split)
+    corpus = "sentiment-zh" if lang == "zh" else "sentiment-en-small"   # labelled reviews in the model's language
+    texts, labels, _ = load_labelled(corpus, split)
     return texts[:limit], labels[:limit]
 
 

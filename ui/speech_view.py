@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import torch
 
 from transformer_core.audio import Audio, decode_wav, resample, to_wav
-from transformer_core.data.speech_digits import HANZI, WORDS
+from transformer_core.data import speech_digits as spoken
 from transformer_core.mel import FEATURES, Features, features_of
 
 from . import colors
@@ -68,11 +68,11 @@ def token_labels(heard: Heard) -> list[str]:
 
 
 def digit_name(digit: int) -> str:
-    return f"{digit} · {WORDS['en'][digit]} · {HANZI[digit]}"
+    return f"{digit} · {spoken.WORDS['en'][digit]} · {spoken.HANZI[digit]}"
 
 
 def sample_label(clip: dict, lang: str) -> str:
-    said = HANZI[clip["digit"]] if clip["lang"] == "zh" else WORDS["en"][clip["digit"]]
+    said = spoken.HANZI[clip["digit"]] if clip["lang"] == "zh" else spoken.WORDS["en"][clip["digit"]]
     return TEXT("sample_label", lang, said=said, voice=f"{clip['accent']}+{clip['variant']}", speed=clip["speed"],
                 split=TEXT(f"split_{clip['split']}", lang))
 
