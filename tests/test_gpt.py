@@ -128,6 +128,12 @@ def test_a_short_training_run_lowers_the_loss_well_below_uniform(tmp_path):
     assert sum(losses[-10:]) / 10 < 0.4 * uniform          # well below guessing among the vocabulary
     result = trainer.evaluate()
     assert result["next_top1"] > 0.5 and result["perplexity"] < 6
+    trainer.save()                                         # continued training starts from these weights
+    again = build_parts(config.replace(pretrained=str(tmp_path / "run"), vocab_size=30_000))
+    assert again.tokenizer.get_vocab() == parts.tokenizer.get_vocab()
+    for name, value in parts.model.state_dict().items():
+        assert torch.equal(again.model.state_dict()[name], value), name
+    assert again.model.training
 
 
 def itertools_take(batches, n):

@@ -215,6 +215,11 @@ def _causal_lm(config: TrainConfig, model_folder) -> RunParts:
     kind = kind_for_task("causal_lm")
     if model_folder is not None:
         model, tokenizer = load_model(model_folder, kind)
+    elif config.pretrained:                          # continued training: the GPT's own weights and tokenizer
+        model, tokenizer = load_pretrained(config.pretrained, model_class=kind)
+        model.train()
+        check_tokenizer_fits(tokenizer, [line for doc in documents[:2000] for line in doc], config.corpus,
+                             config.pretrained)
     else:
         tokenizer = load_tokenizer(config.tokenizer) if config.tokenizer else _train_tokenizer(config, documents)
         if config.tokenizer:

@@ -27,7 +27,8 @@ class TrainConfig:
     # ---- model
     preset: str = "mini"              # TransformerConfig preset to start from (pretrain / seq2seq)
     model: dict = field(default_factory=dict)  # TransformerConfig fields overriding the preset
-    pretrained: str = ""              # finetune: folder of a pretrained BERT (ours or HF's)
+    pretrained: str = ""              # finetune: folder of a pretrained BERT (ours or HF's); pretrain /
+                                      # causal_lm: the model to continue training
     pooling: str = "cls"              # finetune: sentence vector from "cls" (pooler) or "mean" of tokens
     # ---- data
     corpus: str = "en"                # pretrain: shipped corpus name; finetune: name or CSV/TSV path
