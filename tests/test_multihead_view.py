@@ -74,23 +74,42 @@ def test_block_groups_are_equal_runs():
     assert mv.block_groups(5, 24) == [(0,), (1,), (2,), (3,), (4,)]
 
 
-def test_grid_has_one_map_per_head_and_pools_long_inputs(run):
-    w = mv.all_weights(run.trace)
+def test_grid_is_one_mosaic_with_a_block_per_head_and_pools_long_inputs(run):
+    w = mv.all_weights(run.trace)                                                    # (2, 4, t, t)
+    t = w.shape[-1]
     fig = json.loads(mv.grid_figure(w, (1, 2), "Layer", "Head").to_json())
-    heatmaps = [d for d in fig["data"] if d["type"] == "heatmap"]
-    assert len(heatmaps) == 2 * 4
-    np.testing.assert_allclose(array(heatmaps[6]["z"]), np.round(w[1, 2], 3))    # row-major: layer 2, head 3
-    assert fig["layout"]["shapes"][0]["xref"] == "x7"                                # the picked head is framed
-    names = [f"{i} t{i}" for i in range(w.shape[-1])]
+    assert [d["type"] for d in fig["data"]] == ["heatmap"]                           # one trace, not L × H
+    z = array(fig["data"][0]["z"])
+    assert z.shape == (2 * (t + 1) - 1, 4 * (t + 1) - 1)
+    block = z[t + 1:, 2 * (t + 1):3 * (t + 1) - 1]                                   # layer 2, head 3
+    np.testing.assert_allclose(block, np.round(w[1, 2], 3), atol=1e-6)
+    assert np.isnan(z[t]).all() and np.isnan(z[:, t]).all()                          # empty gaps between blocks
+    frame = fig["layout"]["shapes"][0]                                               # the picked head is framed
+    assert (frame["x0"], frame["x1"], frame["y0"], frame["y1"]) == (2 * (t + 1) - 0.5, 2 * (t + 1) + t - 0.5,
+                                                                    t + 0.5, t + 1 + t - 0.5)
+    names = [f"{i} t{i}" for i in range(t)]
     named = mv.grid_figure(w, (1, 2), "Layer", "Head", names)
-    assert list(named.data[0].x) == names and list(named.data[0].y) == names        # hover names the tokens
+    x, y = list(named.data[0].x), list(named.data[0].y)
+    assert len(set(x)) == len(x) and len(set(y)) == len(y)                           # categories never merge
+    assert x[(t + 1) + 3] == "Head 2 · 3 t3" and y[t + 1] == "Layer 2 · 0 t0"        # hover names the tokens
     assert named.layout.annotations[0].text == "Head 1"                              # counted from 1
+    assert named.layout.annotations[4].text == "Layer 1"
     long = np.random.default_rng(0).dirichlet(np.ones(60), size=(1, 2, 60))          # (1, 2, 60, 60)
     pooled = mv.grid_figure(long, (0, 0), "L", "H", [f"{i} w" for i in range(60)])
-    assert pooled.data[0].x[0] == "0 w … 2 w"
-    z = np.array(pooled.data[0].z)
-    assert z.shape[0] <= mv.GRID_T
-    np.testing.assert_allclose(z.sum(-1), 1.0, atol=0.02)                            # rows still sum to 1
+    assert pooled.data[0].x[0] == "H 1 · 0 w … 2 w"
+    z = np.array(pooled.data[0].z, dtype=float)
+    g = (z.shape[1] - 1) // 2                                                        # pooled block size
+    assert g <= mv.GRID_T and z.shape == (g, 2 * g + 1)
+    np.testing.assert_allclose(z[:, :g].sum(-1), 1.0, atol=0.02)                     # rows still sum to 1
+
+
+def test_mosaic_places_each_head():
+    w = np.arange(2 * 3 * 2 * 2, dtype=float).reshape(2, 3, 2, 2)
+    m = mv.mosaic(w)
+    assert m.shape == (5, 8)
+    np.testing.assert_array_equal(m[3:5, 6:8], w[1, 2])
+    np.testing.assert_array_equal(m[0:2, 3:5], w[0, 1])
+    assert np.isnan(m[2]).all()
 
 
 def test_top_k_edges_keep_the_strongest_keys():

@@ -158,11 +158,12 @@ def test_grid_and_selected_head_show_every_head(model_root, monkeypatch, referen
     at = open_page(model_root, monkeypatch, "multi-head", SHORT)
     w = weights_of(reference[1](SHORT))
     grid, head, concat = charts(at)
-    maps = [d for d in grid["data"] if d["type"] == "heatmap"]
-    assert len(maps) == L * H
-    for i, m in enumerate(maps):
-        np.testing.assert_allclose(array(m["z"]), w[i // H, i % H], atol=1e-3)
-        np.testing.assert_allclose(array(m["z"]).sum(-1), 1.0, atol=3e-3)
+    (mosaic,) = [d for d in grid["data"] if d["type"] == "heatmap"]              # one map, a block per head
+    z, t = array(mosaic["z"]), w.shape[-1]
+    for i in range(L * H):
+        block = z[(i // H) * (t + 1):(i // H) * (t + 1) + t, (i % H) * (t + 1):(i % H) * (t + 1) + t]
+        np.testing.assert_allclose(block, w[i // H, i % H], atol=1e-3)
+        np.testing.assert_allclose(block.sum(-1), 1.0, atol=3e-3)
     np.testing.assert_allclose(array(head["data"][0]["z"]), w[0, 0], atol=1e-4)
     assert len(concat["data"]) == H + 1                                         # one colour per head, then · W_O
     check = next(c.value for c in at.caption if "recorded forward pass" in c.value)

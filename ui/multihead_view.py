@@ -65,10 +65,20 @@ def block_groups(n_tokens: int, n_blocks: int) -> list[tuple[int, ...]]:
 
 # ── figures ─────────────────────────────────────────────────────────────────────────────────────────
 
+def mosaic(weights: np.ndarray, gap: int = 1) -> np.ndarray:
+    """(L, H, t, t) → one (L·(t+gap)−gap, H·(t+gap)−gap) image: head h of layer i in block (i, h), NaN in the
+    gaps between blocks (drawn empty). One heatmap is one image in the browser; L × H small subplots cost the
+    browser L × H sets of axes (72 for a 6 × 12 model) and the server as many traces to build."""
+    n_layers, n_heads, t, _ = weights.shape
+    padded = np.pad(weights.astype(np.float32), ((0, 0), (0, 0), (0, gap), (0, gap)), constant_values=np.nan)
+    rows = padded.transpose(0, 2, 1, 3).reshape(n_layers * (t + gap), n_heads * (t + gap))  # (L·s, H·s)
+    return rows[:-gap, :-gap] if gap else rows
+
+
 def grid_figure(weights: np.ndarray, selected: tuple[int, int], layer_name: str, head_name: str,
                 names: list[str] | None = None) -> go.Figure:
-    """Layers × heads small heatmaps (rows: layers, counted from 1 like everywhere in the app), the selected
-    head framed; hovering a cell names its query and key tokens (``names``, unique, e.g. "3 cat").
+    """Layers × heads small maps in one heatmap (rows: layers, counted from 1 like everywhere in the app), the
+    selected head framed; hovering a cell names its layer, head, query and key ("Layer 2 · 3 cat → Head 5 · 1 the").
     Long sentences are pooled into ≤ GRID_T blocks with ``aggregate`` so the grid stays light."""
     n_layers, n_heads, t, _ = weights.shape
     names = list(names) if names else [str(i) for i in range(t)]
@@ -77,23 +87,26 @@ def grid_figure(weights: np.ndarray, selected: tuple[int, int], layer_name: str,
         weights = aggregate(weights, groups)                                # (L, H, GRID_T, GRID_T)
         names = [f"{names[g[0]]} … {names[g[-1]]}" if len(g) > 1 else names[g[0]] for g in groups]
         t = weights.shape[-1]
-    fig = make_subplots(rows=n_layers, cols=n_heads, horizontal_spacing=0.008, vertical_spacing=0.012,
-                        column_titles=[f"{head_name} {h + 1}" for h in range(n_heads)],
-                        row_titles=[f"{layer_name} {i + 1}" for i in range(n_layers)])
-    for i in range(n_layers):
-        for h in range(n_heads):
-            # z as an array: fast to validate
-            fig.add_trace(go.Heatmap(z=np.round(weights[i, h], 3), x=names, y=names, coloraxis="coloraxis",
-                                     hovertemplate=f"{layer_name} {i + 1} · {head_name} {h + 1}<br>"
-                                                   "%{y} → %{x}: %{z:.3f}<extra></extra>"), row=i + 1, col=h + 1)
+    s = t + 1                                                               # one block and its gap
+    gap = ["\u200b" * (n + 1) for n in range(max(n_layers, n_heads))]      # the gaps' labels: unique, invisible
+    x = [v for h in range(n_heads) for v in [f"{head_name} {h + 1} · {k}" for k in names] + [gap[h]]][:-1]
+    y = [v for i in range(n_layers) for v in [f"{layer_name} {i + 1} · {q}" for q in names] + [gap[i]]][:-1]
+    fig = go.Figure(go.Heatmap(z=np.round(mosaic(weights), 3), x=x, y=y, coloraxis="coloraxis", hoverongaps=False,
+                               hovertemplate="%{y} → %{x}: %{z:.3f}<extra></extra>"))
     layer, head = selected
-    fig.add_shape(type="rect", x0=-0.5, x1=t - 0.5, y0=-0.5, y1=t - 0.5, row=layer + 1, col=head + 1,
-                  line={"color": HIGHLIGHT, "width": 3})
-    fig.update_xaxes(showticklabels=False)
-    fig.update_yaxes(showticklabels=False, autorange="reversed")
-    fig.update_layout(coloraxis={"colorscale": colors.SEQUENTIAL, "cmin": 0.0, "cmax": float(weights.max())},
+    fig.add_shape(type="rect", x0=head * s - 0.5, x1=head * s + t - 0.5, y0=layer * s - 0.5,
+                  y1=layer * s + t - 0.5, line={"color": HIGHLIGHT, "width": 3})
+    titles = [{"x": h * s + (t - 1) / 2, "y": 1.0, "yref": "paper", "yanchor": "bottom", "text": f"{head_name} {h + 1}"}
+              for h in range(n_heads)]
+    titles += [{"x": 1.0, "xref": "paper", "xanchor": "left", "y": i * s + (t - 1) / 2, "textangle": 90,
+                "text": f"{layer_name} {i + 1}"} for i in range(n_layers)]
+    fig.update_xaxes(showticklabels=False, ticks="", showgrid=False, zeroline=False)
+    fig.update_yaxes(showticklabels=False, ticks="", showgrid=False, zeroline=False, autorange="reversed")
+    fig.update_layout(coloraxis={"colorscale": colors.SEQUENTIAL, "cmin": 0.0, "cmax": float(weights.max()),
+                                 "colorbar": {"x": 1.04}},
+                      annotations=[{**a, "showarrow": False} for a in titles], plot_bgcolor="white",
                       height=60 + n_layers * max(60, min(140, 900 // n_heads)),
-                      margin={"l": 10, "r": 10, "t": 40, "b": 10}, font_size=10)
+                      margin={"l": 10, "r": 40, "t": 40, "b": 10}, font_size=10)
     return fig
 
 
