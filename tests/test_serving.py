@@ -60,3 +60,20 @@ def test_a_training_thread_runs_below_the_pages():
     assert seen["lowered"]
     assert seen["by"] == min(TRAIN_NICE, 19 - main_before)
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == main_before   # the pages' thread kept its own
+
+
+def test_a_page_shares_cores_on_one_thread_and_uses_all_when_alone():
+    assert serving.page_threads(others=0, load=0.2, cores=2) == 2
+    assert serving.page_threads(others=0, load=0.2, cores=16) == 16
+    assert serving.page_threads(others=1, load=0.2, cores=2) == 1          # another session's page is running
+    assert serving.page_threads(others=0, load=2.3, cores=2) == 1          # training, browsers: cores are busy
+
+
+def test_a_page_run_sets_its_threads_and_gives_them_back(monkeypatch):
+    import torch
+    before = torch.get_num_threads()
+    monkeypatch.setattr(serving.os, "getloadavg", lambda: (9.0, 9.0, 9.0))   # a busy machine
+    seen = []
+    with serving.page_run():
+        seen.append(torch.get_num_threads())
+    assert seen == [1] and torch.get_num_threads() == before
