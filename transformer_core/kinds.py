@@ -89,7 +89,7 @@ SEQ2SEQ = ModelKind("Seq2SeqTransformer", Seq2SeqTransformer, hf_names=False, hf
                     capabilities=frozenset({GENERATE}), encoder=None, tokenizer=CHAR_PAIR, task="seq2seq")
 VIT = ModelKind("ViTForImageClassification", ViTForImageClassification, hf_names=False, hf_prefix="",
                 marker="vit.embeddings.patch_embeddings.", capabilities=frozenset({CLASSIFY_IMAGE}), encoder=None,
-                tokenizer=PIXELS, task=None, file_name=vit_file_name, config_json=vit_config_json)
+                tokenizer=PIXELS, task="vision", file_name=vit_file_name, config_json=vit_config_json)
 CAUSAL_LM = ModelKind("GPT2LMHeadModel", GPTLMHeadModel, hf_names=False, hf_prefix="", marker="transformer.h.",
                       capabilities=frozenset({NEXT_TOKEN}), encoder=None, tokenizer=WORDPIECE, task="causal_lm",
                       layout=GPT2_LAYOUT, config_json=GPT2_LAYOUT.config_json)   # GPT: HF GPT-2 layout

@@ -44,6 +44,7 @@ PAGES: tuple[Page, ...] = (
     Page("views/train_pretrain.py", "train-pretrain", "frame.p_train_pretrain", "frame.sec_training", "none"),
     Page("views/train_finetune.py", "train-finetune", "frame.p_train_finetune", "frame.sec_training", "none"),
     Page("views/train_seq2seq.py", "train-seq2seq", "frame.p_train_seq2seq", "frame.sec_training", "none"),
+    Page("views/train_vision.py", "train-vision", "train_vision.nav", "frame.sec_training", "none"),
     Page("views/timelapse.py", "timelapse", "frame.p_timelapse", "frame.sec_training", "none"),
     Page("views/vision.py", "vision", "frame.p_vision", "frame.sec_beyond", "none"),
     Page("views/speech.py", "speech", "speech.title", "frame.sec_beyond", "none"),

@@ -65,3 +65,47 @@ def augment(images: Tensor, generator: torch.Generator, binarize: float = 0.3) -
     hard = torch.rand(B, generator=generator) < binarize
     out[hard] = (out[hard] > 0.4).float()
     return out
+
+
+def image_batch(data: Digits, rows: Tensor) -> dict[str, Tensor]:
+    """The batch a training task reads: {"pixel_values": (B, 1, 8, 8), "labels": (B,)}."""
+    return {"pixel_values": data.images[rows], "labels": data.labels[rows]}
+
+
+class DigitBatches:
+    """Training batches without end of data: each step draws ``batch_size`` images at random (with replacement)
+    and augments them (``augment``). Step k's draw is seeded by (seed, k), so the position is one number and a
+    resumed run continues with the very batches it would have seen.
+
+    An "epoch" is len(self) steps (about one pass over the images), only so the Trainer's stream can restart it."""
+
+    def __init__(self, data: Digits, batch_size: int, seed: int = 0, binarize: float = 0.3):
+        if batch_size < 1 or len(data.labels) < 1:
+            raise DataError(f"batch_size={batch_size}: a batch needs at least one example.", "batch_size_positive",
+                            batch_size=batch_size)
+        self.data, self.batch_size, self.seed, self.binarize = data, batch_size, seed, binarize
+        self.drawn = 0                                                   # batches handed out so far
+
+    def __len__(self) -> int:
+        return max(1, len(self.data.labels) // self.batch_size)
+
+    def __iter__(self):
+        for _ in range(len(self)):
+            generator = torch.Generator().manual_seed(self.seed * 1_000_003 + self.drawn)
+            rows = torch.randint(0, len(self.data.labels), (self.batch_size,), generator=generator)   # (B,)
+            batch = image_batch(self.data, rows)
+            batch["pixel_values"] = augment(batch["pixel_values"], generator, self.binarize)
+            self.drawn += 1
+            yield batch
+
+    def state_dict(self) -> dict:
+        return {"drawn": self.drawn}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.drawn = int(state["drawn"])
+
+
+def held_out_batches(data: Digits, batch_size: int) -> list[dict[str, Tensor]]:
+    """Every image of ``data`` once, in file order, as it is (no augmentation)."""
+    n = len(data.labels)
+    return [image_batch(data, torch.arange(i, min(i + batch_size, n))) for i in range(0, n, batch_size)]

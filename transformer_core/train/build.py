@@ -44,7 +44,8 @@ class RunParts:
 def build_parts(config: TrainConfig, model_folder: Path | None = None) -> RunParts:
     """``model_folder`` set = resuming: the model and tokenizer come from there, not from scratch."""
     torch.manual_seed(config.seed)                  # the initial weights are part of "same seed, same run"
-    builders = {"pretrain": _pretrain, "finetune": _finetune, "seq2seq": _seq2seq, "causal_lm": _causal_lm}
+    builders = {"pretrain": _pretrain, "finetune": _finetune, "seq2seq": _seq2seq, "causal_lm": _causal_lm,
+                "vision": _vision}
     return builders[config.task](config, model_folder)
 
 
@@ -242,3 +243,15 @@ def _causal_lm(config: TrainConfig, model_folder) -> RunParts:
     return RunParts(model, train, evals, tokenizer, probes,
                     info={"train_windows": len(rows), "eval_windows": 0 if held is None else len(held),
                           "vocab_size": tokenizer.get_vocab_size()})
+
+
+# ------------------------------------------------------------------------------------ vision (ViT)
+def _vision(config: TrainConfig, model_folder) -> RunParts:
+    """A ViT on the 8 × 8 digits (train/vision.py): augmented training images, the fixed test split held out."""
+    from .vision import vision_data, vision_model_config
+    kind = kind_for_task("vision")
+    model = load_model(model_folder, kind)[0] if model_folder is not None else \
+        kind.model_class(vision_model_config(config))
+    data = vision_data(config)
+    return RunParts(model, data.train, data.eval, info={"train_images": data.n_train, "eval_images": data.n_test,
+                                                        "label_names": [str(d) for d in range(10)]})

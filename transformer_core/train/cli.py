@@ -57,7 +57,7 @@ SHOWN_DEFAULTS = {"warmup_steps": "10%% of --steps, at most 100", "tokenizer": "
                   "eval_every": "0 = only at the end", "teacher": "none: labels only"}
 # (%% because argparse formats help with %)
 MODEL_FLAGS = {"--layers": "n_layers", "--d-model": "d_model", "--heads": "n_heads", "--ffn": "d_ff",
-               "--dropout": "dropout"}
+               "--dropout": "dropout", "--patch": "patch_size"}       # --patch: vision (a ViT's patch side)
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -11,8 +11,8 @@ from typing import Literal, get_args
 
 from ..config import PRESETS, ConfigError, TransformerConfig
 
-Task = Literal["pretrain", "finetune", "seq2seq", "causal_lm"]   # MLM + NSP, classification, encoder-decoder,
-#                                                                   next-token prediction (GPT)
+Task = Literal["pretrain", "finetune", "seq2seq", "causal_lm", "vision"]   # MLM + NSP, classification,
+#                         encoder-decoder, next-token prediction (GPT), a ViT on the 8 × 8 digits (train/vision.py)
 TASKS: tuple[Task, ...] = get_args(Task)
 DECAYS = ("linear", "cosine", "constant")
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -125,6 +125,11 @@ class TrainConfig:
         if unknown:
             raise ConfigError(f"model has unknown TransformerConfig fields: {sorted(unknown)}.", "unknown_model_fields",
                               fields=sorted(unknown))
+        if self.task == "vision":
+            from .vision import vision_problems  # the ViT's sizes (patch, layers, heads, width, batch)
+            problems = vision_problems(self.model, self.batch_size)
+            if problems:
+                raise problems[0]
 
     @property
     def warmup(self) -> int:

@@ -125,6 +125,17 @@ def _seq2seq(folder: Path, settings: dict, split: str, batch_size: int) -> dict:
     return {"task": settings["seq2seq_task"], "pairs": len(held), **task.evaluate(model, batches)}
 
 
+def _vision(folder: Path, batch_size: int) -> dict:
+    from ..data.digits import held_out_batches, split
+    from .metrics import dense_confusion
+    from .tasks import VisionTask
+    model, _ = load_pretrained(folder)
+    test = split()[1]
+    scores = VisionTask(model.config).evaluate(model, held_out_batches(test, batch_size))
+    return {"images": len(test.labels), **scores,
+            "confusion_matrix": dense_confusion(scores.pop("confusion", []), model.config.n_labels)}
+
+
 @torch.inference_mode()
 def evaluate_folder(folder, corpus: str | None = None, split: str = "test", batch_size: int = 32,
                     seed: int = 0) -> dict:
@@ -133,6 +144,8 @@ def evaluate_folder(folder, corpus: str | None = None, split: str = "test", batc
     kind, settings = _kind(folder), _saved_settings(folder)      # evaluated as the training task it belongs to
     if kind.task == "seq2seq":
         return {"model": str(folder), "split": split, **_seq2seq(folder, settings, split, batch_size)}
+    if kind.task == "vision":                                    # a ViT: the 8 × 8 digits' fixed test split
+        return {"model": str(folder), "split": "test", **_vision(folder, batch_size)}
     corpus = corpus or settings.get("corpus")
     if not corpus:
         raise DataError(f"{folder} does not say which corpus it was trained on: pass --corpus.", "no_corpus_saved",

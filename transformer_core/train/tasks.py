@@ -1,4 +1,4 @@
-"""What differs between the three kinds of training: which forward, which losses, which metrics.
+"""What differs between the kinds of training: which forward, which losses, which metrics.
 
 The Trainer is the same for all of them; it asks its task three things — run a batch through the
 model (``forward``), how many tokens that was (``tokens``), and how to sum up held-out data
@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from ..decoding import greedy_decode
@@ -126,6 +127,32 @@ class ClassifyTask:
         return {"loss": loss / y.numel(), "accuracy": metrics.accuracy(p, y),
                 "macro_f1": metrics.macro_f1(p, y, self.n_labels),
                 "confusion": metrics.confusion_cells(p, y)}
+
+
+class VisionTask(ClassifyTask):
+    """Image classification (ViTForImageClassification on the 8 × 8 digits): the classifier's evaluation
+    (accuracy, macro-F1, confusion cells); training with label smoothing (train/vision.py says why)."""
+
+    name = "vision"
+    kind = kind_for_task(name)           # the registry's kind this task trains
+    model_class = kind.name              # saved in trainer_state.json; a resumed run loads it by this name
+
+    def __init__(self, model_config, label_smoothing: float = 0.1):
+        super().__init__(model_config.n_labels)
+        self.label_smoothing = label_smoothing
+        self.per_image = (model_config.image_size // model_config.patch_size) ** 2 + 1   # patches + [CLS]
+
+    def tokens(self, batch: dict) -> int:
+        return batch["labels"].numel() * self.per_image
+
+    def _run(self, model, batch: dict):
+        return model(batch["pixel_values"], labels=batch["labels"])             # logits (B, 10)
+
+    def forward(self, model, batch: dict) -> TaskOutput:
+        out = model(batch["pixel_values"])
+        loss = F.cross_entropy(out.logits, batch["labels"], label_smoothing=self.label_smoothing)
+        found = {"accuracy": metrics.accuracy(out.logits.detach().argmax(-1), batch["labels"])}
+        return TaskOutput(loss, {"classification": loss.item()}, found)
 
 
 class Seq2SeqTask:

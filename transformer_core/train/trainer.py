@@ -37,7 +37,7 @@ from .state import (
     save_model,
     write_state,
 )
-from .tasks import CausalLMTask, ClassifyTask, PretrainTask, Seq2SeqTask, unpack
+from .tasks import CausalLMTask, ClassifyTask, PretrainTask, Seq2SeqTask, VisionTask, unpack
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,8 @@ def make_task(config: TrainConfig, model: nn.Module, dist: DistContext = SINGLE)
         return ClassifyTask(model.config.n_labels)            # equal rows per process: a plain mean is exact
     if config.task == "causal_lm":
         return CausalLMTask()
+    if config.task == "vision":
+        return VisionTask(model.config)
     return Seq2SeqTask(pad=model.config.pad_token_id, dist=dist)
 
 

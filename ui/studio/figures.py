@@ -59,6 +59,7 @@ PANELS = {
                 ("t_lr", "lr", [("lr", "s_lr")], []),
                 ("t_grad", "grad", [("grad_norm", "s_grad")], [])],
 }
+PANELS["vision"] = PANELS["finetune"]          # a ViT on the digits: a classifier's loss and accuracy
 Y_AXES = {"loss": {"rangemode": "tozero"}, "acc": {"range": [0, 1.02], "tickformat": ".0%"},
           "lr": {"exponentformat": "e", "rangemode": "tozero"}, "grad": {"rangemode": "tozero"}}
 
@@ -124,7 +125,7 @@ def _held_out_trace(evaluations, key: str, name: str, colour: str, symbol: str) 
 
 
 def curves(history, evaluations, task: str, lang: str = "en") -> go.Figure:
-    """A 2 × 2 grid of live training curves for task "pretrain", "finetune" or "seq2seq".
+    """A 2 × 2 grid of live training curves for task "pretrain", "finetune", "seq2seq" or "vision".
 
     Each per-step quantity: faint raw line + bold moving average; held-out evaluations: markers.
     An empty history gives the four titled, empty panels, so the page can show them before step 1."""
