@@ -181,3 +181,34 @@ def test_r_lazyload_reader_on_a_hand_made_database(tmp_path):
     index = _named_list({"variables": _named_list({"emma": _int(13, 2, 0, len(record))})})
     (tmp_path / "Rdata.rdx").write_bytes(gzip.compress(header + index))
     assert read_r_lazyload(tmp_path / "Rdata") == {"emma": ["CHAPTER 1", "", "It is a truth"]}
+
+
+def test_hsk_sentences_are_one_document_each_in_either_language(tmp_path):
+    import json
+
+    from tools.corpus_sources import hsk_sentences
+    data = tmp_path / "src/hsk_sentences_audio/data"
+    data.mkdir(parents=True)
+    rows = [{"chinese": "你好，很高兴认识你。", "translation": {"en": "Hello,  nice to meet you."}},
+            {"chinese": "我们去公园吧。", "translation": {"en": "Let's go to the park."}},
+            {"chinese": "我们去公园吧。", "translation": {"en": "Let's go to the park."}},     # repeated: kept once
+            {"chinese": "谢谢！", "translation": {}}]                                   # no English: skipped there
+    (data / "sentences.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    assert hsk_sentences(tmp_path, "zh") == [["你好，很高兴认识你。"], ["我们去公园吧。"], ["谢谢！"]]
+    assert hsk_sentences(tmp_path, "en") == [["Hello, nice to meet you."], ["Let's go to the park."]]
+
+
+def test_a_mix_repeats_a_corpus_and_keeps_the_cloze_sentences_out(tmp_path, monkeypatch):
+    from tools import mix_corpus
+    monkeypatch.setattr(mix_corpus, "DEFAULT_BUILD_ROOT", tmp_path)
+    for name, docs in (("big", ["The sun rose.\nBirds sang.", "He drank a cup of tea."]), ("small", ["I like it."])):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "train.txt").write_text("\n\n".join(docs) + "\n", encoding="utf-8")
+        for split in ("validation", "test"):
+            (tmp_path / name / f"{split}.txt").write_text(f"{name} {split}\n", encoding="utf-8")
+    cloze = tmp_path / "cloze.tsv"
+    cloze.write_text("sentence\tanswers\nHe drank a cup of [MASK].\tcoffee|tea\n", encoding="utf-8")
+    assert mix_corpus.main(["mix", "--take", "big", "--repeat", "small", "3", "--cloze", str(cloze)]) == 0
+    mixed = (tmp_path / "mix" / "train.txt").read_text(encoding="utf-8").strip().split("\n\n")
+    assert mixed == ["The sun rose.\nBirds sang."] + ["I like it."] * 3               # the tea sentence left out
+    assert (tmp_path / "mix" / "validation.txt").read_text(encoding="utf-8") == "big validation\n"

