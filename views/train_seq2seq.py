@@ -10,7 +10,6 @@ import streamlit as st
 import torch
 
 from transformer_core import CheckpointError
-from transformer_core.config import ConfigError
 from transformer_core.data.seq2seq_tasks import TASKS
 from ui.i18n import TERMS, error_text
 from ui.st import page, session
@@ -108,20 +107,8 @@ def cross_section(run, view) -> None:
 def train_section(settings: sl.Settings, problems: list[str]) -> None:
     st.header(say("h_train"))
 
-    def start_run() -> None:
-        if problems:
-            mine.start_error = say("fix_first")
-            return
-        try:
-            config = sl.train_config(settings)
-        except ConfigError as err:
-            mine.start_error = say("start_failed", message=error_text(err, lang))
-            return
-        panel.start(KIND, config, lang, capture=sl.capture, checkpoints=sl.CHECKPOINTS)
-
-    if mine.get("start_error"):
-        st.error(mine.pop("start_error"))
-    panel.controls(KIND, lang, start_run)
+    panel.form_controls(KIND, lang, problems, lambda: sl.train_config(settings), say, capture=sl.capture,
+                        checkpoints=sl.CHECKPOINTS)
     run = panel.current(KIND)
     if run is not None:
         config = run.config

@@ -9,8 +9,7 @@ from __future__ import annotations
 import streamlit as st
 import torch
 
-from transformer_core.config import ConfigError
-from ui.i18n import TERMS, error_text
+from ui.i18n import TERMS
 from ui.st import page, session
 from ui.st import studio_panel as panel
 from ui.st.widgets import kept
@@ -101,20 +100,8 @@ def attention_section(view) -> None:
 def train_section(settings: vl.Settings, problems: list[str]) -> None:
     st.header(say("h_train"))
 
-    def start_run() -> None:
-        if problems:
-            mine.start_error = say("fix_first")
-            return
-        try:
-            config = vl.train_config(settings)
-        except ConfigError as err:
-            mine.start_error = say("start_failed", message=error_text(err, lang))
-            return
-        panel.start(KIND, config, lang, capture=vl.capture, checkpoints=vl.CHECKPOINTS)
-
-    if mine.get("start_error"):
-        st.error(mine.pop("start_error"))
-    panel.controls(KIND, lang, start_run)
+    panel.form_controls(KIND, lang, problems, lambda: vl.train_config(settings), say, capture=vl.capture,
+                        checkpoints=vl.CHECKPOINTS)
     run = panel.current(KIND)
     if run is not None:
         model = run.config.model

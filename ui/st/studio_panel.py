@@ -10,6 +10,7 @@ import re
 
 import streamlit as st
 
+from transformer_core.errors import LabError
 from transformer_core.kinds import CLASSIFY
 from ui.st import failsafe, page, session, session_end
 from ui.st.keys import Namespace
@@ -85,6 +86,26 @@ def start(kind: str, config, lang: str, capture=None, checkpoints: int = 10) -> 
 
 
 # ── controls and the live panel ─────────────────────────────────────────────────────────────────────
+
+def form_controls(kind: str, lang: str, problems: list[str], make_config, say, **start_with) -> None:
+    """``controls`` for a page whose run comes from a settings form: Start begins a run only when the form has
+    no problem (``problems``) and ``make_config()`` gives a valid TrainConfig; otherwise the learner reads why
+    (``say("fix_first")`` / ``say("start_failed", message=…)``, in the page's own words)."""
+    def start_run() -> None:
+        if problems:
+            mine(kind).start_error = say("fix_first")
+            return
+        try:
+            config = make_config()
+        except LabError as err:
+            mine(kind).start_error = say("start_failed", message=error_text(err, lang))
+            return
+        start(kind, config, lang, **start_with)
+
+    if mine(kind).get("start_error"):
+        st.error(mine(kind).pop("start_error"))
+    controls(kind, lang, start_run)
+
 
 def controls(kind: str, lang: str, start_run) -> None:
     """Start (``start_run()`` builds the config and calls ``start``), pause / resume, stop."""
