@@ -53,6 +53,12 @@ def test_every_default_model_shows_its_measured_scores(kind, lang):
     assert "{" not in line
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_shipped_gpts_show_their_measured_scores(lang):
+    line = model_facts.facts(f"assets/models/gpt-{lang}", "gpt", lang)
+    assert line and "%" in line and "{" not in line
+
+
 def test_no_scores_for_a_folder_without_an_evaluation(tmp_path):
     assert model_facts.facts(tmp_path, "mlm", "en") is None
     (tmp_path / "evaluation.json").write_text("{not json", encoding="utf-8")

@@ -23,7 +23,7 @@ def _pct(value) -> str:
 
 
 def facts(folder, kind: str, lang: str) -> str | None:
-    """One sentence of measured scores for ``kind`` ("mlm", "nsp" or "sentiment"), or None when unknown."""
+    """One sentence of measured scores for ``kind`` ("mlm", "nsp", "sentiment" or "gpt"), or None when unknown."""
     data = read_evaluation(folder)
     held = data.get("int8") or data.get("fp16") or {}
     room = data.get("classroom", {})
@@ -40,6 +40,9 @@ def facts(folder, kind: str, lang: str) -> str | None:
             clear = round(room["clear_accuracy"] * room["clear_sentences"])
             return TEXT("sentiment", lang, accuracy=_pct(held["accuracy"]), examples=held["examples"],
                          bow=_pct(room["bow_test_accuracy"]), clear=clear, n=room["clear_sentences"])
+        if kind == "gpt" and "next_top1" in held:
+            return TEXT("gpt", lang, top1=_pct(held["next_top1"]), top5=_pct(held["next_top5"]),
+                         ppl=f"{held['perplexity']:.0f}")
     except (KeyError, TypeError, ValueError):
         return None
     return None

@@ -14,6 +14,7 @@ from ui import gpt_view as gv
 from ui import models
 from ui.encode import InputProblem, encode
 from ui.st import page, session
+from ui.st.classroom_widgets import facts_caption
 from ui.st.keys import Namespace
 from ui.st.widgets import kept
 
@@ -62,6 +63,7 @@ gpt = load_gpt(source)
 identity = session.model_identity(gpt)
 st.caption(say("models", bert=bert.source.label, gpt=gpt.source.label, L=gpt.config.n_layers,
                H=gpt.config.n_heads, D=gpt.config.d_model))
+facts_caption(gpt, "gpt", lang)
 
 # ── one sentence, two readers ──
 text = state.get("text", "")
