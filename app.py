@@ -10,17 +10,21 @@ import time
 
 import streamlit as st
 
-from transformer_core.errors import LabError
-from ui import export, state
-from ui.i18n import FRAME, LANGS, TERMS, error_text, picker_label, tr
-from ui.model_names import display_name
-from ui.pages import HOME, HOME_ALIAS, by_section
-from ui.st import failsafe, session, warmup
-from ui.st.page import EXPORT_FORMAT
-from ui.st.runtime import tune_allocator
-from ui.studio import serving
+from ui.st import frame
 
 st.set_page_config(page_title="Attention Lab", page_icon=None, layout="wide")
+frame.first_paint()     # a fresh server: the title on screen before the ~2 s of imports below (ui/st/frame.py)
+
+from transformer_core.errors import LabError  # noqa: E402
+from ui import export, state  # noqa: E402
+from ui.i18n import FRAME, LANGS, TERMS, error_text, picker_label, tr  # noqa: E402
+from ui.model_names import display_name  # noqa: E402
+from ui.pages import HOME, HOME_ALIAS, by_section  # noqa: E402
+from ui.st import failsafe, session, warmup  # noqa: E402
+from ui.st.page import EXPORT_FORMAT  # noqa: E402
+from ui.st.runtime import tune_allocator  # noqa: E402
+from ui.studio import serving  # noqa: E402
+
 st.cache_resource(tune_allocator)()     # once per process: recorded forwards stop paying page faults
 
 # Presentation mode: everything a projector shows grows, not only body text — headings, formulas (KaTeX),

@@ -16,7 +16,7 @@ from .. import colors, export, language
 from ..encode import Encoded, InputProblem
 from ..i18n import FRAME, TERMS, error_text
 from ..model_names import short_name
-from . import session
+from . import frame, session
 from .widgets import kept
 
 EXPORT_FORMAT = "app.export_format"   # session key: the format the charts' download button writes
@@ -31,8 +31,9 @@ def presenting() -> bool:
 
 
 def title(text: str) -> None:
-    """A page's title: every page draws it first (views never call st.title themselves)."""
-    st.title(text)
+    """A page's title: every page draws it first (views never call st.title themselves), in the place the
+    frame kept for it on a cold start (ui/st/frame.py)."""
+    frame.title_box().title(text)
     # pandas is imported here, after the title is on screen (it takes ~0.6 s on a cold start) and before any
     # chart: plotly looks pandas up in sys.modules, and a session drawing its first chart while another thread
     # was half-way through importing pandas met a half-initialised module ("partially initialized module
