@@ -113,7 +113,7 @@ def test_classroom_cloze_stays_above_a_floor(name):
 
 
 # the GPTs of the BERT vs GPT page: small, HF GPT-2 readable, the same pieces as their BERT, above a floor
-GPTS = {"gpt-en": ("en", "bert-mini-en", 0.25), "gpt-zh": ("zh", "minilm-mlm-zh", 0.15)}   # next-piece top-5
+GPTS = {"gpt-en": ("en", "bert-mini-en", 0.35), "gpt-zh": ("zh", "minilm-mlm-zh", 0.3)}   # next-piece top-5
 
 
 @pytest.mark.parametrize("name", list(GPTS))
