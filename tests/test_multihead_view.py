@@ -91,12 +91,12 @@ def test_grid_is_one_mosaic_with_a_block_per_head_and_pools_long_inputs(run):
     named = mv.grid_figure(w, (1, 2), "Layer", "Head", names)
     x, y = list(named.data[0].x), list(named.data[0].y)
     assert len(set(x)) == len(x) and len(set(y)) == len(y)                           # categories never merge
-    assert x[(t + 1) + 3] == "Head 2 · 3 t3" and y[t + 1] == "Layer 2 · 0 t0"        # hover names the tokens
+    assert x[(t + 1) + 3] == "3 t3 (Head 2)" and y[t + 1] == "Layer 2: 0 t0"          # hover names the tokens
     assert named.layout.annotations[0].text == "Head 1"                              # counted from 1
     assert named.layout.annotations[4].text == "Layer 1"
     long = np.random.default_rng(0).dirichlet(np.ones(60), size=(1, 2, 60))          # (1, 2, 60, 60)
     pooled = mv.grid_figure(long, (0, 0), "L", "H", [f"{i} w" for i in range(60)])
-    assert pooled.data[0].x[0] == "H 1 · 0 w … 2 w"
+    assert pooled.data[0].x[0] == "0 w … 2 w (H 1)"
     z = np.array(pooled.data[0].z, dtype=float)
     g = (z.shape[1] - 1) // 2                                                        # pooled block size
     assert g <= mv.GRID_T and z.shape == (g, 2 * g + 1)

@@ -118,6 +118,7 @@ def pair_heatmaps(left: np.ndarray, left_tokens: list[str], right: np.ndarray, r
         fig.update_yaxes(autorange="reversed", type="category", row=1, col=col)
         fig.update_xaxes(type="category", tickangle=-60, title_text=TERMS("key_axis", lang), row=1, col=col)
     fig.update_yaxes(title_text=TERMS("query_axis", lang), row=1, col=1)
+    fig.update_yaxes(automargin=True)                          # room for the left map's token names
     n = max(len(left_tokens), len(right_tokens))
     fig.update_layout(height=min(760, 260 + 22 * n), margin={"l": 10, "r": 10, "t": 50, "b": 10})
     return fig
@@ -154,8 +155,8 @@ def guesses_figure(bert: Guesses | None, gpt: Guesses | None, truth: tuple[str |
                              marker_color=[BLUE if t == true else LIGHT for t in found.tokens], showlegend=False,
                              text=[f"{p:.1%}" for p in found.probs], textposition="outside", cliponaxis=False,
                              hovertemplate="%{y}: %{x:.2%}<extra></extra>"), 1, col)
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(range=[0, 1], tickformat=".0%", title_text=TERMS("probability", lang))
+    fig.update_yaxes(autorange="reversed", type="category", automargin=True)  # room for the guesses' names
+    fig.update_xaxes(range=[0, 1], tickformat=".0%", title_text=TERMS("probability", lang), automargin=True)
     fig.update_layout(height=120 + 28 * TOP_SHOWN, margin={"l": 10, "r": 30, "t": 50, "b": 10})
     return fig
 

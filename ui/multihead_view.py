@@ -78,7 +78,7 @@ def mosaic(weights: np.ndarray, gap: int = 1) -> np.ndarray:
 def grid_figure(weights: np.ndarray, selected: tuple[int, int], layer_name: str, head_name: str,
                 names: list[str] | None = None) -> go.Figure:
     """Layers × heads small maps in one heatmap (rows: layers, counted from 1 like everywhere in the app), the
-    selected head framed; hovering a cell names its layer, head, query and key ("Layer 2 · 3 cat → Head 5 · 1 the").
+    selected head framed; hovering a cell names its layer, query, key and head ("Layer 2: 3 cat → 1 the (Head 5)").
     Long sentences are pooled into ≤ GRID_T blocks with ``aggregate`` so the grid stays light."""
     n_layers, n_heads, t, _ = weights.shape
     names = list(names) if names else [str(i) for i in range(t)]
@@ -89,8 +89,9 @@ def grid_figure(weights: np.ndarray, selected: tuple[int, int], layer_name: str,
         t = weights.shape[-1]
     s = t + 1                                                               # one block and its gap
     gap = ["\u200b" * (n + 1) for n in range(max(n_layers, n_heads))]      # the gaps' labels: unique, invisible
-    x = [v for h in range(n_heads) for v in [f"{head_name} {h + 1} · {k}" for k in names] + [gap[h]]][:-1]
-    y = [v for i in range(n_layers) for v in [f"{layer_name} {i + 1} · {q}" for q in names] + [gap[i]]][:-1]
+    # hover reads "Layer 3: 4 on → 7 because (Head 7): 0.003" — a query of a layer, a key of one of its heads
+    x = [v for h in range(n_heads) for v in [f"{k} ({head_name} {h + 1})" for k in names] + [gap[h]]][:-1]
+    y = [v for i in range(n_layers) for v in [f"{layer_name} {i + 1}: {q}" for q in names] + [gap[i]]][:-1]
     fig = go.Figure(go.Heatmap(z=np.round(mosaic(weights), 3), x=x, y=y, coloraxis="coloraxis", hoverongaps=False,
                                hovertemplate="%{y} → %{x}: %{z:.3f}<extra></extra>"))
     layer, head = selected
