@@ -153,7 +153,7 @@ if steps_done:
                  fit=lambda value: min(int(value), len(steps_done))) if len(steps_done) > 1 else 1
     chosen = steps_done[shown - 1]
     st.caption(say("step_caption", token=gpt.tokenizer.id_to_token(chosen.token), p=f"{chosen.token_prob:.1%}",
-                   n=chosen.n_kept, mass=f"{chosen.kept_mass:.1%}"))
+                   n=f"{chosen.n_kept:,}", mass=f"{chosen.kept_mass:.1%}"))
     page.chart(gv.step_figure(chosen, gpt.tokenizer, lang), key="step")
     st.dataframe(gv.steps_table(steps_done, gpt.tokenizer, lang), hide_index=True)
 
