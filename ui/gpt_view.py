@@ -118,7 +118,8 @@ def pair_heatmaps(left: np.ndarray, left_tokens: list[str], right: np.ndarray, r
         fig.update_yaxes(autorange="reversed", type="category", row=1, col=col)
         fig.update_xaxes(type="category", tickangle=-60, title_text=TERMS("key_axis", lang), row=1, col=col)
     fig.update_yaxes(title_text=TERMS("query_axis", lang), row=1, col=1)
-    fig.update_yaxes(automargin=True)                          # room for the left map's token names
+    fig.update_yaxes(automargin=True)                          # room for the token names: left and below
+    fig.update_xaxes(automargin=True)
     n = max(len(left_tokens), len(right_tokens))
     fig.update_layout(height=min(760, 260 + 22 * n), margin={"l": 10, "r": 10, "t": 50, "b": 10})
     return fig
