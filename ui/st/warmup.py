@@ -59,6 +59,9 @@ def warm(lang: str, load=None) -> list[str]:
     the encoder-decoder) with ``load`` (default: ``session.load_model``). Returns what failed, as text."""
     failed = []
     import pandas  # noqa: F401  (whole before any chart: see ui/st/page.title)
+    import torch
+    torch.empty(1, device="meta") + 1      # PyTorch's first meta-device op sets up its meta kernels (1.8 s once,
+    #                                        measured): the Model sizes page builds its models on that device
     for name in page_modules():
         try:
             importlib.import_module(name)
