@@ -117,7 +117,7 @@ def _pixels_trace(image: np.ndarray, **kwargs) -> go.Heatmap:
     return go.Heatmap(z=image, colorscale=GREY, zmin=0, zmax=1, showscale=False, hoverinfo="skip", **kwargs)
 
 
-def _square(fig: go.Figure, row: int | None = None, col: int | None = None) -> None:
+def square(fig: go.Figure, row: int | None = None, col: int | None = None) -> None:
     where = {} if row is None else {"row": row, "col": col}
     fig.update_yaxes(autorange="reversed", scaleanchor="x" if row is None else None, showticklabels=False,
                      showgrid=False, zeroline=False, **where)
@@ -127,7 +127,7 @@ def _square(fig: go.Figure, row: int | None = None, col: int | None = None) -> N
 def digit_figure(image: np.ndarray) -> go.Figure:
     """The digit alone, ink dark on white, as the model reads it."""
     fig = go.Figure(_pixels_trace(image))
-    _square(fig)
+    square(fig)
     fig.update_layout(height=260, margin=dict(l=10, r=10, t=10, b=10))
     return fig
 
@@ -144,7 +144,7 @@ def patches_figure(image: np.ndarray, patch: int, lang: str) -> go.Figure:
         r, c = divmod(n, grid)
         fig.add_annotation(x=c * patch + patch / 2 - 0.5, y=r * patch + patch / 2 - 0.5, text=str(n + 1),
                            showarrow=False, font=dict(color="#dc2626", size=14), bgcolor="rgba(255,255,255,0.7)")
-    _square(fig)
+    square(fig)
     fig.update_layout(title=TEXT("patches_title", lang, n=grid * grid, p=patch), height=360,
                       margin=dict(l=10, r=10, t=50, b=10))
     return fig
@@ -170,7 +170,7 @@ def sequence_figure(image: np.ndarray, patch: int, lang: str) -> go.Figure:
     return fig
 
 
-def _overlay(fig: go.Figure, image: np.ndarray, values: np.ndarray, zmax: float, row=None, col=None,
+def overlay(fig: go.Figure, image: np.ndarray, values: np.ndarray, zmax: float, row=None, col=None,
              coloraxis: str | None = None, hover: str = "") -> None:
     """Attention (sequential scale) with the digit's outline drawn over it."""
     where = {} if row is None else {"row": row, "col": col}
@@ -190,8 +190,8 @@ def head_grid_figure(run: VisionRun, lang: str) -> go.Figure:
     for i in range(L):                                                 # layer i is drawn as layer i + 1
         for h in range(H):
             values = to_pixels(cls_attention(run, i, h), run.patch)
-            _overlay(fig, run.image, values, zmax, row=i + 1, col=h + 1, coloraxis="coloraxis")
-            _square(fig, i + 1, h + 1)
+            overlay(fig, run.image, values, zmax, row=i + 1, col=h + 1, coloraxis="coloraxis")
+            square(fig, i + 1, h + 1)
     fig.update_layout(coloraxis=dict(**{k: v for k, v in colors.positive(zmax).items() if k == "colorscale"},
                                      cmin=0, cmax=zmax), height=180 * L + 60, margin=dict(l=10, r=10, t=60, b=10),
                       title=TEXT("heads_title", lang), showlegend=False)
@@ -203,8 +203,8 @@ def rollout_figure(run: VisionRun, lang: str) -> go.Figure:
     """[CLS]'s row of the rollout on the patches, over the digit's outline."""
     values = rollout(run.attentions)[0, 1:]
     fig = go.Figure()
-    _overlay(fig, run.image, to_pixels(values, run.patch), float(values.max()) or 1.0)
-    _square(fig)
+    overlay(fig, run.image, to_pixels(values, run.patch), float(values.max()) or 1.0)
+    square(fig)
     fig.update_layout(title=TEXT("rollout_title", lang), height=360, margin=dict(l=10, r=10, t=50, b=10),
                       showlegend=False)
     return fig
@@ -237,7 +237,7 @@ def position_figure(run: VisionRun, picked: int, lang: str) -> go.Figure:
     labels = [str(k + 1) for k in range(grid * grid)]
     fig.add_trace(go.Heatmap(z=sim, x=labels, y=labels, coloraxis="coloraxis",
                              hovertemplate="%{y} · %{x}: %{z:.2f}<extra></extra>"), row=1, col=2)
-    _square(fig, 1, 1)
+    square(fig, 1, 1)
     fig.update_yaxes(autorange="reversed", row=1, col=2)
     fig.update_layout(coloraxis=colors.signed_axis(1.0), height=420, margin=dict(l=10, r=10, t=60, b=10))
     return fig

@@ -27,7 +27,7 @@ from transformer_core.train.vision import vision_model_config, vision_problems
 from transformer_core.vit import ViTForImageClassification
 from ui import colors
 from ui.models import MODELS_ROOT
-from ui.vision_view import _overlay, _square, to_pixels
+from ui.vision_view import overlay, square, to_pixels
 
 from ..i18n import TERMS, Scope, error_text
 
@@ -145,9 +145,9 @@ def attention_figure(frame: dict, step: int, layer: int, head: int, lang: str = 
     zmax = float(maps.max()) or 1.0
     hover = TEXT("hover", lang)
     for k in range(K):
-        _overlay(fig, frame["images"][k], to_pixels(maps[k], frame["patch"]), zmax, row=1, col=k + 1,
+        overlay(fig, frame["images"][k], to_pixels(maps[k], frame["patch"]), zmax, row=1, col=k + 1,
                  coloraxis="coloraxis", hover=hover)
-        _square(fig, 1, k + 1)
+        square(fig, 1, k + 1)
     which = TEXT("mean_heads", lang) if head == MEAN else f"{TERMS('head', lang)} {head + 1}"
     fig.update_layout(coloraxis=dict(colorscale=colors.positive(zmax)["colorscale"], cmin=0, cmax=zmax),
                       height=290, margin=dict(l=10, r=10, t=80, b=10), showlegend=False,
