@@ -205,3 +205,39 @@ def test_two_processes_see_what_one_sees(examples):
               for r in (0, 1)]
     assert torch.equal(one["labels"][0::2], halves[0]["labels"])
     assert torch.equal(one["labels"][1::2], halves[1]["labels"])
+
+
+# ── lone sentences: masked LM only ──
+
+def test_lone_sentences_become_mlm_only_rows_and_keep_nsp_balanced(documents, tokenizer):
+    """lone="mlm": a one-sentence document is [CLS] A [SEP] with no NSP label (is_next None → −100 in the
+    batch); the documents with several sentences still give balanced IsNext/NotNext pairs."""
+    mixed = documents + [[f"the {w} sat on a mat."] for w in WORDS]          # 24 one-sentence documents
+    examples = make_nsp_examples(mixed, tokenizer, max_len=48, seed=0, lone="mlm")
+    lone = [e for e in examples if e.is_next is None]
+    single_docs = {d for d, doc in enumerate(mixed) if len(doc) == 1}
+    assert {e.a.document for e in lone} == single_docs
+    for e in lone:
+        assert e.input_ids[0] == tokenizer.token_to_id("[CLS]") and e.input_ids[-1] == tokenizer.token_to_id("[SEP]")
+        assert e.input_ids.count(tokenizer.token_to_id("[SEP]")) == 1 and set(e.token_type_ids) == {0}
+        assert e.sentences_b == ()
+    paired = [e for e in examples if e.is_next is not None]
+    assert abs(sum(e.is_next for e in paired) / len(paired) - 0.5) < 0.05
+    labels = collate(lone[:2] + paired[:2])["next_sentence_label"]
+    assert labels[:2].tolist() == [IGNORE, IGNORE] and set(labels[2:].tolist()) <= {0, 1}
+    bert = make_nsp_examples(mixed, tokenizer, max_len=48, seed=0)          # default: BERT's NotNext pairs
+    assert all(e.is_next is not None for e in bert)
+    with pytest.raises(DataError):
+        make_nsp_examples(mixed, tokenizer, max_len=48, lone="drop")
+
+
+def test_nsp_loss_skips_unlabelled_rows_and_is_zero_without_any():
+    from transformer_core.bert import nsp_loss
+    logits = torch.tensor([[2.0, 0.0], [0.0, 2.0], [5.0, -5.0]], requires_grad=True)
+    labels = torch.tensor([0, IGNORE, 1])
+    expected = torch.nn.functional.cross_entropy(logits[[0, 2]], labels[[0, 2]])
+    assert torch.allclose(nsp_loss(logits, labels), expected)
+    none = nsp_loss(logits, torch.full((3,), IGNORE))
+    assert none.item() == 0.0 and not torch.isnan(none)
+    none.backward()                                                          # still part of the graph
+    assert torch.equal(logits.grad, torch.zeros_like(logits))

@@ -75,3 +75,9 @@ def test_train_config_validation_messages():
     config = TrainConfig(model={"n_layers": 2}, betas=[0.9, 0.98], max_len=64)
     assert TrainConfig.from_dict(config.to_dict()) == config
     assert config.model_config(vocab_size=100).n_layers == 2 and config.model_config().max_len == 64
+
+
+def test_accuracy_leaves_out_unlabelled_rows():
+    from transformer_core.train import metrics
+    assert metrics.accuracy(torch.tensor([0, 1, 1]), torch.tensor([0, -100, 0])) == 0.5
+    assert math.isnan(metrics.accuracy(torch.tensor([0]), torch.tensor([-100])))

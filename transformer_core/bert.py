@@ -147,11 +147,20 @@ class BertForPreTraining(nn.Module):
         logits = mlm_logits(self, enc.last_hidden_state, labels, masked_only)
         nsp_logits = self.nsp(enc.pooler_output)                                 # (B, 2)
         lm = mlm_loss(logits, labels, masked_only) if labels is not None else None
-        ns = F.cross_entropy(nsp_logits.float(), next_sentence_label) if next_sentence_label is not None else None
+        ns = nsp_loss(nsp_logits, next_sentence_label) if next_sentence_label is not None else None
         parts = [p for p in (lm, ns) if p is not None]
         trace = _with_logits(enc.trace, logits)
         return PreTrainingOutput(sum(parts) if parts else None, lm, ns, logits, nsp_logits,
                                  enc.last_hidden_state, trace)
+
+
+def nsp_loss(nsp_logits: Tensor, labels: Tensor) -> Tensor:
+    """Cross-entropy over the rows that have an NSP label (−100 = a lone sentence, masked LM only).
+    A batch with no labelled row gives 0 (still part of the graph), not cross_entropy's NaN (0 / 0)."""
+    labelled = labels != -100                                                    # (B,)
+    if not labelled.any():
+        return nsp_logits.float().sum() * 0.0
+    return F.cross_entropy(nsp_logits.float()[labelled], labels[labelled])
 
 
 class BertForMaskedLM(nn.Module):

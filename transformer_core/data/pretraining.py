@@ -38,7 +38,7 @@ class SentenceSpan:
 class PairExample:
     input_ids: list[int]                 # [CLS] A [SEP] B [SEP], after truncation
     token_type_ids: list[int]            # 0 for [CLS] A [SEP], 1 for B [SEP]
-    is_next: bool                        # B really follows A in the same document
+    is_next: bool | None                 # B really follows A in the same document; None = no B (masked LM only)
     special_tokens_mask: list[int]       # 1 at [CLS] and [SEP]: never masked
     a: SentenceSpan                      # where A and B came from
     b: SentenceSpan
@@ -115,8 +115,10 @@ class _LabelBag:
 class _PairBuilder:
     """Walks one document, cutting it into chunks of about `target` tokens, each chunk → one example."""
 
-    def __init__(self, docs, documents, max_len: int, rng: random.Random, random_next: float, cls: int, sep: int):
+    def __init__(self, docs, documents, max_len: int, rng: random.Random, random_next: float, cls: int, sep: int,
+                 lone: str = "pair"):
         self.docs, self.documents, self.rng, self.labels = docs, documents, rng, _LabelBag(random_next, rng)
+        self.lone = lone                                               # what a one-sentence document becomes
         self.usable = [d for d, doc in enumerate(docs) if doc]          # documents with some text
         self.max_tokens, self.cls, self.sep = max_len - 3, cls, sep    # room for [CLS], [SEP], [SEP]
 
@@ -126,6 +128,8 @@ class _PairBuilder:
         examples, chunk, length, i = [], [], 0, 0
         d = self.usable[position]
         sentences = self.docs[d]
+        if len(sentences) == 1 and self.lone == "mlm":
+            return [self.single(d)]
         while i < len(sentences):
             chunk.append(i)
             length += len(sentences[i][1])
@@ -136,6 +140,16 @@ class _PairBuilder:
                 chunk, length = [], 0
             i += 1
         return examples
+
+    def single(self, d: int) -> PairExample:
+        """A one-sentence document as ``[CLS] A [SEP]``: masked LM only, no NSP label (is_next None)."""
+        index, ids = self.docs[d][0]
+        a_ids = ids[: self.max_tokens + 1]                             # room for [CLS] and one [SEP]
+        span = SentenceSpan(d, index, index + 1)
+        return PairExample(input_ids=[self.cls, *a_ids, self.sep], token_type_ids=[0] * (len(a_ids) + 2),
+                           is_next=None, special_tokens_mask=[1] + [0] * len(a_ids) + [1], a=span,
+                           b=SentenceSpan(d, index + 1, index + 1), sentences_a=(self.documents[d][index],),
+                           sentences_b=())
 
     def pair(self, position: int, chunk: list[int], target: int) -> tuple[PairExample, int]:
         """One example from a chunk; also returns how many sentences to give back (or −1: one borrowed)."""
@@ -170,15 +184,25 @@ class _PairBuilder:
             sentences_b=tuple(self.documents[b_span.document][b_span.start:b_span.stop])), unused
 
 
+LONE = ("pair", "mlm")   # what a one-sentence document becomes (see make_nsp_examples)
+
+
 def make_nsp_examples(documents: list[list[str]], tokenizer, max_len: int = 128, seed: int = 0,
-                      random_next: float = 0.5, short_seq_prob: float = 0.1) -> list[PairExample]:
+                      random_next: float = 0.5, short_seq_prob: float = 0.1, lone: str = "pair") -> list[PairExample]:
     """BERT's recipe (create_pretraining_data.py): per document, chunks of about max_len − 3 tokens
     (with probability short_seq_prob a random shorter target, so the model also sees short inputs);
     A = the chunk's first 1…n−1 sentences, B = the rest (IsNext) or, with probability random_next,
     sentences from another random document (NotNext); the pair is truncated to max_len. Returned
     shuffled (seeded). Two departures from BERT, so the classes really are balanced as random_next says:
     labels come from a shuffled bag, not a coin per pair, and an IsNext draw on a one-sentence chunk
-    borrows the following sentence as B instead of turning NotNext."""
+    borrows the following sentence as B instead of turning NotNext.
+    ``lone``: what a one-sentence document becomes. "pair" (BERT): a NotNext pair with B from elsewhere.
+    "mlm": ``[CLS] A [SEP]`` with no NSP label, masked LM only. Use "mlm" for corpora of independent
+    sentences (graded examples, one per line): paired, every such sentence would be NotNext, and the
+    model would learn "a short everyday sentence is never followed by its next" — the opposite of what
+    the NSP page's everyday pairs need."""
+    if lone not in LONE:
+        raise DataError(f"lone must be one of {LONE}, got {lone!r}.", "one_of", name="lone", allowed=LONE, value=lone)
     if max_len < 5:
         raise DataError(f"max_len={max_len} is too short: [CLS] A [SEP] B [SEP] needs at least 5 tokens.",
                         "max_len_pair", max_len=max_len)
@@ -194,7 +218,7 @@ def make_nsp_examples(documents: list[list[str]], tokenizer, max_len: int = 128,
                         "the NotNext half of the pairs takes its B from a different document.", "nsp_two_documents",
                         found=len(usable))
     ids, rng = special_ids(tokenizer), random.Random(seed)
-    builder = _PairBuilder(docs, documents, max_len, rng, random_next, ids["cls"], ids["sep"])
+    builder = _PairBuilder(docs, documents, max_len, rng, random_next, ids["cls"], ids["sep"], lone)
     examples = []
     for position in range(len(usable)):
         target = max_len - 3 if rng.random() >= short_seq_prob else rng.randint(2, max_len - 3)
@@ -206,12 +230,14 @@ def make_nsp_examples(documents: list[list[str]], tokenizer, max_len: int = 128,
 # ── batches ──────────────────────────────────────────────────────────────────────────────────────────
 
 def collate(examples: list[PairExample], pad_id: int = 0) -> dict[str, Tensor]:
-    """Pairs → a padded batch the model takes as ``model(**batch)``; next_sentence_label 0 = IsNext, 1 = NotNext."""
+    """Pairs → a padded batch the model takes as ``model(**batch)``; next_sentence_label 0 = IsNext,
+    1 = NotNext, IGNORE (−100) for a lone sentence with no B."""
     return {
         "input_ids": pad_rows([e.input_ids for e in examples], pad_id),                       # (B, T)
         "attention_mask": pad_rows([[1] * len(e.input_ids) for e in examples], 0),            # (B, T)
         "token_type_ids": pad_rows([e.token_type_ids for e in examples], 0),                  # (B, T)
-        "next_sentence_label": torch.tensor([0 if e.is_next else 1 for e in examples]),      # (B,)
+        "next_sentence_label": torch.tensor([IGNORE if e.is_next is None else 0 if e.is_next else 1
+                                             for e in examples]),                             # (B,)
     }
 
 

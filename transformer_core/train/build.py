@@ -108,7 +108,7 @@ def _pretrain(config: TrainConfig, model_folder) -> RunParts:
     rates = MaskingRates(select=config.mlm_probability, mask=config.mlm_mask, random=config.mlm_random)
 
     def batches(docs, seed, shuffle):
-        examples = make_nsp_examples(docs, tokenizer, config.max_len, seed)
+        examples = make_nsp_examples(docs, tokenizer, config.max_len, seed, lone=config.lone_sentences)
         return PretrainingBatches(examples, config.batch_size, ids["mask"], vocab, rates, seed, shuffle=shuffle,
                                   drop_last=shuffle, pad_id=ids["pad"]), len(examples)
 

@@ -49,9 +49,10 @@ FLAGS = {   # flag → (TrainConfig field, type, help)
     "--teacher": ("teacher", str, "pretrain: distil from this BERT folder (its tokenizer unless --tokenizer)"),
     "--kd-alpha": ("kd_alpha", float, "distillation: weight of the hard-label loss"),
     "--kd-temperature": ("kd_temperature", float, "distillation: softmax temperature"),
+    "--lone-sentences": ("lone_sentences", str, "pretrain: a one-sentence document is a NotNext pair or MLM only"),
 }
 CHOICES = {"decay": DECAYS, "device": DEVICES, "precision": PRECISIONS, "pooling": ("cls", "mean"),
-           "preset": tuple(PRESETS), "seq2seq_task": SEQ2SEQ_TASKS}
+           "preset": tuple(PRESETS), "seq2seq_task": SEQ2SEQ_TASKS, "lone_sentences": ("pair", "mlm")}
 SHOWN_DEFAULTS = {"warmup_steps": "10%% of --steps, at most 100", "tokenizer": "train one on the corpus",
                   "pretrained": "none; finetune needs it", "save_every": "0 = only at the end",
                   "eval_every": "0 = only at the end", "teacher": "none: labels only"}

@@ -39,6 +39,8 @@ class TrainConfig:
     mlm_probability: float = 0.15     # share of non-special tokens chosen for masked LM
     mlm_mask: float = 0.8             # of the chosen tokens: share replaced by [MASK] (BERT: 0.8)
     mlm_random: float = 0.1           # of the chosen tokens: share replaced by a random token (BERT: 0.1; rest kept)
+    lone_sentences: str = "pair"      # pretrain: a one-sentence document → "pair" (BERT: NotNext with another
+                                      # document's B) or "mlm" (masked LM only, no NSP label)
     teacher: str = ""                 # pretrain: folder of a BERT with an MLM head to distil from ("" = none)
     kd_alpha: float = 0.5             # distillation: weight α of the hard-label MLM loss beside τ²·KL
     kd_temperature: float = 2.0       # distillation: temperature τ that softens both distributions
@@ -74,7 +76,8 @@ class TrainConfig:
 
     def validate(self) -> None:
         for name, allowed in (("task", TASKS), ("decay", DECAYS), ("device", DEVICES),
-                              ("precision", PRECISIONS), ("pooling", ("cls", "mean"))):
+                              ("precision", PRECISIONS), ("pooling", ("cls", "mean")),
+                              ("lone_sentences", ("pair", "mlm"))):
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}.", "one_of",
                                   name=name, allowed=allowed, value=getattr(self, name))

@@ -35,10 +35,13 @@ def perplexity(mean_loss: float) -> float:
 
 
 def accuracy(predictions: Tensor, labels: Tensor) -> float:
-    """Share of rows where the predicted class equals the label (NSP, classification)."""
-    if labels.numel() == 0:
+    """Share of rows where the predicted class equals the label (NSP, classification); rows labelled −100
+    (no label: a lone sentence's NSP) are left out."""
+    predictions, labels = predictions.reshape(-1), labels.reshape(-1)
+    keep = labels != -100
+    if not keep.any():
         return float("nan")
-    return (predictions.reshape(-1) == labels.reshape(-1)).float().mean().item()
+    return (predictions[keep] == labels[keep]).float().mean().item()
 
 
 def confusion_matrix(predictions: Tensor, labels: Tensor, n_classes: int) -> Tensor:

@@ -76,14 +76,15 @@ class PretrainTask:
             batch = unpack(item)
             out, targets = self._run(model, batch)
             n = int((targets != IGNORE).sum())
-            b = batch["next_sentence_label"].numel()
+            b = int((batch["next_sentence_label"] != IGNORE).sum())          # rows with an NSP label
             mlm, nsp_loss = mlm + out.mlm_loss.item() * n, nsp_loss + out.nsp_loss.item() * b
             top1 += metrics.top_k_accuracy(out.logits, targets, 1) * n if n else 0.0
             top5 += metrics.top_k_accuracy(out.logits, targets, 5) * n if n else 0.0
-            nsp_hits += metrics.accuracy(out.nsp_logits.argmax(-1), batch["next_sentence_label"]) * b
+            nsp_hits += metrics.accuracy(out.nsp_logits.argmax(-1), batch["next_sentence_label"]) * b if b else 0.0
             n_tok, n_seq = n_tok + n, n_seq + b
         if not n_tok:
             return {}
+        n_seq = max(n_seq, 1)                                              # every row a lone sentence: 0, not 0/0
         return {"mlm_loss": mlm / n_tok, "perplexity": metrics.perplexity(mlm / n_tok), "mlm_top1": top1 / n_tok,
                 "mlm_top5": top5 / n_tok, "nsp_loss": nsp_loss / n_seq, "nsp_accuracy": nsp_hits / n_seq}
 
