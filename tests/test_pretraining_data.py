@@ -223,10 +223,15 @@ def test_lone_sentences_become_mlm_only_rows_and_keep_nsp_balanced(documents, to
         assert e.sentences_b == ()
     paired = [e for e in examples if e.is_next is not None]
     assert abs(sum(e.is_next for e in paired) / len(paired) - 0.5) < 0.05
+    # a NotNext B never comes from a lone sentence: else "B reads like one" would mean NotNext
+    assert not {e.b.document for e in paired if not e.is_next} & single_docs
     labels = collate(lone[:2] + paired[:2])["next_sentence_label"]
     assert labels[:2].tolist() == [IGNORE, IGNORE] and set(labels[2:].tolist()) <= {0, 1}
     bert = make_nsp_examples(mixed, tokenizer, max_len=48, seed=0)          # default: BERT's NotNext pairs
     assert all(e.is_next is not None for e in bert)
+    assert {e.b.document for e in bert if not e.is_next} & single_docs     # lone sentences serve as B there
+    with pytest.raises(DataError):                                          # one document that makes pairs
+        make_nsp_examples([documents[0] * 2, ["a lone one."]], tokenizer, max_len=48, lone="mlm")
     with pytest.raises(DataError):
         make_nsp_examples(mixed, tokenizer, max_len=48, lone="drop")
 

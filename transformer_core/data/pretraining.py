@@ -70,12 +70,12 @@ def _truncate_pair(a: list[int], b: list[int], max_tokens: int, rng: random.Rand
     return a[cut["a"][0]:len(a) - cut["a"][1]], b[cut["b"][0]:len(b) - cut["b"][1]]
 
 
-def _random_segment(docs, usable: list[int], current: int, target: int,
+def _random_segment(docs, partners: list[int], current: int, target: int,
                     rng: random.Random) -> tuple[int, int, int, list[int]]:
-    """NotNext: sentences from a random start in another document (usable[current] is this one),
+    """NotNext: sentences from a random start in another document (partners[current] is this one),
     until about `target` tokens."""
-    k = rng.randrange(len(usable) - 1)
-    other = usable[k + (k >= current)]               # any document with text but this one
+    k = rng.randrange(len(partners) - 1)
+    other = partners[k + (k >= current)]             # any partner document but this one
     sentences = docs[other]
     start = rng.randrange(len(sentences))
     ids: list[int] = []
@@ -120,6 +120,10 @@ class _PairBuilder:
         self.docs, self.documents, self.rng, self.labels = docs, documents, rng, _LabelBag(random_next, rng)
         self.lone = lone                                               # what a one-sentence document becomes
         self.usable = [d for d, doc in enumerate(docs) if doc]          # documents with some text
+        # where a NotNext B comes from: with lone="mlm", only documents that make pairs themselves — were
+        # the lone sentences B too, "B reads like a lone sentence" would mean NotNext, the bias "mlm" avoids
+        self.partners = [d for d in self.usable if len(docs[d]) > 1] if lone == "mlm" else self.usable
+        self.partner_at = {d: i for i, d in enumerate(self.partners)}
         self.max_tokens, self.cls, self.sep = max_len - 3, cls, sep    # room for [CLS], [SEP], [SEP]
 
     def document(self, position: int, target: int) -> list[PairExample]:
@@ -169,7 +173,7 @@ class _PairBuilder:
             b_ids = [t for i in chunk[a_end:] for t in sentences[i][1]]
             b_span = SentenceSpan(d, sentences[chunk[a_end]][0], sentences[chunk[-1]][0] + 1)
         else:
-            other, start, stop, b_ids = _random_segment(self.docs, self.usable, position,
+            other, start, stop, b_ids = _random_segment(self.docs, self.partners, self.partner_at[d],
                                                         max(1, target - len(a_ids)), rng)
             b_span = SentenceSpan(other, self.docs[other][start][0], self.docs[other][stop - 1][0] + 1)
             unused = len(chunk) - a_end
@@ -217,6 +221,11 @@ def make_nsp_examples(documents: list[list[str]], tokenizer, max_len: int = 128,
         raise DataError(f"Next-sentence prediction needs at least 2 documents with text (found {len(usable)}): "
                         "the NotNext half of the pairs takes its B from a different document.", "nsp_two_documents",
                         found=len(usable))
+    paired = sum(len(docs[d]) > 1 for d in usable)
+    if lone == "mlm" and paired == 1:
+        raise DataError("Next-sentence prediction needs at least 2 documents with text (found 1): "
+                        "the NotNext half of the pairs takes its B from a different document.", "nsp_two_documents",
+                        found=1)
     ids, rng = special_ids(tokenizer), random.Random(seed)
     builder = _PairBuilder(docs, documents, max_len, rng, random_next, ids["cls"], ids["sep"], lone)
     examples = []
