@@ -223,9 +223,9 @@ def make_nsp_examples(documents: list[list[str]], tokenizer, max_len: int = 128,
                         found=len(usable))
     paired = sum(len(docs[d]) > 1 for d in usable)
     if lone == "mlm" and paired == 1:
-        raise DataError("Next-sentence prediction needs at least 2 documents with text (found 1): "
+        raise DataError(f"Next-sentence prediction needs at least 2 documents with text (found {paired}): "
                         "the NotNext half of the pairs takes its B from a different document.", "nsp_two_documents",
-                        found=1)
+                        found=paired)
     ids, rng = special_ids(tokenizer), random.Random(seed)
     builder = _PairBuilder(docs, documents, max_len, rng, random_next, ids["cls"], ids["sep"], lone)
     examples = []
