@@ -217,15 +217,13 @@ def make_nsp_examples(documents: list[list[str]], tokenizer, max_len: int = 128,
     usable = [d for d, doc in enumerate(docs) if doc]
     if not usable:
         raise DataError("There is no text in these documents: next-sentence pairs need sentences.", "no_sentences")
-    if len(usable) < 2:
-        raise DataError(f"Next-sentence prediction needs at least 2 documents with text (found {len(usable)}): "
+    # documents a NotNext B can come from: with lone="mlm" only those that make pairs (none at all is fine)
+    partners = len(usable) if lone == "pair" else sum(len(docs[d]) > 1 for d in usable)
+    if len(usable) < 2 or partners == 1:
+        found = min(len(usable), partners) or len(usable)
+        raise DataError(f"Next-sentence prediction needs at least 2 documents with text (found {found}): "
                         "the NotNext half of the pairs takes its B from a different document.", "nsp_two_documents",
-                        found=len(usable))
-    paired = sum(len(docs[d]) > 1 for d in usable)
-    if lone == "mlm" and paired == 1:
-        raise DataError(f"Next-sentence prediction needs at least 2 documents with text (found {paired}): "
-                        "the NotNext half of the pairs takes its B from a different document.", "nsp_two_documents",
-                        found=paired)
+                        found=found)
     ids, rng = special_ids(tokenizer), random.Random(seed)
     builder = _PairBuilder(docs, documents, max_len, rng, random_next, ids["cls"], ids["sep"], lone)
     examples = []

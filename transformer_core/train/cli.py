@@ -21,6 +21,7 @@ from pathlib import Path
 from ..checkpoint import CheckpointError
 from ..config import PRESETS, ConfigError
 from ..data.corpora import SHIPPED
+from ..data.pretraining import LONE
 from ..data.seq2seq_tasks import TASKS as SEQ2SEQ_TASKS
 from ..errors import DataError, SaveError
 from .build import build_parts
@@ -52,7 +53,7 @@ FLAGS = {   # flag → (TrainConfig field, type, help)
     "--lone-sentences": ("lone_sentences", str, "pretrain: a one-sentence document is a NotNext pair or MLM only"),
 }
 CHOICES = {"decay": DECAYS, "device": DEVICES, "precision": PRECISIONS, "pooling": ("cls", "mean"),
-           "preset": tuple(PRESETS), "seq2seq_task": SEQ2SEQ_TASKS, "lone_sentences": ("pair", "mlm")}
+           "preset": tuple(PRESETS), "seq2seq_task": SEQ2SEQ_TASKS, "lone_sentences": LONE}
 SHOWN_DEFAULTS = {"warmup_steps": "10%% of --steps, at most 100", "tokenizer": "train one on the corpus",
                   "pretrained": "none; finetune needs it", "save_every": "0 = only at the end",
                   "eval_every": "0 = only at the end", "teacher": "none: labels only"}

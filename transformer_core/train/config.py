@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Literal, get_args
 
 from ..config import PRESETS, ConfigError, TransformerConfig
+from ..data.pretraining import LONE
 
 Task = Literal["pretrain", "finetune", "seq2seq", "causal_lm", "vision"]   # MLM + NSP, classification,
 #                         encoder-decoder, next-token prediction (GPT), a ViT on the 8 × 8 digits (train/vision.py)
@@ -77,7 +78,7 @@ class TrainConfig:
     def validate(self) -> None:
         for name, allowed in (("task", TASKS), ("decay", DECAYS), ("device", DEVICES),
                               ("precision", PRECISIONS), ("pooling", ("cls", "mean")),
-                              ("lone_sentences", ("pair", "mlm"))):
+                              ("lone_sentences", LONE)):
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}.", "one_of",
                                   name=name, allowed=allowed, value=getattr(self, name))
