@@ -212,3 +212,36 @@ def test_a_mix_repeats_a_corpus_and_keeps_the_cloze_sentences_out(tmp_path, monk
     mixed = (tmp_path / "mix" / "train.txt").read_text(encoding="utf-8").strip().split("\n\n")
     assert mixed == ["The sun rose.\nBirds sang."] + ["I like it."] * 3               # the tea sentence left out
     assert (tmp_path / "mix" / "validation.txt").read_text(encoding="utf-8") == "big validation\n"
+
+
+def test_written_mini_documents_split_on_bars_into_consecutive_sentences(tmp_path):
+    from tools.corpus_sources import written
+    (tmp_path / "zh.txt").write_text("我饿了。 | 妈妈给我做了面条。\n\n下雨了。 |  我们在家看书吧。 | 好主意！\n",
+                                     encoding="utf-8")
+    assert written(tmp_path, "zh") == [["我饿了。", "妈妈给我做了面条。"], ["下雨了。", "我们在家看书吧。", "好主意！"]]
+
+
+def test_the_shipped_written_corpora_are_documents_of_two_to_four_sentences():
+    from tools.corpus_sources import REPO, written
+    for lang in ("en", "zh"):
+        docs = written(REPO / "assets/corpora/written", lang)
+        assert len(docs) >= 800, lang
+        assert all(2 <= len(doc) <= 4 for doc in docs), [doc for doc in docs if not 2 <= len(doc) <= 4][:3]
+
+
+def test_a_near_copy_of_a_cloze_sentence_is_left_out_of_repeated_corpora(tmp_path, monkeypatch):
+    from tools import mix_corpus
+    monkeypatch.setattr(mix_corpus, "DEFAULT_BUILD_ROOT", tmp_path)
+    docs = {"big": ["He drank a big cup of tea."], "small": ["He drank a big cup of tea.", "Birds sang.\nI woke up."]}
+    for name, texts in docs.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "train.txt").write_text("\n\n".join(texts) + "\n", encoding="utf-8")
+        for split in ("validation", "test"):
+            (tmp_path / name / f"{split}.txt").write_text("x\n", encoding="utf-8")
+    cloze = tmp_path / "cloze.tsv"
+    cloze.write_text("sentence\tanswers\nHe drank a cup of [MASK].\tcoffee|tea\n", encoding="utf-8")
+    args = ["mix", "--take", "big", "--repeat", "small", "2", "--cloze", str(cloze), "--similar", "0.75"]
+    assert mix_corpus.main(args) == 0
+    mixed = (tmp_path / "mix" / "train.txt").read_text(encoding="utf-8").strip().split("\n\n")
+    # taken once: kept (not a copy); repeated: the near copy goes, the unrelated document stays
+    assert mixed == ["He drank a big cup of tea."] + ["Birds sang.\nI woke up."] * 2

