@@ -131,12 +131,18 @@ async def student(i: int, args, browser, url: str, markers: list[str], baseline:
     ctx = await browser.new_context(viewport={"width": 1280, "height": 720})
     page = await ctx.new_page()
     page.on("pageerror", lambda e: out["errors"].append(f"student {i}: pageerror {e}"))
+    stage = "opening the home page"
     try:
         t0 = time.perf_counter()
         await page.goto(f"{url}/?lang={lang}", wait_until="commit", timeout=args.timeout * 1000)
-        await settle(page, "", "", args.timeout)
+        await page.wait_for_function(SETTLED, arg=["", ""], timeout=args.timeout * 1000, polling=100)
+        out["first_answered"].append(time.perf_counter() - t0)
+        stage = "drawing the home page"
+        await page.wait_for_function(DRAWN, timeout=args.timeout * 1000, polling=100)
         out["first_paint"].append(time.perf_counter() - t0)
+        stage = "typing the sentence"
         await type_sentence(page, lang, text, args.timeout)
+        stage = "visiting the pages"
         if i < args.trainers:
             await start_training(page, lang, args.timeout)
         for target in rng.sample(PAGES, k=min(args.pages, len(PAGES))):
@@ -157,7 +163,7 @@ async def student(i: int, args, browser, url: str, markers: list[str], baseline:
                     out["leaks"].append(f"student {i} ({word}) saw '{other}' on {target.url}")
             await page.wait_for_timeout(int(1000 * rng.uniform(*args.think)))
     except Exception as err:                                           # noqa: BLE001 - a bench reports, never stops
-        out["errors"].append(f"student {i}: {type(err).__name__}: {str(err)[:200]}")
+        out["errors"].append(f"student {i}, {stage}: {type(err).__name__}: {str(err)[:200]}")
     finally:
         await ctx.close()
 
@@ -197,7 +203,8 @@ async def run(args) -> dict:
     probe = ServerProbe(server.pid)
     url = f"http://127.0.0.1:{port}"
     markers = EN_WORDS + ZH_WORDS
-    out = {"times": {}, "drawn": [], "first_paint": [], "errors": [], "leaks": [], "own_missing": []}
+    out = {"times": {}, "drawn": [], "first_answered": [], "first_paint": [], "errors": [], "leaks": [],
+           "own_missing": []}
     try:
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
@@ -225,7 +232,10 @@ async def run(args) -> dict:
             "p95_s": round(percentile(every, 0.95), 2), "max_s": round(max(every, default=float("nan")), 2),
             "drawn_p50_s": round(percentile(out["drawn"], 0.5), 2),
             "drawn_p95_s": round(percentile(out["drawn"], 0.95), 2),
+            "first_answered_p50_s": round(percentile(out["first_answered"], 0.5), 2),
+            "first_answered_p95_s": round(percentile(out["first_answered"], 0.95), 2),
             "first_paint_p50_s": round(percentile(out["first_paint"], 0.5), 2),
+            "first_paint_p95_s": round(percentile(out["first_paint"], 0.95), 2),
             "per_page_p95_s": {k: round(percentile(v, 0.95), 2) for k, v in sorted(out["times"].items())},
             "errors": out["errors"], "leaks": out["leaks"], "own_word_missing": out["own_missing"],
             "server_rss_peak_gb": round(probe.peak / 2**30, 2),
