@@ -45,3 +45,12 @@ def test_step_figure_and_table_show_the_cut():
 
 def test_generated_text_is_shown_as_written():
     assert gv.markdown_safe('"he" said *so* for $5 <b>') == '"he" said \\*so\\* for \\$5 \\<b\\>'
+
+
+def test_a_long_prefix_keeps_its_end_for_the_chart_title():
+    from ui.gpt_view import tail
+    assert tail("The cat sat on the ") == "The cat sat on the"                   # 18 columns: whole
+    assert tail("今天天气很好，") == "今天天气很好，"                               # 14 columns: whole
+    assert tail("今天天气很好，我们去公园散步，看见了") == "…去公园散步，看见了"     # 2 columns each: 18 of 19
+    assert tail("I think that the weather will be") == "…the weather will be"
+    assert tail("") == ""

@@ -4,6 +4,7 @@ top-p. Pure builders (no Streamlit): the page ``views/bert_vs_gpt.py`` draws wha
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,6 +137,19 @@ def future_share(weights: np.ndarray) -> float:
 class Guesses:
     tokens: list[str]          # the most likely pieces, best first
     probs: list[float]
+
+
+def tail(text: str, limit: int = 20) -> str:
+    """The end of a long prefix for a chart title ("…" + its last characters, at most ``limit`` columns, a Chinese
+    character counting two): the words just before the hidden one are what GPT reads last, and a whole
+    sentence in a half-width title runs out of its chart."""
+    text, kept, width = text.strip(), "", 0
+    for ch in reversed(text):
+        width += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        if width > limit - 1:
+            return "…" + kept.lstrip()
+        kept = ch + kept
+    return text
 
 
 def guesses(logits: torch.Tensor, tokenizer, k: int = TOP_SHOWN) -> Guesses:

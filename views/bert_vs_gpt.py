@@ -114,7 +114,7 @@ after = gpt.tokenizer.encode(encoded.text[hidden.start:], add_special_tokens=Fal
 prefix_logits = gpt_run(gpt, identity, tuple(p_ids))[1][-1]
 page.chart(gv.guesses_figure(gv.guesses(masked.logits[where], bert.tokenizer), gv.guesses(prefix_logits, gpt.tokenizer),
                              (hidden.token, after[0] if after else None),
-                             (say("bert_guesses", token=hidden.token), say("gpt_guesses", prefix=prefix or gv.CLS)),
+                             (say("bert_guesses", token=hidden.token), say("gpt_guesses", prefix=gv.tail(prefix) or gv.CLS)),
                              lang), key="guesses")
 st.caption(say("predict_caption"))
 nxt = gv.guesses(g_logits[-1], gpt.tokenizer, 3)
