@@ -112,10 +112,9 @@ if prefix.strip():
     p_ids = gv.prompt_ids(gpt.tokenizer, prefix)[0][:gpt.config.max_len]
 after = gpt.tokenizer.encode(encoded.text[hidden.start:], add_special_tokens=False).tokens
 prefix_logits = gpt_run(gpt, identity, tuple(p_ids))[1][-1]
+titles = (say("bert_guesses", token=hidden.token), say("gpt_guesses", prefix=gv.tail(prefix) or gv.CLS))
 page.chart(gv.guesses_figure(gv.guesses(masked.logits[where], bert.tokenizer), gv.guesses(prefix_logits, gpt.tokenizer),
-                             (hidden.token, after[0] if after else None),
-                             (say("bert_guesses", token=hidden.token), say("gpt_guesses", prefix=gv.tail(prefix) or gv.CLS)),
-                             lang), key="guesses")
+                             (hidden.token, after[0] if after else None), titles, lang), key="guesses")
 st.caption(say("predict_caption"))
 nxt = gv.guesses(g_logits[-1], gpt.tokenizer, 3)
 st.caption(say("next_after", guesses=", ".join(f"{t} ({p:.0%})" for t, p in zip(nxt.tokens, nxt.probs,
