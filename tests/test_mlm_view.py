@@ -37,6 +37,14 @@ def mask_id(loaded) -> int:
     return loaded.tokenizer.token_to_id(mv.MASK)
 
 
+def test_a_chinese_keyboards_brackets_make_a_mask_too():
+    # a Chinese input method types full-width brackets (and sometimes full-width letters)
+    assert mv.with_mask_tokens("我们坐火【MASK】去北京。") == "我们坐火[MASK]去北京。"
+    assert mv.with_mask_tokens("我们坐火［mask］去北京。") == "我们坐火[MASK]去北京。"
+    assert mv.with_mask_tokens("我们坐火［ＭＡＳＫ］去北京。") == "我们坐火[MASK]去北京。"
+    assert mv.with_mask_tokens("【提示】不是 mask，[masks] 也不是") == "【提示】不是 mask，[masks] 也不是"
+
+
 def test_typed_masks_in_any_case_become_the_mask_piece(loaded):
     text = mv.with_mask_tokens("The cat [mask] on the [ Mask ] mat.")
     assert text == "The cat [MASK] on the [MASK] mat."

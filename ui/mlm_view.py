@@ -42,9 +42,14 @@ class Fill:
 
 # ── which positions are masked ───────────────────────────────────────────────────────────────────────
 
+# Brackets a learner's keyboard may type: ASCII, and a Chinese input method's full-width ［ ］ and 【 】.
+TYPED_MASK = re.compile(r"[\[［【]\s*(?:mask|ｍａｓｋ)\s*[\]］】]", flags=re.IGNORECASE)
+
+
 def with_mask_tokens(text: str) -> str:
-    """Let learners type [mask] in any case: the tokenizer only knows the exact piece "[MASK]"."""
-    return re.sub(r"\[\s*mask\s*\]", MASK, text or "", flags=re.IGNORECASE)
+    """Let learners type [mask] in any case and with a Chinese keyboard's brackets (【MASK】, ［ＭＡＳＫ］):
+    the tokenizer only knows the exact piece "[MASK]"."""
+    return TYPED_MASK.sub(MASK, text or "")
 
 
 def maskable(encoded) -> list[int]:
