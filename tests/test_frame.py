@@ -234,6 +234,20 @@ def test_a_link_opens_the_same_head_query_view_and_classifier():
         assert not at.exception and at.selectbox(key="sentiment_model@en").value == "sentiment-zh"
 
 
+def test_a_link_reopens_the_review_being_classified():
+    """The fresh-eyes pass: a review typed on the Sentiment page was not in the link, so a reload lost it."""
+    review = "The soup was cold and the waiter never came back."
+    at = _app(review=review, text="A different sentence in the sidebar.")
+    at.switch_page(page_file("sentiment")).run()
+    assert not at.exception
+    assert at.text_area(key="sentiment_text").value == review                   # the link's review, not the sidebar's
+    at.text_area(key="sentiment_text").set_value("Lovely staff, great view.").run()
+    kept = at.session_state["sentiment_review"]
+    assert kept == "Lovely staff, great view." and state.to_params({"sentiment_review": kept})["review"] == kept
+    at.sidebar.text_area(key="text").set_value("Now the sidebar changes.").run()
+    assert at.text_area(key="sentiment_text").value == "Now the sidebar changes."       # then it follows the sidebar
+
+
 def test_home_map_draws_the_encoder_feeding_every_decoder_layer():
     """Issue 12.11: the encoder-decoder was a straight chain, and BERT's layer box took in the NSP head."""
     from transformer_core import TransformerConfig

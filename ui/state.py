@@ -64,14 +64,15 @@ FIELDS = {
     "present": (False, _flag, lambda v: "1" if v else "0"),
     "ah_query": (None, _small_int, str),                   # one head: the query token (its position)
     "mh_view": ("head", lambda v: v if v in ("head", "model") else None, str),   # bertviz head or model view
-    "sentiment_model": (None, str, str),                   # the Sentiment page's classifier
+    "sentiment_model": (None, str, str),                   # the Sentiment page's classifier …
+    "sentiment_review": (None, lambda v: v[:MAX_URL_TEXT] or None, str),   # … and the review it classifies
     "s2s_value": (None, lambda v: v[:MAX_URL_TEXT] or None, str),    # the encoder-decoder's source text
     "s2s_beam": (None, _beam, str),                        # … and its beam size
     "lesson": (None, _number, str),                        # the Lessons page: which lesson (from 1) …
     "lesson_step": (None, _number, str),                   # … and which of its steps (from 1)
 }
-URL_NAMES = {"ah_query": "query", "mh_view": "view", "sentiment_model": "classifier", "s2s_value": "source",
-             "s2s_beam": "beam", "lesson_step": "step"}   # else the session name
+URL_NAMES = {"ah_query": "query", "mh_view": "view", "sentiment_model": "classifier", "sentiment_review": "review",
+             "s2s_value": "source", "s2s_beam": "beam", "lesson_step": "step"}   # else the session name
 
 
 def url_name(name: str) -> str:

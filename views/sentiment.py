@@ -18,7 +18,8 @@ from ui.st.widgets import kept
 
 lang = session.lang()
 state = st.session_state
-TYPED = "sentiment.text"                 # what the text box holds (the sidebar's sentence until the learner types)
+TYPED = "sentiment_review"               # what the text box holds (the sidebar's sentence until the learner types;
+                                         # a shared field: a copied link carries it as review=)
 SHARED_SEEN = "sentiment.shared_seen"    # the sidebar sentence it last followed
 SIDEBAR_SEEN = "sentiment.sidebar_seen"  # the sidebar model last seen (a newly picked classifier is followed)
 
@@ -58,7 +59,9 @@ classroom_widgets.facts_caption(loaded, "sentiment", lang)
 
 # the text box follows the sidebar sentence until the learner types here or picks an example
 if state.get(SHARED_SEEN) != state.get("text", ""):
-    state[SHARED_SEEN] = state[TYPED] = state.get("text", "")
+    if SHARED_SEEN in state or not state.get(TYPED):        # a link's review wins on the page's first run
+        state[TYPED] = state.get("text", "")
+    state[SHARED_SEEN] = state.get("text", "")
 kept(st.text_area, say("text"), key="sentiment_text", store=TYPED, default="", height=80)
 choices = [(ex_lang, kind) for ex_lang in LANGS for kind in ("pos", "neg")]     # an example of each, per language
 buttons = st.columns(len(choices))
