@@ -59,6 +59,14 @@ def test_the_shipped_gpts_show_their_measured_scores(lang):
     assert line and "%" in line and "{" not in line
 
 
+def test_scores_keep_one_decimal(tmp_path):
+    import json
+    (tmp_path / "evaluation.json").write_text(json.dumps({"int8": {"accuracy": 0.8173, "examples": 197},
+        "classroom": {"clear_accuracy": 1.0, "clear_sentences": 24, "bow_test_accuracy": 0.751}}))
+    line = model_facts.facts(tmp_path, "sentiment", "en")
+    assert "81.7%" in line and "75.1%" in line and "82%" not in line
+
+
 def test_no_scores_for_a_folder_without_an_evaluation(tmp_path):
     assert model_facts.facts(tmp_path, "mlm", "en") is None
     (tmp_path / "evaluation.json").write_text("{not json", encoding="utf-8")

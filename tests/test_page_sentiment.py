@@ -72,13 +72,24 @@ def test_head_and_layer_selection(app):
     assert "Layer 1, head 3" in bar["layout"]["title"]["text"]
 
 
+def _example_keys(at: AppTest) -> set[str]:
+    return {b.key for b in at.button if (b.key or "").startswith("sentiment_ex_")}
+
+
 def test_examples_and_model_switch(app):
+    """The example buttons offer reviews in the classifier's own language (an English model gets no Chinese
+    review it cannot read); picking the Chinese classifier brings the Chinese ones."""
+    assert _example_keys(app) == {"sentiment_ex_en_pos", "sentiment_ex_en_neg"}
+    app.button(key="sentiment_ex_en_neg").click().run()
+    assert not app.exception
+    assert app.text_area(key="sentiment_text").value == sentiment_example("en", "neg")
+    app.selectbox(key="sentiment_model@en").set_value("sentiment-zh").run()
+    assert not app.exception
+    assert _example_keys(app) == {"sentiment_ex_zh_pos", "sentiment_ex_zh_neg"}
     app.button(key="sentiment_ex_zh_neg").click().run()
     assert not app.exception
     assert app.text_area(key="sentiment_text").value == sentiment_example("zh", "neg")
     assert "差" in _spec(app, 2)["layout"]["xaxis"]["ticktext"]
-    app.selectbox(key="sentiment_model@en").set_value("sentiment-zh").run()
-    assert not app.exception
     assert any("no pooler" in c.value for c in app.caption)
     assert any("**class " in m.value for m in app.markdown)                         # this folder names no labels
     assert "does not name its classes" in " ".join(c.value for c in app.caption)

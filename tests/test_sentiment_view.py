@@ -124,3 +124,9 @@ def test_figures_carry_the_numbers(cls_model):
     assert len(heat["z"]) == 4 and all(sum(row) == pytest.approx(1.0, abs=1e-5) for row in heat["z"])
     scatter = sv.vectors_figure(run, "en").to_dict()["data"][0]
     assert len(scatter["x"]) == 32 == len(scatter["y"])
+
+
+def test_examples_are_offered_in_the_classifiers_language():
+    assert sv.example_languages("en") == ["en"]
+    assert sv.example_languages("zh") == ["zh"]
+    assert sv.example_languages("") == ["en", "zh"]          # a folder whose language is not known: both

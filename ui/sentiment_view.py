@@ -51,6 +51,12 @@ def follow_sidebar(found: list[ModelSource], sidebar_key: str | None, last_seen:
     return sidebar_key
 
 
+def example_languages(model_lang: str, langs=("en", "zh")) -> list[str]:
+    """The languages whose example buttons to offer: the classifier's own, so every example is one it can read
+    (an English classifier has nothing to say about a Chinese review); every language when it is not known."""
+    return [model_lang] if model_lang in langs else list(langs)
+
+
 def label_names(folder: str | None, n_labels: int) -> tuple[list[str], bool]:
     """(names, known). Looked up in order: the shipping card, HF's id2label (when it is not the
     placeholder LABEL_i), the shipped corpus named in trainer_state.json. Else ("class 0", …), False."""

@@ -63,7 +63,7 @@ if state.get(SHARED_SEEN) != state.get("text", ""):
         state[TYPED] = state.get("text", "")
     state[SHARED_SEEN] = state.get("text", "")
 kept(st.text_area, say("text"), key="sentiment_text", store=TYPED, default="", height=80)
-choices = [(ex_lang, kind) for ex_lang in LANGS for kind in ("pos", "neg")]     # an example of each, per language
+choices = [(ex_lang, kind) for ex_lang in sv.example_languages(loaded.lang, LANGS) for kind in ("pos", "neg")]
 buttons = st.columns(len(choices))
 for i, (ex_lang, kind) in enumerate(choices):
     example = sentiment_example(ex_lang, kind)
