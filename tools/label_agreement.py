@@ -67,7 +67,8 @@ def predict(folder: str, texts: dict[str, str]) -> dict[str, int]:
     from transformer_core import classroom, load_pretrained
     model, tokenizer = load_pretrained(folder)
     with torch.inference_mode():
-        return {k: max(range(2), key=classroom.classify(model, tokenizer, [t])[0].__getitem__) for k, t in texts.items()}
+        probs = {k: classroom.classify(model, tokenizer, [t])[0] for k, t in texts.items()}
+    return {k: max(range(len(p)), key=p.__getitem__) for k, p in probs.items()}
 
 
 def main(argv=None) -> None:
