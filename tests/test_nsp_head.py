@@ -57,15 +57,18 @@ def test_the_command_writes_a_folder_from_a_corpus(tmp_path, capsys):
     for split in ("train", "validation"):
         write_corpus(tmp_path / "c" / f"{split}.txt", documents=12, sentences=4, seed=len(split))
     NH.main([str(src), str(tmp_path / "out"), "--corpus", str(tmp_path / "c" / "train.txt"), "--pairs", "60",
-             "--epochs", "3"])
+             "--epochs", "3", "--bert-pairs", "30"])
     assert (tmp_path / "out" / "model.safetensors").is_file() and (tmp_path / "out" / "tokenizer.json").is_file()
-    assert "kept epoch" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    n = int(out.split(" training pairs")[0].rsplit(" ", 1)[1])
+    assert 60 < n <= 90                           # 60 coherence pairs + up to 30 of BERT's own (as many as it makes)
 
 
 def test_cls_vectors_come_back_in_pair_order(tmp_path):
     model, tokenizer = load_pretrained(make_bert(tmp_path / "m", SENTENCES))
     pairs = [(SENTENCES[i], SENTENCES[(i * 3 + 1) % 8], i % 2) for i in range(8)]
-    batched = NH.cls_vectors(model, tokenizer, pairs, max_len=64, batch=3)             # sorted by length inside
-    for i, pair in enumerate(pairs):
-        alone = NH.cls_vectors(model, tokenizer, [pair], max_len=64)
+    rows = NH.encode_pairs(tokenizer, pairs, max_len=64)
+    batched = NH.cls_vectors(model, rows, batch=3)                                       # sorted by length inside
+    for i, row in enumerate(rows):
+        alone = NH.cls_vectors(model, [row])
         assert torch.allclose(batched[i], alone[0], atol=1e-5)

@@ -33,25 +33,29 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from transformer_core import classroom as C  # noqa: E402
 from transformer_core import load_pretrained  # noqa: E402
 from transformer_core.data.files import read_corpus_file  # noqa: E402
+from transformer_core.data.pretraining import make_nsp_examples  # noqa: E402
 from transformer_core.quantize import SCALE, quantize_rows  # noqa: E402
 from transformer_core.train.evaluate import split_file  # noqa: E402
 
 HEAD = {"bert.pooler.dense": ("bert", "pooler"), "cls.seq_relationship": ("nsp",)}   # HF name → module path
 
 
+def encode_pairs(tokenizer, pairs, max_len: int) -> list[tuple[list[int], list[int]]]:
+    """Each (A, B, label) as [CLS] A [SEP] B [SEP] ids and segment ids, cut as ``classroom.pair_ids`` cuts."""
+    return [C.pair_ids(tokenizer, a, b, max_len) for a, b, _ in pairs]
+
+
 @torch.no_grad()         # not inference_mode: the vectors are inputs of the head's backward pass
-def cls_vectors(model, tokenizer, pairs, max_len: int, batch: int = 64) -> torch.Tensor:
-    """(N, D) the top layer's [CLS] vector of each pair [CLS] A [SEP] B [SEP] (the encoder is not trained),
-    each pair cut to ``max_len`` pieces as ``classroom.pair_ids`` cuts it (A keeps its end, B its start)."""
-    encoded = [C.pair_ids(tokenizer, a, b, max_len) for a, b, _ in pairs]
-    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i][0]))      # similar lengths: little padding
+def cls_vectors(model, rows: list[tuple[list[int], list[int]]], batch: int = 64) -> torch.Tensor:
+    """(N, D) the top layer's [CLS] vector of each encoded pair (the encoder is not trained)."""
+    order = sorted(range(len(rows)), key=lambda i: len(rows[i][0]))              # similar lengths: little padding
     out = []
     for i in range(0, len(order), batch):
-        rows = [encoded[j] for j in order[i:i + batch]]
-        width = max(len(ids) for ids, _ in rows)
-        ids = torch.tensor([ids + [0] * (width - len(ids)) for ids, _ in rows])              # (B, T)
-        types = torch.tensor([t + [0] * (width - len(t)) for _, t in rows])                   # (B, T)
-        mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r, _ in rows])        # (B, T)
+        part = [rows[j] for j in order[i:i + batch]]
+        width = max(len(ids) for ids, _ in part)
+        ids = torch.tensor([ids + [0] * (width - len(ids)) for ids, _ in part])              # (B, T)
+        types = torch.tensor([t + [0] * (width - len(t)) for _, t in part])                   # (B, T)
+        mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r, _ in part])        # (B, T)
         out.append(model.bert(ids, mask, types).last_hidden_state[:, 0].float())             # (B, D)
     vectors = torch.empty(len(order), model.config.d_model)
     vectors[torch.tensor(order, dtype=torch.long)] = torch.cat(out)                       # back in pair order
@@ -87,12 +91,34 @@ def _copy(*modules) -> list[dict]:
     return [{k: v.detach().clone() for k, v in m.state_dict().items()} for m in modules]
 
 
-def pairs_of(corpora: list[str], split: str, n: int, seed: int) -> list[tuple[str, str, int]]:
-    """n pairs from each corpus's ``split``: half consecutive, half B from another document of that corpus."""
-    out = []
+def coherence_rows(corpora, split: str, n: int, seed: int, tokenizer, max_len: int) -> tuple[list, list[int]]:
+    """n pairs from each corpus's ``split``: half consecutive sentences, half B from another document of it."""
+    pairs = []
     for corpus in corpora:
-        out += C.coherence_pairs(read_corpus_file(split_file(corpus, split, ".txt")), n, seed)
-    return out
+        pairs += C.coherence_pairs(read_corpus_file(split_file(corpus, split, ".txt")), n, seed)
+    return encode_pairs(tokenizer, pairs, max_len), [label for *_, label in pairs]
+
+
+def pretraining_rows(corpora, split: str, n: int, seed: int, tokenizer, max_len: int) -> tuple[list, list[int]]:
+    """Up to n of BERT's own pairs per corpus (chunks of sentences; NotNext B from a random document), as the
+    model was pretrained and as its held-out NSP accuracy is measured: kept in the mix so that skill stays."""
+    rows, labels = [], []
+    for corpus in corpora:
+        docs = read_corpus_file(split_file(corpus, split, ".txt"))
+        examples = [e for e in make_nsp_examples(docs, tokenizer, max_len, seed) if e.is_next is not None][:n]
+        rows += [(e.input_ids, e.token_type_ids) for e in examples]
+        labels += [C.IS_NEXT if e.is_next else 1 - C.IS_NEXT for e in examples]
+    return rows, labels
+
+
+def dataset(model, tokenizer, args, split: str, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(h_[CLS], label) of the coherence pairs and, when asked, of BERT's own pairs, for one split."""
+    rows, labels = coherence_rows(args.corpus, split, n, seed, tokenizer, min(args.max_len, model.config.max_len))
+    if args.bert_pairs:
+        more, more_labels = pretraining_rows(args.corpus, split, args.bert_pairs * n // args.pairs, seed, tokenizer,
+                                             min(args.bert_max_len, model.config.max_len))
+        rows, labels = rows + more, labels + more_labels
+    return cls_vectors(model, rows), torch.tensor(labels)
 
 
 def write_folder(src: Path, dst: Path, model) -> None:
@@ -127,16 +153,16 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-len", type=int, default=128, help="pieces per training pair (long news sentences are "
                     "cut: the join of A and B is what NSP judges, and short pairs keep the one pass over them fast)")
+    ap.add_argument("--bert-pairs", type=int, default=0, help="also this many of BERT's own pretraining pairs per "
+                    "corpus (B from a random document), so the head keeps what it did well")
+    ap.add_argument("--bert-max-len", type=int, default=64, help="pieces per BERT pair (as the model was pretrained)")
     args = ap.parse_args(argv)
     model, tokenizer = load_pretrained(args.folder)
-    train = pairs_of(args.corpus, "train", args.pairs, args.seed)
-    valid = pairs_of(args.corpus, "validation", 1000, args.seed + 1)
-    max_len = min(args.max_len, model.config.max_len)
-    data = [(cls_vectors(model, tokenizer, p, max_len), torch.tensor([lab for *_, lab in p]))
-            for p in (train, valid)]
+    data = [dataset(model, tokenizer, args, "train", args.pairs, args.seed),
+            dataset(model, tokenizer, args, "validation", 1000, args.seed + 1)]
     (score, epoch, state), curve = fit(model.bert.pooler, model.nsp, *data, args.epochs, args.lr, seed=args.seed)
     print("validation coherence by epoch:", " ".join(f"{e}:{a:.3f}" for e, a in curve))
-    print(f"kept epoch {epoch} (validation {score:.3f}; before {curve[0][1]:.3f}) of {len(train)} training pairs")
+    print(f"kept epoch {epoch} (validation {score:.3f}; before {curve[0][1]:.3f}) of {len(data[0][1])} training pairs")
     model.bert.pooler.load_state_dict(state[0])
     model.nsp.load_state_dict(state[1])
     write_folder(Path(args.folder), Path(args.out), model)
