@@ -62,13 +62,11 @@ def agreement(gold: dict[str, int], reader: dict[str, str], pred: dict[str, int]
 
 
 def predict(folder: str, texts: dict[str, str]) -> dict[str, int]:
-    import torch
-
+    """key → the class the model in ``folder`` gives the text (``classroom.classify``, as the cards measure)."""
     from transformer_core import classroom, load_pretrained
     model, tokenizer = load_pretrained(folder)
-    with torch.inference_mode():
-        probs = {k: classroom.classify(model, tokenizer, [t])[0] for k, t in texts.items()}
-    return {k: max(range(len(p)), key=p.__getitem__) for k, p in probs.items()}
+    probs = classroom.classify(model, tokenizer, list(texts.values()))          # inference mode inside
+    return {k: max(range(len(p)), key=p.__getitem__) for k, p in zip(texts, probs, strict=True)}
 
 
 def main(argv=None) -> None:

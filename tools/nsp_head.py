@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from transformer_core import classroom as C  # noqa: E402
 from transformer_core import load_pretrained  # noqa: E402
+from transformer_core.data.batches import pad_rows  # noqa: E402
 from transformer_core.data.files import read_corpus_file  # noqa: E402
 from transformer_core.data.pretraining import make_nsp_examples  # noqa: E402
 from transformer_core.quantize import SCALE, quantize_rows  # noqa: E402
@@ -52,10 +53,9 @@ def cls_vectors(model, rows: list[tuple[list[int], list[int]]], batch: int = 64)
     out = []
     for i in range(0, len(order), batch):
         part = [rows[j] for j in order[i:i + batch]]
-        width = max(len(ids) for ids, _ in part)
-        ids = torch.tensor([ids + [0] * (width - len(ids)) for ids, _ in part])              # (B, T)
-        types = torch.tensor([t + [0] * (width - len(t)) for _, t in part])                   # (B, T)
-        mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r, _ in part])        # (B, T)
+        ids = pad_rows([r for r, _ in part], model.config.pad_token_id)                       # (B, T)
+        types = pad_rows([t for _, t in part], 0)                                             # (B, T)
+        mask = pad_rows([[1] * len(r) for r, _ in part], 0)                                   # (B, T)
         out.append(model.bert(ids, mask, types).last_hidden_state[:, 0].float())             # (B, D)
     vectors = torch.empty(len(order), model.config.d_model)
     vectors[torch.tensor(order, dtype=torch.long)] = torch.cat(out)                       # back in pair order
